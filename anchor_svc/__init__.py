@@ -1,0 +1,1 @@
+"""The anchor service: `python -m anchor_svc`."""

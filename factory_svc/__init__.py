@@ -1,0 +1,1 @@
+"""The factory service: `python -m factory_svc`."""

@@ -1,0 +1,1 @@
+"""The scan service: `python -m scan_svc`."""

@@ -1,0 +1,18 @@
+"""Entry point: settings -> storage -> serve."""
+
+from scan_svc.api import SERVICE, ScanApi
+from voketag.scan.v1 import scan_service_pb2_grpc as rpc
+from voketag.server import Resources, Service, run_service
+from voketag.settings import ScanSettings
+
+
+def services(resources: Resources) -> list[Service]:
+    return [Service(ScanApi(), rpc.add_ScanServiceServicer_to_server, SERVICE)]
+
+
+def main() -> None:
+    run_service("scan", ScanSettings(), services)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Domain errors: handlers raise these; the error interceptor turns them into google.rpc.Status."""
+
+from collections.abc import Mapping
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import error_details_pb2, status_pb2
+
+# ErrorInfo.domain for every error this mesh produces.
+DOMAIN = "voketag.io"
+
+
+class DomainError(Exception):
+    """An expected failure with a canonical code, a stable machine-readable reason and a safe message."""
+
+    code = grpc.StatusCode.UNKNOWN
+
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.metadata = dict(metadata or {})
+        self.fields = dict(fields or {})
+        self.retry_after_s = retry_after_s
+
+    def to_status(self) -> status_pb2.Status:
+        details = [error_details_pb2.ErrorInfo(reason=self.reason, domain=DOMAIN, metadata=self.metadata)]
+        if self.fields:
+            violations = [
+                error_details_pb2.BadRequest.FieldViolation(field=field, description=description)
+                for field, description in self.fields.items()
+            ]
+            details.append(error_details_pb2.BadRequest(field_violations=violations))
+        if self.retry_after_s is not None:
+            delay = duration_pb2.Duration()
+            delay.FromMilliseconds(round(self.retry_after_s * 1000))
+            details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+        packed = []
+        for detail in details:
+            box = any_pb2.Any()
+            box.Pack(detail)
+            packed.append(box)
+        return status_pb2.Status(code=self.code.value[0], message=self.message, details=packed)
+
+
+class InvalidArgument(DomainError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class NotFound(DomainError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
+class AlreadyExists(DomainError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+
+class FailedPrecondition(DomainError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Unauthenticated(DomainError):
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(DomainError):
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class ResourceExhausted(DomainError):
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+class Unavailable(DomainError):
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+class Unimplemented(DomainError):
+    code = grpc.StatusCode.UNIMPLEMENTED
+
+
+def pending(issue: int) -> Unimplemented:
+    """The one allowed placeholder: an RPC whose service issue has not landed yet."""
+    return Unimplemented(
+        "NOT_IMPLEMENTED_YET",
+        f"this RPC is part of the contract but not implemented yet (tracked in issue #{issue})",
+        metadata={"issue": str(issue)},
+    )

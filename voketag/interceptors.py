@@ -1,0 +1,164 @@
+"""Server interceptors shared by all services, outermost first: observe -> errors -> auth -> handler."""
+
+import contextlib
+import inspect
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+import grpc
+from grpc_status import rpc_status
+from prometheus_client import Counter, Histogram
+
+from voketag import logs
+from voketag.auth import Policy, TokenVerifier, acting_as, authorize
+from voketag.errors import DomainError, PermissionDenied, Unauthenticated
+
+log = logging.getLogger("voketag.rpc")
+
+RPC_HANDLED = Counter(
+    "grpc_server_handled_total",
+    "RPCs completed, by method and status code",
+    ["grpc_service", "grpc_method", "grpc_code"],
+)
+RPC_LATENCY = Histogram(
+    "grpc_server_handling_seconds",
+    "RPC latency from first byte to status, by method",
+    ["grpc_service", "grpc_method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+# A caller-supplied request id is kept only if it looks like one (Envoy sends a UUID).
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+Around = Callable[[grpc.HandlerCallDetails, grpc.aio.ServicerContext], contextlib.AbstractAsyncContextManager[None]]
+
+
+def _wrap(handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails, around: Around) -> Any:
+    """Run the handler inside ``around``, whatever its streaming shape."""
+    kind = (
+        ("stream" if handler.request_streaming else "unary")
+        + "_"
+        + ("stream" if handler.response_streaming else "unary")
+    )
+    inner = getattr(handler, kind)
+    if handler.response_streaming:
+
+        async def streamed(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async with around(details, context):
+                result = inner(request, context)
+                # grpc.aio allows streaming handlers that are coroutines writing through context.write.
+                if inspect.isasyncgen(result):
+                    async for item in result:
+                        yield item
+                else:
+                    await result
+
+        return handler._replace(**{kind: streamed})  # type: ignore[attr-defined]
+
+    async def single(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async with around(details, context):
+            return await inner(request, context)
+
+    return handler._replace(**{kind: single})  # type: ignore[attr-defined]
+
+
+class _AroundInterceptor(grpc.aio.ServerInterceptor):
+    def around(
+        self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        raise NotImplementedError
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        return _wrap(handler, handler_call_details, self.around)
+
+
+def _metadata(details: grpc.HandlerCallDetails) -> dict[str, str]:
+    return {key: value for key, value in (details.invocation_metadata or ()) if isinstance(value, str)}
+
+
+def _split(method: str) -> tuple[str, str]:
+    service, _, name = method.lstrip("/").partition("/")
+    return service, name
+
+
+class ObserveInterceptor(_AroundInterceptor):
+    """Request id, one JSON log line and the Prometheus count/latency per RPC."""
+
+    @contextlib.asynccontextmanager
+    async def around(self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+        supplied = _metadata(details).get("x-request-id", "")
+        token = logs.request_id.set(supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex)
+        service, method = _split(details.method)
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        try:
+            yield
+            code = context.code() or grpc.StatusCode.OK
+        except grpc.aio.AbortError:
+            code = context.code() or grpc.StatusCode.UNKNOWN
+            raise
+        except BaseException:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            code_name = code.name if isinstance(code, grpc.StatusCode) else str(code)
+            RPC_HANDLED.labels(service, method, code_name).inc()
+            RPC_LATENCY.labels(service, method).observe(elapsed)
+            log.info(
+                "rpc",
+                extra={"method": details.method, "code": code_name, "latency_ms": round(elapsed * 1000, 3)},
+            )
+            logs.request_id.reset(token)
+
+
+class ErrorInterceptor(_AroundInterceptor):
+    """Domain errors become google.rpc.Status with ErrorInfo; anything else a generic INTERNAL."""
+
+    @contextlib.asynccontextmanager
+    async def around(self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+        try:
+            yield
+        except grpc.aio.AbortError:
+            raise
+        except DomainError as exc:
+            await context.abort_with_status(rpc_status.to_status(exc.to_status()))
+        except Exception:
+            log.exception("unhandled error in %s", details.method)
+            await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {logs.request_id.get()})")
+
+
+class AuthInterceptor(_AroundInterceptor):
+    """Verifies the bearer JWT and applies the policy the RPC declared next to its handler."""
+
+    def __init__(self, verifier: TokenVerifier, policies: Mapping[str, Policy]) -> None:
+        self._verifier = verifier
+        self._policies = policies
+
+    @contextlib.asynccontextmanager
+    async def around(self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+        policy = self._policies.get(details.method)
+        if policy is None:
+            raise PermissionDenied("NO_POLICY", "this RPC declares no access policy")
+        principal = None
+        if not policy.public:
+            scheme, _, credentials = _metadata(details).get("authorization", "").partition(" ")
+            if not credentials:
+                raise Unauthenticated("CREDENTIALS_MISSING", "this RPC needs a bearer token")
+            if scheme.lower() != "bearer":
+                raise Unauthenticated("CREDENTIALS_MALFORMED", "the authorization header must be 'Bearer <token>'")
+            principal = self._verifier.verify(credentials)
+        authorize(policy, principal)
+        with acting_as(principal):
+            yield

