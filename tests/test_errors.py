@@ -1,7 +1,7 @@
 """The error model end to end: handler -> interceptors -> Envoy -> REST client, and native gRPC."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
@@ -53,15 +53,22 @@ async def faulty_server() -> AsyncIterator[int]:
 
 
 @pytest.fixture(scope="module")
-def faulty_gateway(mesh: Mesh, faulty_server: int, state_dir: Path) -> Iterator[str]:
+async def faulty_gateway(mesh: Mesh, faulty_server: int, state_dir: Path) -> AsyncIterator[str]:
     """A second Envoy whose scan cluster is the faulty server."""
     values = {**mesh.envoy_values(), "listen_port": free_port(), "admin_port": free_port(), "scan_port": faulty_server}
     envoy: Child = envoy_child(state_dir, "envoy-faulty", values)
     envoy.start()
     url = f"http://127.0.0.1:{values['listen_port']}"
-    wait_until(lambda: _answers(url), 30, "faulty gateway")
+    # In a thread: the faulty server answers on this event loop.
+    await asyncio.to_thread(wait_until, lambda: _answers(url), 30, "faulty gateway")
     yield url
     envoy.stop()
+
+
+async def post(url: str, **kwargs: object) -> httpx.Response:
+    """Async: the faulty server runs on the test event loop and must keep running while we wait."""
+    async with httpx.AsyncClient() as client:
+        return await client.post(url, **kwargs)  # type: ignore[arg-type]
 
 
 def _answers(url: str) -> bool:
@@ -71,25 +78,25 @@ def _answers(url: str) -> bool:
         return False
 
 
-def test_domain_error_becomes_http_code_with_error_info(faulty_gateway: str) -> None:
-    reply = httpx.post(f"{faulty_gateway}/api/verify/MISSING")
+async def test_domain_error_becomes_http_code_with_error_info(faulty_gateway: str) -> None:
+    reply = await post(f"{faulty_gateway}/api/verify/MISSING")
     assert reply.status_code == 404
     assert reply.headers["content-type"].startswith("application/json")
     assert json_reason(reply.content) == "PRODUCT_NOT_FOUND"
     assert "grpc-status" not in reply.headers and "grpc-message" not in reply.headers
 
 
-def test_field_violation_becomes_400(faulty_gateway: str) -> None:
-    reply = httpx.post(f"{faulty_gateway}/api/fraud/report", json={"token": "X", "description": "short"})
+async def test_field_violation_becomes_400(faulty_gateway: str) -> None:
+    reply = await post(f"{faulty_gateway}/api/fraud/report", json={"token": "X", "description": "short"})
     assert reply.status_code == 400
     body = reply.json()
     assert json_reason(reply.content) == "FIELD_INVALID"
     violations = next(d for d in body["details"] if d["@type"].endswith("BadRequest"))["fieldViolations"]
-    assert violations == [{"field": "description", "description": "10 to 2000 chars"}]
+    assert [(v["field"], v["description"]) for v in violations] == [("description", "10 to 2000 chars")]
 
 
-def test_unexpected_exception_is_a_generic_500(faulty_gateway: str) -> None:
-    reply = httpx.post(f"{faulty_gateway}/api/verify/ANYTHING")
+async def test_unexpected_exception_is_a_generic_500(faulty_gateway: str) -> None:
+    reply = await post(f"{faulty_gateway}/api/verify/ANYTHING")
     assert reply.status_code == 500
     assert "hunter2" not in reply.text and "RuntimeError" not in reply.text
     assert reply.json()["message"].startswith("internal error (request id ")

@@ -1,0 +1,1 @@
+"""Envoy gateway configuration for VokeTag (template, renderer, descriptor set)."""

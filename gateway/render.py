@@ -1,0 +1,62 @@
+"""Render gateway/envoy.yaml.tmpl into an Envoy config.
+
+    python -m gateway.render --out envoy.yaml listen_port=8080 admin_port=9901 ...
+
+Every placeholder must be given; a missing one raises KeyError (string.Template.substitute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from string import Template
+
+TEMPLATE_PATH = Path(__file__).with_name("envoy.yaml.tmpl")
+DESCRIPTOR_PATH = Path(__file__).with_name("voketag.binpb")
+
+
+def placeholders() -> set[str]:
+    """Names the template expects."""
+    template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    return set(template.get_identifiers())
+
+
+def render(values: Mapping[str, str | int]) -> str:
+    """Substitute ``values`` into the template; fails loudly on a missing name."""
+    template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
+    return template.substitute({key: str(value) for key, value in values.items()})
+
+
+def _parse_pairs(pairs: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"expected key=value, got {pair!r}")
+        values[key] = value
+    return values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gateway.render", description=__doc__)
+    parser.add_argument("--out", type=Path, help="output file (default: stdout)")
+    parser.add_argument("values", nargs="*", metavar="key=value")
+    args = parser.parse_args(argv)
+    values: dict[str, str | int] = {"descriptor": str(DESCRIPTOR_PATH.resolve())}
+    values.update(_parse_pairs(args.values))
+    try:
+        text = render(values)
+    except KeyError as exc:
+        missing = sorted(placeholders() - values.keys())
+        parser.error(f"missing value for {exc}; all missing: {', '.join(missing)}")
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

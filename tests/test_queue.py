@@ -1,0 +1,36 @@
+"""The shared Dramatiq broker: a service enqueues, a real worker process over real Redis consumes."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import redis
+
+from voketag.mesh import ROOT
+
+
+def test_enqueued_message_is_handled_by_a_worker(deps: dict[str, str], monkeypatch) -> None:
+    monkeypatch.setenv("REDIS_URL", deps["REDIS_URL"])
+    from tests import queue_probe
+
+    key = f"probe:{uuid.uuid4().hex}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "dramatiq", "tests.queue_probe", "--processes", "1", "--threads", "1"],
+        env={**os.environ, "REDIS_URL": deps["REDIS_URL"]},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for n in range(3):
+            queue_probe.record.send(key, str(n))
+        client = redis.Redis.from_url(deps["REDIS_URL"])
+        deadline = time.monotonic() + 30
+        while client.llen(key) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sorted(client.lrange(key, 0, -1)) == [b"0", b"1", b"2"]
+    finally:
+        worker.terminate()
+        worker.wait(30)
