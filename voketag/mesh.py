@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,8 @@ class Child:
 
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
+        # pgserver asks platformdirs for XDG_RUNTIME_DIR, unset on servers; the fallback is fine.
+        warnings.filterwarnings("ignore", module="platformdirs")
         self._server = pgserver.get_server(data_dir, cleanup_mode="stop")
 
     @property
