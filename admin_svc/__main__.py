@@ -1,12 +1,12 @@
 """Entry point: settings -> storage -> serve."""
 
 from admin_svc.api import SERVICE, AdminApi
+from admin_svc.settings import AdminSettings
 from voketag.admin.v1 import admin_service_pb2_grpc as rpc
 from voketag.anchor.v1 import anchor_service_pb2
 from voketag.factory.v1 import factory_service_pb2
 from voketag.scan.v1 import scan_service_pb2
 from voketag.server import Resources, Service, run_service
-from voketag.settings import AdminSettings
 
 # Envoy sends reflection to the admin service, so grpcurl through the gateway sees the whole mesh.
 MESH_CONTRACT = [

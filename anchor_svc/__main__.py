@@ -1,9 +1,9 @@
 """Entry point: settings -> storage -> serve."""
 
 from anchor_svc.api import SERVICE, AnchorApi
+from anchor_svc.settings import AnchorSettings
 from voketag.anchor.v1 import anchor_service_pb2_grpc as rpc
 from voketag.server import Resources, Service, run_service
-from voketag.settings import AnchorSettings
 
 
 def services(resources: Resources) -> list[Service]:

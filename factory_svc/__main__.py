@@ -1,9 +1,9 @@
 """Entry point: settings -> storage -> serve."""
 
 from factory_svc.api import SERVICE, FactoryApi
+from factory_svc.settings import FactorySettings
 from voketag.factory.v1 import factory_service_pb2_grpc as rpc
 from voketag.server import Resources, Service, run_service
-from voketag.settings import FactorySettings
 
 
 def services(resources: Resources) -> list[Service]:

@@ -1,9 +1,9 @@
 """Entry point: settings -> storage -> serve."""
 
 from scan_svc.api import SERVICE, ScanApi
+from scan_svc.settings import ScanSettings
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Resources, Service, run_service
-from voketag.settings import ScanSettings
 
 
 def services(resources: Resources) -> list[Service]:

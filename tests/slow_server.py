@@ -5,12 +5,12 @@ import asyncio
 import grpc
 
 from scan_svc.api import SERVICE, ScanApi
+from scan_svc.settings import ScanSettings
 from voketag.auth import public
 from voketag.logs import setup_logging
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Service, run, serve
-from voketag.settings import ScanSettings
 
 SLOW_S = 1.5
 

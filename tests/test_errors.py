@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from scan_svc.api import SERVICE, ScanApi
+from scan_svc.settings import ScanSettings
 from tests.support import error_reason, json_reason
 from voketag.auth import public
 from voketag.errors import InvalidArgument, NotFound
@@ -16,7 +17,6 @@ from voketag.mesh import Child, Mesh, envoy_child, free_port, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Service, serve
-from voketag.settings import ScanSettings
 
 SECRET = "password=hunter2 at db.internal"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import redis.asyncio as redis
 
+from scan_svc.settings import ScanSettings
 from tests.support import health_status
 from voketag.mesh import SERVICES, EmbeddedRedis, Mesh, free_port, gateway_status, wait_until
 from voketag.server import serve
-from voketag.settings import ScanSettings
 
 FULL_NAMES = {
     "scan": "voketag.scan.v1.ScanService",

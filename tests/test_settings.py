@@ -3,8 +3,9 @@ import json
 import logging
 from contextlib import redirect_stdout
 
-from voketag.logs import request_id, setup_logging
-from voketag.settings import AnchorSettings
+from anchor_svc.settings import AnchorSettings
+from voketag.context import request_id
+from voketag.logs import setup_logging
 
 
 def test_secrets_are_masked_in_logged_settings() -> None:

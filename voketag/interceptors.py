@@ -13,7 +13,7 @@ import grpc
 from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
-from voketag import logs
+from voketag import context as rpc_context
 from voketag.auth import Policy, TokenVerifier, acting_as, authorize
 from voketag.errors import DomainError, PermissionDenied, Unauthenticated
 
@@ -97,8 +97,13 @@ class ObserveInterceptor(_AroundInterceptor):
 
     @contextlib.asynccontextmanager
     async def around(self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
-        supplied = _metadata(details).get("x-request-id", "")
-        token = logs.request_id.set(supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex)
+        metadata = _metadata(details)
+        supplied = metadata.get("x-request-id", "")
+        tokens = (
+            rpc_context.request_id.set(supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex),
+            rpc_context.client_address.set(metadata.get("x-envoy-external-address") or context.peer()),
+            rpc_context.rpc_method.set(details.method),
+        )
         service, method = _split(details.method)
         started = time.perf_counter()
         code = grpc.StatusCode.OK
@@ -120,7 +125,9 @@ class ObserveInterceptor(_AroundInterceptor):
                 "rpc",
                 extra={"method": details.method, "code": code_name, "latency_ms": round(elapsed * 1000, 3)},
             )
-            logs.request_id.reset(token)
+            rpc_context.rpc_method.reset(tokens[2])
+            rpc_context.client_address.reset(tokens[1])
+            rpc_context.request_id.reset(tokens[0])
 
 
 class ErrorInterceptor(_AroundInterceptor):
@@ -136,7 +143,7 @@ class ErrorInterceptor(_AroundInterceptor):
             await context.abort_with_status(rpc_status.to_status(exc.to_status()))
         except Exception:
             log.exception("unhandled error in %s", details.method)
-            await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {logs.request_id.get()})")
+            await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {rpc_context.request_id.get()})")
 
 
 class AuthInterceptor(_AroundInterceptor):

@@ -1,12 +1,11 @@
 """Structured JSON logs to stdout, each line tagged with the service and the current request id."""
 
-import contextvars
 import logging
 import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+from voketag.context import request_id
 
 
 class _Context(logging.Filter):

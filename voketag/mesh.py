@@ -6,6 +6,7 @@ services, the Dramatiq worker and Envoy start as child processes; Ctrl-C or SIGT
 """
 
 import argparse
+import base64
 import json
 import os
 import signal
@@ -28,6 +29,8 @@ from voketag.auth import generate_keypair
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SERVICES = ("scan", "factory", "admin", "anchor")
+# `dramatiq` imports these in order: the broker set-up first, then every module that declares actors.
+WORKER_MODULES = ("voketag.worker",)
 # Largest request body Envoy accepts on ordinary routes, and on the streamed CSV import.
 BODY_LIMIT = 1 << 20
 IMPORT_LIMIT = 64 << 20
@@ -205,12 +208,16 @@ class Mesh:
     def __post_init__(self) -> None:
         self.signing_key, public_key = generate_keypair()
         (self.state_dir / "dev-signing-key.pem").write_text(self.signing_key)
+        self.token_keys = _token_keys(self.state_dir / "token-keys.json")
         base = {
             **os.environ,
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "ETH_RPC_URL": self.eth_rpc_url,
             "AUTH_PUBLIC_KEYS": json.dumps({"dev": public_key}),
+            "TOKEN_KEYS": json.dumps(self.token_keys),
+            "TOKEN_SIGNING_KEY_ID": "1",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
@@ -221,7 +228,7 @@ class Mesh:
             self.children[name] = Child(name, [sys.executable, "-m", f"{name}_svc"], env, logs / f"{name}.log")
         self.children["worker"] = Child(
             "worker",
-            [sys.executable, "-m", "dramatiq", "anchor_svc.worker", "--processes", "1", "--threads", "2"],
+            [sys.executable, "-m", "dramatiq", *WORKER_MODULES, "--processes", "1", "--threads", "2"],
             base,
             logs / "worker.log",
         )
@@ -265,6 +272,13 @@ def gateway_status(port: int) -> int | None:
         return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code
     except httpx.HTTPError:
         return None
+
+
+def _token_keys(path: Path) -> dict[str, str]:
+    """Development token keys, kept across restarts so that links printed earlier stay valid."""
+    if not path.exists():
+        path.write_text(json.dumps({"1": base64.b64encode(os.urandom(32)).decode()}))
+    return dict(json.loads(path.read_text()))
 
 
 def start_dependencies(state_dir: Path) -> tuple[dict[str, str], list[EmbeddedPostgres | EmbeddedRedis | Anvil]]:

@@ -31,25 +31,18 @@ class RuntimeSettings(BaseSettings):
     auth_public_keys: dict[str, str] = Field(default_factory=dict)
 
 
-class ScanSettings(RuntimeSettings):
-    grpc_port: int = 50051
-    metrics_port: int = 9101
+class TokenKeySettings(BaseSettings):
+    """The product-token key ring (voketag.tokens), for the services that issue or verify tokens."""
 
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-class FactorySettings(RuntimeSettings):
-    grpc_port: int = 50052
-    metrics_port: int = 9102
-
-
-class AdminSettings(RuntimeSettings):
-    grpc_port: int = 50053
-    metrics_port: int = 9103
-
-
-class AnchorSettings(RuntimeSettings):
-    grpc_port: int = 50054
-    metrics_port: int = 9104
-    eth_rpc_url: SecretStr = SecretStr("http://127.0.0.1:8545")
+    # JSON {"<key id 0-255>": "<base64 secret of at least 32 bytes>"}.
+    token_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    token_signing_key_id: int = Field(default=1, ge=0, le=255)
+    # Key ids whose tokens are refused from now on (printed codes of that key stop verifying).
+    token_retired_key_ids: list[int] = Field(default_factory=list)
+    # Scheme and host printed in product links: <public_base_url>/R/<TOKEN>.
+    public_base_url: str = "https://vtag.example"
 
 
 class WorkerSettings(BaseSettings):

@@ -1,0 +1,53 @@
+-- The product catalog every service reads: batches and their products.
+-- A product's token is not stored: it is derived from (batches.key_id, products.serial) by voketag.tokens.
+CREATE TABLE batches (
+    id uuid PRIMARY KEY,
+    factory_id uuid NOT NULL REFERENCES factories (id),
+    sku text NOT NULL,
+    product_line text NOT NULL,
+    product_name text NOT NULL DEFAULT '',
+    quantity integer NOT NULL CHECK (quantity BETWEEN 1 AND 1000000),
+    state text NOT NULL DEFAULT 'CREATED' CHECK (state IN ('CREATED', 'ANCHORING', 'ANCHORED', 'FAILED')),
+    lifecycle text NOT NULL DEFAULT 'RELEASED'
+        CHECK (lifecycle IN ('PENDING_RELEASE', 'RELEASED', 'REVOKED', 'RECALLED')),
+    lifecycle_reason text NOT NULL DEFAULT '',
+    metadata jsonb NOT NULL DEFAULT '{}',
+    -- Token key the batch's tokens are signed with (voketag.tokens key id, 0-255).
+    key_id smallint NOT NULL CHECK (key_id BETWEEN 0 AND 255),
+    -- Idempotency: the caller's request id and a hash of the request body it came with.
+    request_id text,
+    request_hash text,
+    created_by text NOT NULL DEFAULT '',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    released_at timestamptz,
+    ended_at timestamptz,
+    UNIQUE (factory_id, request_id)
+);
+CREATE INDEX batches_factory_created ON batches (factory_id, created_at DESC, id DESC);
+CREATE INDEX batches_created ON batches (created_at DESC, id DESC);
+
+CREATE TABLE products (
+    id uuid PRIMARY KEY,
+    batch_id uuid NOT NULL REFERENCES batches (id),
+    -- Globally unique; the token carries it, so a scan finds its product by serial alone.
+    serial bigint NOT NULL UNIQUE CHECK (serial >= 0),
+    -- Position of the product's leaf in its batch's Merkle tree (0-based).
+    leaf_index integer NOT NULL CHECK (leaf_index >= 0),
+    external_id text NOT NULL DEFAULT '',
+    -- NULL: the product follows its batch's lifecycle.
+    lifecycle text CHECK (lifecycle IN ('PENDING_RELEASE', 'RELEASED', 'REVOKED', 'RECALLED')),
+    lifecycle_reason text NOT NULL DEFAULT '',
+    metadata jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (batch_id, leaf_index)
+);
+
+-- Serial numbers are handed out in blocks (one short UPDATE ... RETURNING per batch, outside the
+-- batch's own transaction), so creating two large batches at once never waits on a lock.
+CREATE TABLE serial_counter (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    next_serial bigint NOT NULL
+);
+INSERT INTO serial_counter (next_serial) VALUES (1);
