@@ -51,3 +51,55 @@ CREATE TABLE serial_counter (
     next_serial bigint NOT NULL
 );
 INSERT INTO serial_counter (next_serial) VALUES (1);
+
+-- Consumer scans of genuine tokens (forged or malformed tokens are never written). The scan service
+-- writes them; the admin service aggregates them. The scan service may add columns and tables.
+CREATE TABLE scans (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product_id uuid NOT NULL REFERENCES products (id),
+    batch_id uuid NOT NULL REFERENCES batches (id),
+    factory_id uuid NOT NULL REFERENCES factories (id),
+    scanned_at timestamptz NOT NULL DEFAULT now(),
+    verdict text NOT NULL CHECK (verdict IN ('AUTHENTIC', 'SUSPICIOUS', 'INVALID', 'REVOKED')),
+    -- 0-100, and the seven factors as [{kind, value, contribution, available, explanation}].
+    risk_score smallint NOT NULL CHECK (risk_score BETWEEN 0 AND 100),
+    factors jsonb NOT NULL DEFAULT '[]',
+    -- Keyed hash of stable client attributes; raw IP addresses are never stored.
+    device_hash text NOT NULL,
+    -- ISO 3166-1 alpha-2, '' when unknown.
+    country text NOT NULL DEFAULT ''
+);
+CREATE INDEX scans_product ON scans (product_id, scanned_at);
+CREATE INDEX scans_scanned_at ON scans (scanned_at);
+
+-- Consumer fraud reports; the admin service reviews them, confirmed ones feed the scan risk score.
+CREATE TABLE fraud_reports (
+    id uuid PRIMARY KEY,
+    product_id uuid NOT NULL REFERENCES products (id),
+    batch_id uuid NOT NULL REFERENCES batches (id),
+    factory_id uuid NOT NULL REFERENCES factories (id),
+    contact text NOT NULL DEFAULT '',
+    description text NOT NULL,
+    status text NOT NULL DEFAULT 'OPEN' CHECK (status IN ('OPEN', 'INVESTIGATING', 'CONFIRMED', 'DISMISSED')),
+    note text NOT NULL DEFAULT '',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX fraud_reports_product ON fraud_reports (product_id);
+CREATE INDEX fraud_reports_batch ON fraud_reports (batch_id);
+CREATE INDEX fraud_reports_status ON fraud_reports (status, created_at DESC);
+
+-- Batch lifecycle events (anchored, anchor failed, ...), written in the transaction that changes the
+-- batch; the factory service's relay turns them into signed webhook deliveries.
+CREATE TABLE batch_events (
+    id uuid PRIMARY KEY,
+    batch_id uuid NOT NULL REFERENCES batches (id),
+    factory_id uuid NOT NULL REFERENCES factories (id),
+    -- 'batch.anchored' or 'batch.anchor_failed'.
+    type text NOT NULL,
+    payload jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    -- Set by the relay once every webhook delivery for the event is enqueued.
+    dispatched_at timestamptz
+);
+CREATE INDEX batch_events_pending ON batch_events (created_at) WHERE dispatched_at IS NULL;
