@@ -1,0 +1,152 @@
+"""The EVM node, through web3: fees, signing (locally), broadcast, receipts. Nothing here touches the database."""
+
+from dataclasses import dataclass
+
+import aiohttp
+from eth_account import Account
+from pydantic import SecretStr
+from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3.exceptions import Web3Exception
+
+# Intrinsic 21,000 plus calldata for 32 bytes, also under EIP-7623's floor price (10 gas per token, 4 tokens
+# per non-zero byte); an upper bound, unused gas is not charged.
+GAS_LIMIT = 30_000
+GWEI = 10**9
+
+
+class ChainUnavailable(Exception):
+    """The node did not answer (down, timeout, refused connection)."""
+
+
+class Rejected(Exception):
+    """The node answered with an error for a transaction."""
+
+
+@dataclass(frozen=True)
+class Fees:
+    max_fee: int
+    priority_fee: int
+
+    def bumped(self, percent: int, network: "Fees", cap: int) -> "Fees":
+        """A replacement's fees: at least +percent on both, at least the network's, at most ``cap``."""
+        priority = max(self.priority_fee * (100 + percent) // 100 + 1, network.priority_fee)
+        max_fee = max(self.max_fee * (100 + percent) // 100 + 1, network.max_fee, priority)
+        return Fees(min(max_fee, cap), min(priority, cap))
+
+
+@dataclass(frozen=True)
+class Signed:
+    tx_hash: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    status: int
+
+
+@dataclass(frozen=True)
+class Transaction:
+    sender: str
+    to: str
+    data: bytes
+    block_number: int | None
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+class Chain:
+    def __init__(self, url: SecretStr, timeout_s: float, private_key: SecretStr | None = None) -> None:
+        """Without ``private_key`` the chain is read-only (the offline verifier)."""
+        # No retries inside web3: the anchoring loop has its own backoff, and a timeout must mean timeout_s.
+        provider = AsyncHTTPProvider(
+            url.get_secret_value(),
+            request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout_s)},
+            exception_retry_configuration=None,
+        )
+        self._w3 = AsyncWeb3(provider)
+        self._account = Account.from_key(private_key.get_secret_value()) if private_key else None
+        self.sender: str = self._account.address if self._account else ""
+
+    async def close(self) -> None:
+        await self._w3.provider.disconnect()
+
+    async def _call(self, method: str, *params: object) -> object:
+        try:
+            response = await self._w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+        except (OSError, TimeoutError, aiohttp.ClientError, Web3Exception) as exc:
+            raise ChainUnavailable(f"chain node unreachable ({type(exc).__name__})") from exc
+        if "error" in response:
+            error = response["error"]
+            raise Rejected(str(error.get("message", error) if isinstance(error, dict) else error))
+        return response.get("result")
+
+    async def chain_id(self) -> int:
+        return int(str(await self._call("eth_chainId")), 16)
+
+    async def block_number(self) -> int:
+        return int(str(await self._call("eth_blockNumber")), 16)
+
+    async def confirmed_nonce(self) -> int:
+        return int(str(await self._call("eth_getTransactionCount", self.sender, "latest")), 16)
+
+    async def fees(self) -> Fees:
+        """EIP-1559 fees that get mined soon: twice the base fee plus the suggested tip."""
+        block = await self._call("eth_getBlockByNumber", "latest", False)
+        base = int(str(block["baseFeePerGas"]), 16) if isinstance(block, dict) and block.get("baseFeePerGas") else 0
+        priority = int(str(await self._call("eth_maxPriorityFeePerGas")), 16)
+        return Fees(2 * base + priority, priority)
+
+    def sign(self, chain_id: int, nonce: int, data: bytes, fees: Fees) -> Signed:
+        """A type-2 transaction to ourselves whose input is ``data``."""
+        if self._account is None:
+            raise RuntimeError("this chain client has no signing key")
+        signed = self._account.sign_transaction(
+            {
+                "type": 2,
+                "chainId": chain_id,
+                "nonce": nonce,
+                "to": self.sender,
+                "value": 0,
+                "gas": GAS_LIMIT,
+                "maxFeePerGas": fees.max_fee,
+                "maxPriorityFeePerGas": fees.priority_fee,
+                "data": data,
+            }
+        )
+        return Signed(_hex(signed.hash), bytes(signed.raw_transaction))
+
+    async def broadcast(self, raw: bytes) -> None:
+        """Send signed bytes; a node that already has them is fine (the same bytes are the same transaction)."""
+        try:
+            await self._call("eth_sendRawTransaction", _hex(raw))
+        except Rejected as exc:
+            message = str(exc).lower()
+            if "already known" in message or "already imported" in message or "known transaction" in message:
+                return
+            raise
+
+    async def receipt(self, tx_hash: str) -> Receipt | None:
+        result = await self._call("eth_getTransactionReceipt", tx_hash)
+        if not isinstance(result, dict) or result.get("blockNumber") is None:
+            return None
+        return Receipt(
+            tx_hash, int(result["blockNumber"], 16), result["blockHash"], int(result.get("status", "0x1"), 16)
+        )
+
+    async def transaction(self, tx_hash: str) -> Transaction | None:
+        result = await self._call("eth_getTransactionByHash", tx_hash)
+        if not isinstance(result, dict):
+            return None
+        block = result.get("blockNumber")
+        return Transaction(
+            sender=AsyncWeb3.to_checksum_address(result["from"]),
+            to=AsyncWeb3.to_checksum_address(result["to"]) if result.get("to") else "",
+            data=bytes.fromhex(str(result.get("input", "0x"))[2:]),
+            block_number=int(block, 16) if block else None,
+        )

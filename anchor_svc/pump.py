@@ -1,0 +1,219 @@
+"""The anchoring loop: aggregate pending batch roots into one transaction, broadcast, follow it to ANCHORED.
+
+Scheduling: a periodic asyncio task inside the anchor service (no second scheduler process). Each tick
+runs one cycle under a transaction-scoped advisory lock taken with pg_try_advisory_xact_lock, so any
+number of service replicas run at most one cycle at a time; the others skip the tick.
+
+Exactly-once effect: a nonce comes from the database (anchor_nonces, row-locked) in the same transaction
+that stores the signed raw transaction and its hash; only then are the bytes broadcast. After a crash the
+same bytes are broadcast again (same hash, never a second transaction for the nonce). A transaction
+without a receipt is re-sent every rebroadcast_s (a dropped one comes back), replaced with a bounded fee
+bump after stuck_after_s, and a mined one that leaves the chain (reorg) is broadcast again and counted
+from its new block. Batches become ANCHORED only at the configured confirmation depth.
+"""
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+from anchor_svc import storage
+from anchor_svc.chain import GWEI, Chain, ChainUnavailable, Fees, Receipt, Rejected
+from anchor_svc.settings import AnchorSettings
+from voketag import merkle
+
+log = logging.getLogger("anchor_svc.pump")
+
+# Arbitrary constant shared by every anchor service: the key of the anchoring-cycle advisory lock.
+CYCLE_LOCK = 0x766F6B6574616703
+
+
+class WrongChain(RuntimeError):
+    pass
+
+
+class Anchorer:
+    def __init__(self, pool: asyncpg.Pool, chain: Chain, settings: AnchorSettings) -> None:
+        self._pool = pool
+        self._chain = chain
+        self._settings = settings
+        self._cap = int(settings.anchor_max_fee_gwei * GWEI)
+
+    async def check_chain(self) -> None:
+        """Refuse to anchor on a node of another chain than configured."""
+        chain_id = await self._chain.chain_id()
+        if chain_id != self._settings.anchor_chain_id:
+            raise WrongChain(
+                f"the node reports chain id {chain_id}, ANCHOR_CHAIN_ID is {self._settings.anchor_chain_id}"
+            )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick until ``stop`` is set; a failing cycle is logged and retried at the next tick."""
+        checked = False
+        while not stop.is_set():
+            try:
+                if not checked:
+                    await self.check_chain()
+                    checked = True
+                await self.cycle()
+            except WrongChain:
+                raise
+            except ChainUnavailable as exc:
+                await self._note_unreachable(str(exc))
+            except Exception:
+                log.exception("anchoring cycle failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._settings.anchor_tick_s)
+
+    async def cycle(self) -> bool:
+        """One pass; False when another process holds the cycle lock."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", CYCLE_LOCK):
+                return False
+            await self.aggregate()
+            await self.advance()
+        return True
+
+    async def aggregate(self, force: bool = False) -> int | None:
+        """Put all pending batch roots into one aggregate tree and one signed transaction, if due.
+
+        Due when a pending batch was asked for (Anchor RPC), when ``force``, or when the oldest pending
+        root has waited anchor_interval_s. Safe to run concurrently: rows are locked, nonces row-locked.
+        """
+        async with self._pool.acquire() as conn:
+            summary = await storage.pending_summary(conn)
+        due = force or summary["urgent"] or summary["waited_s"] >= self._settings.anchor_interval_s
+        if not summary["pending"] or not due:
+            return None
+        chain_id = self._settings.anchor_chain_id
+        # Chain calls before the transaction: no row lock is held while the node is slow.
+        fees = await self._chain.fees()
+        confirmed = await self._chain.confirmed_nonce()
+        async with self._pool.acquire() as conn, conn.transaction():
+            pending = await storage.pending_roots(conn)
+            if not pending:
+                return None
+            roots = [bytes(row["batch_root"]) for row in pending]
+            aggregate_root = merkle.root([merkle.leaf_hash(root) for root in roots])
+            nonce = await storage.allocate_nonce(conn, chain_id, self._chain.sender, confirmed)
+            aggregation_id = await storage.insert_aggregation(
+                conn, chain_id, self._chain.sender, nonce, aggregate_root, [row["batch_id"] for row in pending], roots
+            )
+            signed = self._chain.sign(chain_id, nonce, aggregate_root, fees)
+            await storage.insert_transaction(
+                conn, aggregation_id, signed.tx_hash, signed.raw, fees.max_fee, fees.priority_fee
+            )
+        log.info(
+            "aggregated",
+            extra={"aggregation": aggregation_id, "batches": len(roots), "nonce": nonce, "tx": signed.tx_hash},
+        )
+        return aggregation_id
+
+    async def advance(self) -> None:
+        """Move every aggregation in flight one step (in nonce order)."""
+        async with self._pool.acquire() as conn:
+            flights = await storage.in_flight(conn)
+        if not flights:
+            return
+        head = await self._chain.block_number()
+        for flight in flights:
+            await self._advance_one(flight, head)
+
+    async def _advance_one(self, flight: asyncpg.Record, head: int) -> None:
+        aggregation_id = flight["id"]
+        async with self._pool.acquire() as conn:
+            signed = await storage.transactions(conn, aggregation_id)
+        receipt = await self._find_receipt([row["tx_hash"] for row in signed])
+        if receipt is not None:
+            depth = head - receipt.block_number + 1
+            async with self._pool.acquire() as conn, conn.transaction():
+                if depth >= self._settings.anchor_confirmations:
+                    batches = await storage.mark_anchored(
+                        conn, aggregation_id, receipt.tx_hash, receipt.block_number, receipt.block_hash, depth
+                    )
+                    log.info(
+                        "anchored", extra={"aggregation": aggregation_id, "tx": receipt.tx_hash, "batches": batches}
+                    )
+                else:
+                    await storage.mark_mined(
+                        conn, aggregation_id, receipt.tx_hash, receipt.block_number, receipt.block_hash, max(depth, 1)
+                    )
+            return
+        if flight["state"] == "CONFIRMING":
+            log.warning("transaction left the chain", extra={"aggregation": aggregation_id, "tx": flight["tx_hash"]})
+            async with self._pool.acquire() as conn, conn.transaction():
+                await storage.mark_reorged(conn, aggregation_id)
+        elif not self._time_to_send(flight):
+            return
+        raw = await self._replace(flight, signed[0]) if self._stuck(flight) else bytes(signed[0]["raw"])
+        try:
+            await self._chain.broadcast(raw)
+        except Rejected as exc:
+            await self._rejected(aggregation_id, [row["tx_hash"] for row in signed], str(exc), flight["attempts"])
+            return
+        except ChainUnavailable as exc:
+            await self._failed_attempt(aggregation_id, str(exc), flight["attempts"])
+            return
+        async with self._pool.acquire() as conn, conn.transaction():
+            await storage.mark_broadcast(conn, aggregation_id)
+
+    def _time_to_send(self, flight: asyncpg.Record) -> bool:
+        if flight["next_attempt_at"] > flight["now"]:
+            return False
+        sent = flight["broadcast_at"]
+        return sent is None or (flight["now"] - sent).total_seconds() >= self._settings.anchor_rebroadcast_s
+
+    def _stuck(self, flight: asyncpg.Record) -> bool:
+        waited = (flight["now"] - flight["signed_at"]).total_seconds()
+        return (
+            flight["broadcast_at"] is not None
+            and waited >= self._settings.anchor_stuck_after_s
+            and flight["fee_bumps"] < self._settings.anchor_max_fee_bumps
+        )
+
+    async def _replace(self, flight: asyncpg.Record, latest: asyncpg.Record) -> bytes:
+        """Sign and store (before sending) a replacement with the same nonce and data and higher fees."""
+        old = Fees(int(latest["max_fee_per_gas"]), int(latest["max_priority_fee_per_gas"]))
+        fees = old.bumped(self._settings.anchor_fee_bump_percent, await self._chain.fees(), self._cap)
+        if fees.max_fee <= old.max_fee:
+            return bytes(latest["raw"])
+        signed = self._chain.sign(self._settings.anchor_chain_id, flight["nonce"], bytes(flight["root"]), fees)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await storage.insert_transaction(
+                conn, flight["id"], signed.tx_hash, signed.raw, fees.max_fee, fees.priority_fee
+            )
+            await storage.note_fee_bump(conn, flight["id"])
+        log.info("fee bump", extra={"aggregation": flight["id"], "tx": signed.tx_hash, "max_fee": fees.max_fee})
+        return signed.raw
+
+    async def _find_receipt(self, tx_hashes: list[str]) -> Receipt | None:
+        for tx_hash in tx_hashes:
+            receipt = await self._chain.receipt(tx_hash)
+            if receipt is not None:
+                return receipt
+        return None
+
+    async def _rejected(self, aggregation_id: int, tx_hashes: list[str], error: str, attempts: int) -> None:
+        lowered = error.lower()
+        if "replacement transaction underpriced" in lowered:
+            # An earlier version of ours is still pending for this nonce: nothing to do but wait.
+            return
+        if "nonce too low" in lowered and await self._find_receipt(tx_hashes) is None:
+            log.warning("nonce taken by a foreign transaction", extra={"aggregation": aggregation_id})
+            async with self._pool.acquire() as conn, conn.transaction():
+                await storage.abandon(conn, aggregation_id, f"nonce taken by another transaction: {error}")
+            return
+        await self._failed_attempt(aggregation_id, f"rejected by the node: {error}", attempts)
+
+    async def _failed_attempt(self, aggregation_id: int, error: str, attempts: int) -> None:
+        delay = min(self._settings.anchor_backoff_base_s * 2**attempts, self._settings.anchor_backoff_max_s)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await storage.mark_failed_attempt(conn, aggregation_id, error, delay)
+
+    async def _note_unreachable(self, error: str) -> None:
+        try:
+            async with self._pool.acquire() as conn:
+                await storage.note_unreachable(conn, error)
+        except (OSError, asyncpg.PostgresError):
+            log.warning("could not record the chain outage", exc_info=True)

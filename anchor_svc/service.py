@@ -1,0 +1,280 @@
+"""Use cases behind the RPCs: storage + domain, raising the shared domain errors. No protobuf here."""
+
+import asyncio
+import base64
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from anchor_svc import leaves, proofs, storage
+from anchor_svc.chain import Chain, ChainUnavailable
+from anchor_svc.settings import AnchorSettings
+from voketag import audit, merkle
+from voketag.auth import Principal, Role
+from voketag.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from voketag.tokens import KeyRing
+
+STATES = ("PENDING", "SUBMITTED", "CONFIRMING", "ANCHORED", "FAILED")
+DEFAULT_PAGE, MAX_PAGE = 50, 1000
+
+
+def parse_uuid(value: str, field: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", fields={field: "a UUID"}) from exc
+
+
+def _sees_all(principal: Principal | None) -> bool:
+    return principal is not None and principal.role in (Role.ADMIN, Role.AUDITOR)
+
+
+def _visible(principal: Principal | None, factory_id: str) -> bool:
+    return _sees_all(principal) or (principal is not None and principal.factory_id == factory_id)
+
+
+def _not_found(batch_id: str) -> NotFound:
+    return NotFound("BATCH_NOT_FOUND", f"batch {batch_id} not found", metadata={"batch_id": batch_id})
+
+
+@dataclass(frozen=True)
+class Verification:
+    batch_id: str
+    ok: bool
+    tx_found: bool
+    sender_matches: bool
+    data_matches: bool
+    confirmations: int
+    required_confirmations: int
+    block_number: int
+    chain_id: int
+    tx_hash: str
+    explanation: str
+    checked_at: datetime
+
+
+@dataclass(frozen=True)
+class Bundle:
+    leaf: leaves.Leaf
+    leaf_index: int
+    batch_size: int
+    batch_path: list[bytes]
+    batch_root: bytes
+    aggregate_index: int
+    aggregate_size: int
+    aggregate_path: list[bytes]
+    aggregate_root: bytes
+    chain_id: int
+    tx_hash: str
+    block_number: int
+    sender: str
+    anchored_at: datetime
+
+
+class Anchoring:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        chain: Chain,
+        ring: KeyRing,
+        settings: AnchorSettings,
+        enqueue: Callable[[str], None],
+    ) -> None:
+        self._pool = pool
+        self._chain = chain
+        self._ring = ring
+        self._settings = settings
+        self._enqueue = enqueue
+
+    @property
+    def required_confirmations(self) -> int:
+        return self._settings.anchor_confirmations
+
+    async def anchor(self, principal: Principal | None, batch_id: str) -> asyncpg.Record:
+        """Idempotent by batch id: the first call creates the record and queues the sealing."""
+        async with self._pool.acquire() as conn:
+            batch = await storage.batch(conn, batch_id)
+            if batch is None or not _visible(principal, batch["factory_id"]):
+                raise _not_found(batch_id)
+            async with conn.transaction():
+                created = await storage.ensure_record(conn, batch_id, urgent=True)
+                if created:
+                    await audit.record(conn, "batch", batch_id, {"anchor": "requested"})
+            record = await storage.record(conn, batch_id)
+        # A record still without its tree is (re)queued: sealing is idempotent, and this covers a lost enqueue.
+        if record["batch_root"] is None and record["state"] == "PENDING":
+            await asyncio.to_thread(self._enqueue, batch_id)
+        return record
+
+    async def get(self, principal: Principal | None, batch_id: str) -> asyncpg.Record:
+        async with self._pool.acquire() as conn:
+            record = await storage.record(conn, batch_id)
+        if record is None or not _visible(principal, record["factory_id"]):
+            raise NotFound(
+                "ANCHOR_NOT_FOUND", f"no anchor record for batch {batch_id}", metadata={"batch_id": batch_id}
+            )
+        return record
+
+    async def list(
+        self, principal: Principal | None, page_size: int, page_token: str, state: str | None, factory_id: str | None
+    ) -> tuple[list[asyncpg.Record], str]:
+        if page_size < 0:
+            raise InvalidArgument("PAGE_SIZE_INVALID", "page_size must not be negative", fields={"page_size": ">= 0"})
+        limit = min(page_size or DEFAULT_PAGE, MAX_PAGE)
+        if not _sees_all(principal):
+            if factory_id and principal is not None and factory_id != principal.factory_id:
+                return [], ""
+            factory_id = principal.factory_id if principal else None
+            if not factory_id:
+                return [], ""
+        filters = {"state": state or "", "factory_id": factory_id or ""}
+        after = _decode_token(page_token, filters)
+        async with self._pool.acquire() as conn:
+            rows = await storage.records_page(conn, limit + 1, after, state, factory_id)
+        token = ""
+        if len(rows) > limit:
+            rows = rows[:limit]
+            token = _encode_token(rows[-1]["updated_at"], rows[-1]["batch_id"], filters)
+        return rows, token
+
+    async def retry(self, batch_id: str) -> asyncpg.Record:
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                current = await storage.lock_batch(conn, batch_id)
+                if current is None:
+                    raise NotFound("ANCHOR_NOT_FOUND", f"no anchor record for batch {batch_id}")
+                if current["state"] != "FAILED":
+                    raise FailedPrecondition(
+                        "ANCHOR_NOT_FAILED",
+                        f"only a FAILED anchor can be retried; this one is {current['state']}",
+                        metadata={"state": current["state"]},
+                    )
+                await storage.retry(conn, batch_id)
+                await audit.record(conn, "batch", batch_id, {"anchor": "retried"})
+            record = await storage.record(conn, batch_id)
+        if record["batch_root"] is None:
+            await asyncio.to_thread(self._enqueue, batch_id)
+        return record
+
+    async def verify(self, batch_id: str) -> Verification:
+        async with self._pool.acquire() as conn:
+            record = await storage.record(conn, batch_id)
+        if record is None:
+            raise NotFound(
+                "ANCHOR_NOT_FOUND", f"no anchor record for batch {batch_id}", metadata={"batch_id": batch_id}
+            )
+        required = self._settings.anchor_confirmations
+        now = datetime.now(UTC)
+        base = {"batch_id": batch_id, "required_confirmations": required, "checked_at": now}
+        if not record["tx_hash"]:
+            return Verification(
+                ok=False, tx_found=False, sender_matches=False, data_matches=False, confirmations=0, block_number=0,
+                chain_id=self._settings.anchor_chain_id, tx_hash="",
+                explanation=f"not submitted yet (state {record['state']})", **base,
+            )  # fmt: skip
+        tx_hash = record["tx_hash"]
+        try:
+            chain_id = await self._chain.chain_id()
+            tx = await self._chain.transaction(tx_hash)
+            receipt = await self._chain.receipt(tx_hash)
+            head = await self._chain.block_number()
+        except ChainUnavailable as exc:
+            raise Unavailable("CHAIN_UNAVAILABLE", "the chain node does not answer; try again later") from exc
+        roots = proofs.split_roots(bytes(record["aggregate_leaves"]))
+        index = record["aggregate_index"]
+        included = proofs.batch_root_in_aggregate(
+            bytes(record["batch_root"]),
+            index,
+            len(roots),
+            proofs.aggregate_path(roots, index),
+            bytes(record["aggregate_root"]),
+        )
+        found = tx is not None and receipt is not None and receipt.status == 1
+        sender_ok = found and tx.sender == record["sender"] == self._chain.sender
+        data_ok = found and tx.data == bytes(record["aggregate_root"]) and included
+        depth = head - receipt.block_number + 1 if found else 0
+        ok = found and sender_ok and data_ok and chain_id == record["chain_id"] and depth >= required
+        if not found:
+            explanation = "the transaction is not on the chain (pending, dropped or reorganised away)"
+        elif chain_id != record["chain_id"]:
+            explanation = f"the node is on chain {chain_id}, the anchor on chain {record['chain_id']}"
+        elif not sender_ok:
+            explanation = "the transaction was not sent by the anchoring address"
+        elif not data_ok:
+            explanation = "the transaction data is not the aggregate root that contains this batch root"
+        elif depth < required:
+            explanation = f"found with {depth} of {required} confirmations"
+        else:
+            explanation = f"anchored: transaction found in block {receipt.block_number} with {depth} confirmations"
+        return Verification(
+            ok=ok, tx_found=found, sender_matches=sender_ok, data_matches=data_ok, confirmations=max(depth, 0),
+            block_number=receipt.block_number if found else 0, chain_id=chain_id, tx_hash=tx_hash,
+            explanation=explanation, **base,
+        )  # fmt: skip
+
+    async def proof(self, product_id: str) -> Bundle:
+        async with self._pool.acquire() as conn:
+            subject = await storage.proof_subject(conn, product_id)
+            if subject is None:
+                raise NotFound("PRODUCT_NOT_FOUND", f"product {product_id} not found or not anchored yet")
+            if subject["state"] != "ANCHORED":
+                raise FailedPrecondition(
+                    "NOT_ANCHORED",
+                    f"the product's batch is not anchored yet (state {subject['state']})",
+                    metadata={"state": subject["state"], "batch_id": subject["batch_id"]},
+                )
+        index, bits = subject["leaf_index"], subject["chunk_bits"]
+        chunk_leaves = [
+            merkle.leaf_hash(self._leaf(subject, product, serial).encode())
+            for product, serial in zip(subject["chunk_ids"], subject["chunk_serials"], strict=True)
+        ]
+        roots = proofs.split_roots(bytes(subject["aggregate_leaves"]))
+        return Bundle(
+            leaf=self._leaf(subject, subject["product_id"], subject["serial"]),
+            leaf_index=index,
+            batch_size=subject["batch_size"],
+            batch_path=leaves.product_path(chunk_leaves, index, bits, subject["upper_path"]),
+            batch_root=bytes(subject["batch_root"]),
+            aggregate_index=subject["aggregate_index"],
+            aggregate_size=subject["aggregate_size"],
+            aggregate_path=proofs.aggregate_path(roots, subject["aggregate_index"]),
+            aggregate_root=bytes(subject["aggregate_root"]),
+            chain_id=subject["chain_id"],
+            tx_hash=subject["tx_hash"],
+            block_number=subject["block_number"],
+            sender=subject["sender"],
+            anchored_at=subject["anchored_at"],
+        )
+
+    def _leaf(self, subject: asyncpg.Record, product_id: str, serial: int) -> leaves.Leaf:
+        token = self._ring.issue(serial, subject["key_id"])
+        return leaves.product_leaf(token, subject["batch_id"], product_id, serial, subject["sku"])
+
+
+def _fingerprint(filters: dict[str, str]) -> str:
+    return json.dumps(filters, sort_keys=True)
+
+
+def _encode_token(updated_at: datetime, batch_id: str, filters: dict[str, str]) -> str:
+    body = json.dumps({"u": updated_at.isoformat(), "b": batch_id, "f": _fingerprint(filters)})
+    return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, filters: dict[str, str]) -> tuple[datetime, str] | None:
+    if not token:
+        return None
+    try:
+        body = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if body["f"] != _fingerprint(filters):
+            raise ValueError("filters changed")
+        return datetime.fromisoformat(body["u"]), str(uuid.UUID(body["b"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InvalidArgument(
+            "PAGE_TOKEN_INVALID",
+            "page_token is not a token of a previous call with the same filters",
+            fields={"page_token": "next_page_token of a previous call with the same filters"},
+        ) from exc

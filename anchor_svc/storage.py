@@ -1,0 +1,431 @@
+"""asyncpg queries of the anchor service and its actors."""
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from anchor_svc.leaves import BatchTree
+
+RECORD_COLUMNS = """
+    r.batch_id::text AS batch_id, r.factory_id::text AS factory_id, r.state, r.batch_root, r.batch_size,
+    r.chunk_bits, r.aggregate_index, r.attempts, r.last_error, r.created_at, r.updated_at, r.anchored_at,
+    r.aggregation_id, a.root AS aggregate_root, a.size AS aggregate_size, a.tx_hash, a.block_number,
+    a.confirmations, a.chain_id, a.sender, a.nonce, a.broadcast_at, a.next_attempt_at, a.leaves AS aggregate_leaves,
+    a.state AS aggregation_state"""
+RECORD_FROM = "anchor_records r LEFT JOIN anchor_aggregations a ON a.id = r.aggregation_id"
+
+
+async def batch(conn: asyncpg.Connection, batch_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT id::text AS id, factory_id::text AS factory_id, sku, quantity, key_id, state
+           FROM batches WHERE id = $1""",
+        batch_id,
+    )
+
+
+async def ensure_record(conn: asyncpg.Connection, batch_id: str, urgent: bool) -> bool:
+    """Create the anchor record of a batch unless it exists; True when created. The batch goes ANCHORING."""
+    created = await conn.fetchval(
+        """INSERT INTO anchor_records (batch_id, factory_id, urgent)
+           SELECT id, factory_id, $2 FROM batches WHERE id = $1
+           ON CONFLICT (batch_id) DO NOTHING RETURNING true""",
+        batch_id,
+        urgent,
+    )
+    if created:
+        await conn.execute(
+            "UPDATE batches SET state = 'ANCHORING', updated_at = now() WHERE id = $1 AND state = 'CREATED'", batch_id
+        )
+    elif urgent:
+        await conn.execute(
+            "UPDATE anchor_records SET urgent = true WHERE batch_id = $1 AND state = 'PENDING' AND NOT urgent",
+            batch_id,
+        )
+    return bool(created)
+
+
+async def leaf_rows(conn: asyncpg.Connection, batch_id: str, page: int) -> AsyncIterator[list[asyncpg.Record]]:
+    """The batch's products in leaf order, ``page`` rows at a time (inside a transaction)."""
+    cursor = await conn.cursor(
+        "SELECT id::text AS id, serial, leaf_index FROM products WHERE batch_id = $1 ORDER BY leaf_index", batch_id
+    )
+    while rows := await cursor.fetch(page):
+        yield rows
+
+
+async def store_tree(conn: asyncpg.Connection, batch_id: str, tree: BatchTree) -> None:
+    await conn.executemany(
+        "INSERT INTO anchor_tree_levels (batch_id, level, nodes) VALUES ($1, $2, $3)",
+        [(batch_id, level, b"".join(nodes)) for level, nodes in enumerate(tree.upper)],
+    )
+    await conn.execute(
+        """UPDATE anchor_records SET batch_root = $2, batch_size = $3, chunk_bits = $4, ready_at = now(),
+                  last_error = '', updated_at = now()
+           WHERE batch_id = $1""",
+        batch_id,
+        tree.root,
+        tree.size,
+        tree.chunk_bits,
+    )
+
+
+async def lock_batch(conn: asyncpg.Connection, batch_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT state, batch_root FROM anchor_records WHERE batch_id = $1 FOR UPDATE", batch_id)
+
+
+async def record(conn: asyncpg.Connection, batch_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.batch_id = $1", batch_id)
+
+
+async def records_page(
+    conn: asyncpg.Connection,
+    limit: int,
+    after: tuple[datetime, str] | None,
+    state: str | None,
+    factory_id: str | None,
+) -> list[asyncpg.Record]:
+    """Most recently updated first, keyset-paged by (updated_at, batch_id)."""
+    conditions, args = [], []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if state:
+        conditions.append(f"r.state = {arg(state)}")
+    if factory_id:
+        conditions.append(f"r.factory_id = {arg(factory_id)}::uuid")
+    if after:
+        conditions.append(f"(r.updated_at, r.batch_id) < ({arg(after[0])}, {arg(after[1])}::uuid)")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    return await conn.fetch(
+        f"""SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} {where}
+            ORDER BY r.updated_at DESC, r.batch_id DESC LIMIT {arg(limit)}""",
+        *args,
+    )
+
+
+async def fail(conn: asyncpg.Connection, batch_id: str, error: str) -> bool:
+    """Mark a batch FAILED (retries exhausted) with its batch_events row; False when it was not pending."""
+    row = await conn.fetchrow(
+        """UPDATE anchor_records SET state = 'FAILED', last_error = $2, updated_at = now()
+           WHERE batch_id = $1 AND state = 'PENDING' RETURNING factory_id, attempts""",
+        batch_id,
+        error[:500],
+    )
+    if row is None:
+        return False
+    await conn.execute("UPDATE batches SET state = 'FAILED', updated_at = now() WHERE id = $1", batch_id)
+    await insert_event(
+        conn, batch_id, str(row["factory_id"]), "batch.anchor_failed", {"state": "FAILED", "error": error[:500]}
+    )
+    return True
+
+
+async def retry(conn: asyncpg.Connection, batch_id: str) -> None:
+    await conn.execute(
+        """UPDATE anchor_records SET state = 'PENDING', attempts = 0, last_error = '', urgent = true,
+                  aggregation_id = NULL, aggregate_index = NULL, updated_at = now()
+           WHERE batch_id = $1""",
+        batch_id,
+    )
+    await conn.execute("UPDATE batches SET state = 'ANCHORING', updated_at = now() WHERE id = $1", batch_id)
+
+
+async def insert_event(
+    conn: asyncpg.Connection, batch_id: str, factory_id: str, kind: str, payload: dict[str, Any]
+) -> None:
+    await conn.execute(
+        """INSERT INTO batch_events (id, batch_id, factory_id, type, payload)
+           VALUES (gen_random_uuid(), $1, $2, $3, $4::jsonb)""",
+        batch_id,
+        factory_id,
+        kind,
+        json.dumps({"batch_id": batch_id, **payload}),
+    )
+
+
+# --- proofs
+
+
+async def proof_subject(conn: asyncpg.Connection, product_id: str) -> asyncpg.Record | None:
+    """Everything a proof needs in one round trip: the product, its anchor record, the products of its
+    chunk (ids and serials in leaf order) and the stored sibling above the chunk on every level (absent
+    where a node moved up unpaired)."""
+    return await conn.fetchrow(
+        f"""WITH s AS (
+                SELECT p.id::text AS product_id, p.serial, p.leaf_index, b.sku, b.key_id, {RECORD_COLUMNS},
+                       a.anchored_at AS aggregation_anchored_at,
+                       (p.leaf_index >> r.chunk_bits) AS chunk_index
+                FROM products p JOIN batches b ON b.id = p.batch_id JOIN {RECORD_FROM} ON r.batch_id = p.batch_id
+                WHERE p.id = $1)
+            SELECT s.*,
+                   ARRAY(SELECT q.id::text FROM products q
+                         WHERE q.batch_id = s.batch_id::uuid
+                           AND q.leaf_index BETWEEN s.chunk_index << s.chunk_bits
+                                                AND ((s.chunk_index + 1) << s.chunk_bits) - 1
+                         ORDER BY q.leaf_index) AS chunk_ids,
+                   ARRAY(SELECT q.serial FROM products q
+                         WHERE q.batch_id = s.batch_id::uuid
+                           AND q.leaf_index BETWEEN s.chunk_index << s.chunk_bits
+                                                AND ((s.chunk_index + 1) << s.chunk_bits) - 1
+                         ORDER BY q.leaf_index) AS chunk_serials,
+                   ARRAY(SELECT sibling FROM (
+                             SELECT l.level, substring(l.nodes FROM
+                                        (((s.chunk_index::bigint >> l.level) # 1) * 32)::integer + 1 FOR 32) AS sibling
+                             FROM anchor_tree_levels l WHERE l.batch_id = s.batch_id::uuid) AS siblings
+                         WHERE length(sibling) = 32 ORDER BY level) AS upper_path
+            FROM s""",
+        product_id,
+    )
+
+
+# --- aggregation and transactions
+
+
+async def pending_summary(conn: asyncpg.Connection) -> asyncpg.Record:
+    """How many sealed batches wait, whether one was asked for, and how long the oldest has waited (s)."""
+    return await conn.fetchrow(
+        """SELECT count(*) AS pending, coalesce(bool_or(urgent), false) AS urgent,
+                  coalesce(extract(epoch FROM now() - min(ready_at)), 0)::float8 AS waited_s
+           FROM anchor_records WHERE state = 'PENDING' AND batch_root IS NOT NULL"""
+    )
+
+
+async def pending_roots(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Pending batch roots in aggregation order, locked (rows another aggregator holds are skipped)."""
+    return await conn.fetch(
+        """SELECT batch_id::text AS batch_id, batch_root, urgent, ready_at FROM anchor_records
+           WHERE state = 'PENDING' AND batch_root IS NOT NULL
+           ORDER BY ready_at, batch_id FOR UPDATE SKIP LOCKED"""
+    )
+
+
+async def allocate_nonce(conn: asyncpg.Connection, chain_id: int, sender: str, confirmed: int) -> int:
+    """The next nonce of ``sender``; the row lock serialises allocators until their transaction ends.
+
+    ``confirmed`` (the node's latest transaction count) only raises the counter: if the key was used
+    elsewhere, our next nonce moves past those transactions.
+    """
+    await conn.execute(
+        "INSERT INTO anchor_nonces (chain_id, sender, next_nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        chain_id,
+        sender,
+        confirmed,
+    )
+    return int(
+        await conn.fetchval(
+            """UPDATE anchor_nonces SET next_nonce = greatest(next_nonce, $3) + 1
+               WHERE chain_id = $1 AND sender = $2 RETURNING next_nonce - 1""",
+            chain_id,
+            sender,
+            confirmed,
+        )
+    )
+
+
+async def insert_aggregation(
+    conn: asyncpg.Connection,
+    chain_id: int,
+    sender: str,
+    nonce: int,
+    root: bytes,
+    batch_ids: Sequence[str],
+    leaves: Sequence[bytes],
+) -> int:
+    aggregation_id = int(
+        await conn.fetchval(
+            """INSERT INTO anchor_aggregations (chain_id, sender, nonce, root, leaves, size, tx_hash)
+               VALUES ($1, $2, $3, $4, $5, $6, '') RETURNING id""",
+            chain_id,
+            sender,
+            nonce,
+            root,
+            b"".join(leaves),
+            len(leaves),
+        )
+    )
+    await conn.execute(
+        """UPDATE anchor_records r SET state = 'SUBMITTED', aggregation_id = $1, aggregate_index = t.index - 1,
+                  urgent = false, updated_at = now()
+           FROM unnest($2::uuid[]) WITH ORDINALITY AS t(batch_id, index) WHERE r.batch_id = t.batch_id""",
+        aggregation_id,
+        list(batch_ids),
+    )
+    return aggregation_id
+
+
+async def insert_transaction(
+    conn: asyncpg.Connection, aggregation_id: int, tx_hash: str, raw: bytes, max_fee: int, priority_fee: int
+) -> None:
+    """Store a signed transaction and make it the aggregation's current one (before it is broadcast)."""
+    await conn.execute(
+        """INSERT INTO anchor_transactions (tx_hash, aggregation_id, raw, max_fee_per_gas, max_priority_fee_per_gas)
+           VALUES ($1, $2, $3, $4, $5)""",
+        tx_hash,
+        aggregation_id,
+        raw,
+        max_fee,
+        priority_fee,
+    )
+    await conn.execute(
+        "UPDATE anchor_aggregations SET tx_hash = $2, signed_at = now() WHERE id = $1", aggregation_id, tx_hash
+    )
+
+
+async def in_flight(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT id, nonce, root, state, tx_hash, block_hash, fee_bumps, attempts, broadcast_at, signed_at,
+                  next_attempt_at, now() AS now
+           FROM anchor_aggregations WHERE state IN ('SUBMITTED', 'CONFIRMING') ORDER BY nonce"""
+    )
+
+
+async def transactions(conn: asyncpg.Connection, aggregation_id: int) -> list[asyncpg.Record]:
+    """Signed transactions of an aggregation, newest first."""
+    return await conn.fetch(
+        """SELECT tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas FROM anchor_transactions
+           WHERE aggregation_id = $1 ORDER BY created_at DESC, tx_hash""",
+        aggregation_id,
+    )
+
+
+async def set_records_state(conn: asyncpg.Connection, aggregation_id: int, state: str) -> None:
+    await conn.execute(
+        "UPDATE anchor_records SET state = $2, updated_at = now() WHERE aggregation_id = $1 AND state <> $2",
+        aggregation_id,
+        state,
+    )
+
+
+async def mark_mined(
+    conn: asyncpg.Connection, aggregation_id: int, tx_hash: str, block_number: int, block_hash: str, confirmations: int
+) -> None:
+    await conn.execute(
+        """UPDATE anchor_aggregations SET state = 'CONFIRMING', tx_hash = $2, block_number = $3, block_hash = $4,
+                  confirmations = $5, last_error = ''
+           WHERE id = $1""",
+        aggregation_id,
+        tx_hash,
+        block_number,
+        block_hash,
+        confirmations,
+    )
+    await set_records_state(conn, aggregation_id, "CONFIRMING")
+
+
+async def mark_anchored(
+    conn: asyncpg.Connection, aggregation_id: int, tx_hash: str, block_number: int, block_hash: str, confirmations: int
+) -> list[str]:
+    """ANCHORED, for the aggregation and all its batches, with one batch_events row per batch."""
+    agg = await conn.fetchrow(
+        """UPDATE anchor_aggregations SET state = 'ANCHORED', tx_hash = $2, block_number = $3, block_hash = $4,
+                  confirmations = $5, anchored_at = now(), last_error = ''
+           WHERE id = $1 RETURNING chain_id, root, sender""",
+        aggregation_id,
+        tx_hash,
+        block_number,
+        block_hash,
+        confirmations,
+    )
+    rows = await conn.fetch(
+        """UPDATE anchor_records SET state = 'ANCHORED', anchored_at = now(), updated_at = now(), last_error = ''
+           WHERE aggregation_id = $1
+           RETURNING batch_id::text AS batch_id, factory_id::text AS factory_id, batch_root""",
+        aggregation_id,
+    )
+    await conn.execute(
+        "UPDATE batches SET state = 'ANCHORED', updated_at = now() WHERE id = ANY($1::uuid[])",
+        [row["batch_id"] for row in rows],
+    )
+    for row in rows:
+        await insert_event(
+            conn,
+            row["batch_id"],
+            row["factory_id"],
+            "batch.anchored",
+            {
+                "state": "ANCHORED",
+                "chain_id": agg["chain_id"],
+                "tx_hash": tx_hash,
+                "block_number": block_number,
+                "confirmations": confirmations,
+                "sender": agg["sender"],
+                "batch_root": row["batch_root"].hex(),
+                "aggregate_root": agg["root"].hex(),
+                "proof_url": f"/v1/anchor/{row['batch_id']}",
+            },
+        )
+    return [row["batch_id"] for row in rows]
+
+
+async def mark_reorged(conn: asyncpg.Connection, aggregation_id: int) -> None:
+    """The mined transaction vanished from the chain: back to SUBMITTED, broadcast again at once."""
+    await conn.execute(
+        """UPDATE anchor_aggregations SET state = 'SUBMITTED', block_number = NULL, block_hash = NULL,
+                  confirmations = 0, reorgs = reorgs + 1, broadcast_at = NULL, next_attempt_at = now(),
+                  last_error = 'transaction left the chain (reorg); broadcasting it again'
+           WHERE id = $1""",
+        aggregation_id,
+    )
+    await set_records_state(conn, aggregation_id, "SUBMITTED")
+
+
+async def mark_broadcast(conn: asyncpg.Connection, aggregation_id: int) -> None:
+    await conn.execute(
+        """UPDATE anchor_aggregations SET broadcast_at = now(), attempts = attempts + 1, last_error = ''
+           WHERE id = $1""",
+        aggregation_id,
+    )
+    await conn.execute(
+        """UPDATE anchor_records SET attempts = attempts + 1, last_error = '', updated_at = now()
+           WHERE aggregation_id = $1""",
+        aggregation_id,
+    )
+
+
+async def mark_failed_attempt(conn: asyncpg.Connection, aggregation_id: int, error: str, retry_in_s: float) -> None:
+    await conn.execute(
+        """UPDATE anchor_aggregations SET attempts = attempts + 1, last_error = $2,
+                  next_attempt_at = now() + make_interval(secs => $3)
+           WHERE id = $1""",
+        aggregation_id,
+        error[:500],
+        retry_in_s,
+    )
+    await conn.execute(
+        """UPDATE anchor_records SET attempts = attempts + 1, last_error = $2, updated_at = now()
+           WHERE aggregation_id = $1""",
+        aggregation_id,
+        error[:500],
+    )
+
+
+async def note_fee_bump(conn: asyncpg.Connection, aggregation_id: int) -> None:
+    await conn.execute("UPDATE anchor_aggregations SET fee_bumps = fee_bumps + 1 WHERE id = $1", aggregation_id)
+
+
+async def abandon(conn: asyncpg.Connection, aggregation_id: int, error: str) -> None:
+    """The nonce went to a transaction that is not ours: the batches wait for the next aggregation."""
+    await conn.execute(
+        "UPDATE anchor_aggregations SET state = 'ABANDONED', last_error = $2 WHERE id = $1", aggregation_id, error[:500]
+    )
+    await conn.execute(
+        """UPDATE anchor_records SET state = 'PENDING', aggregation_id = NULL, aggregate_index = NULL, urgent = true,
+                  last_error = $2, updated_at = now()
+           WHERE aggregation_id = $1""",
+        aggregation_id,
+        error[:500],
+    )
+
+
+async def note_unreachable(conn: asyncpg.Connection, error: str) -> None:
+    """Make a chain outage visible on every record that waits for the chain."""
+    await conn.execute(
+        """UPDATE anchor_records SET last_error = $1, updated_at = now()
+           WHERE state IN ('PENDING', 'SUBMITTED', 'CONFIRMING') AND last_error <> $1""",
+        error[:500],
+    )
