@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SERVICES = ("scan", "factory", "admin", "anchor")
 # `dramatiq` imports these in order: the broker set-up first, then every module that declares actors.
-WORKER_MODULES = ("voketag.worker",)
+WORKER_MODULES = ("voketag.worker", "factory_svc.tasks", "anchor_svc.tasks")
 # Largest request body Envoy accepts on ordinary routes, and on the streamed CSV import.
 BODY_LIMIT = 1 << 20
 IMPORT_LIMIT = 64 << 20
@@ -225,6 +225,9 @@ class Mesh:
         for name in SERVICES:
             self.grpc_ports[name], self.metrics_ports[name] = free_port(), free_port()
             env = {**base, "GRPC_PORT": str(self.grpc_ports[name]), "METRICS_PORT": str(self.metrics_ports[name])}
+            if name == "admin":
+                # Only the admin service signs access tokens; the others verify with AUTH_PUBLIC_KEYS.
+                env |= {"AUTH_SIGNING_KEY": self.signing_key, "AUTH_SIGNING_KID": "dev"}
             self.children[name] = Child(name, [sys.executable, "-m", f"{name}_svc"], env, logs / f"{name}.log")
         self.children["worker"] = Child(
             "worker",
