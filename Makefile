@@ -10,7 +10,7 @@ BREAKING_AGAINST ?= .git\#branch=main
 PROTO_FILES = $(shell find proto/voketag -name '*.proto' | LC_ALL=C sort)
 DESCRIPTOR_SET = gateway/voketag.binpb
 
-.PHONY: install up test lint gen lint-proto breaking check-gen bench
+.PHONY: install up test lint gen lint-proto breaking check-gen bench browser
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -29,8 +29,12 @@ install: $(VENV)/.installed node_modules/.installed
 up: install
 	$(VENV)/bin/voketag-mesh $(if $(PORT),--port $(PORT))
 
+## browser: Debian's headless Chromium and its driver, for the consumer page tests (when missing)
+browser:
+	command -v chromium || (apt-get update && apt-get install -y chromium chromium-driver)
+
 ## test: install what the tests need and run the whole suite against real components
-test: install
+test: install browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## lint: ruff and the contract checks

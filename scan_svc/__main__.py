@@ -1,17 +1,56 @@
 """Entry point: settings -> storage -> serve."""
 
+import asyncio
+
+from scan_svc import ledger as ledger_module
 from scan_svc.api import SERVICE, ScanApi
+from scan_svc.client import ClientIdentifier
+from scan_svc.keys import device_salt
+from scan_svc.redis_store import Gate, Guard
+from scan_svc.scanning import Scanner
 from scan_svc.settings import ScanSettings
+from scan_svc.store import ScanStore, ScanWriter
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Resources, Service, run_service
+from voketag.tokens import KeyRing
+
+# The sealer task lives as long as the event loop; this reference keeps it from being garbage-collected.
+_background: set[asyncio.Task[None]] = set()
 
 
-def services(resources: Resources) -> list[Service]:
-    return [Service(ScanApi(), rpc.add_ScanServiceServicer_to_server, SERVICE)]
+def build(settings: ScanSettings, resources: Resources) -> ScanApi:
+    """The servicer and its background tasks (scan writers, ledger sealer); runs inside the event loop."""
+    keys = {kid: secret.get_secret_value() for kid, secret in settings.token_keys.items()}
+    keyring = KeyRing.from_config(keys, settings.token_signing_key_id, settings.token_retired_key_ids)
+    guard = Guard(resources.redis, settings.redis_retry_after_s)
+    limits = {
+        "ip": settings.limit_ip,
+        "device": settings.limit_device,
+        "code": settings.limit_code,
+        "report": settings.limit_report,
+    }
+    writer = ScanWriter(resources.pool, settings.scan_write_batch)
+    writer.start()
+    scanner = Scanner(
+        settings,
+        keyring,
+        ClientIdentifier(device_salt(settings), settings.bot_user_agents),
+        Gate(guard, limits, settings.risk_thresholds.velocity_window_s),
+        ScanStore(resources.pool),
+        writer,
+    )
+    ledger = ledger_module.build(resources.pool, settings)
+    _background.add(asyncio.get_running_loop().create_task(ledger.run(settings.ledger_seal_interval_s)))
+    return ScanApi(scanner, ledger)
 
 
 def main() -> None:
-    run_service("scan", ScanSettings(), services)
+    settings = ScanSettings()
+
+    def services(resources: Resources) -> list[Service]:
+        return [Service(build(settings, resources), rpc.add_ScanServiceServicer_to_server, SERVICE)]
+
+    run_service("scan", settings, services)
 
 
 if __name__ == "__main__":

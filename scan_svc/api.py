@@ -3,47 +3,227 @@
 Consumer-facing: token verification, risk, ledger, fraud reports, the /r/ page.
 """
 
+import math
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import TypeVar
+
 import grpc
 from google.api import httpbody_pb2
+from google.protobuf import timestamp_pb2
+from grpc_status import rpc_status
 
+from scan_svc import page
+from scan_svc.ledger import Checkpoint, Ledger
+from scan_svc.scanning import Caller, Location, Outcome, Scanner, malformed, parse_location
+from voketag import context as rpc_context
 from voketag.auth import STAFF, allow, public
-from voketag.errors import pending
+from voketag.common.v1 import anchor_pb2, enums_pb2, risk_pb2
+from voketag.errors import InvalidArgument, ResourceExhausted
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 
-# The scan service's own work is issue #3; until it lands every RPC answers UNIMPLEMENTED,
-# but each already declares who may call it.
-ISSUE = 3
-
 Context = grpc.aio.ServicerContext
 SERVICE = pb.DESCRIPTOR.services_by_name["ScanService"]
+T = TypeVar("T")
+
+# Country of the client as the edge may set it (e.g. from a GeoIP lookup at the CDN).
+EDGE_COUNTRY_HEADER = "x-client-country"
+LANG_MAX = 35
+# The batch's anchoring state (batches.state) as the contract's AnchorState.
+ANCHOR_STATES = {
+    "CREATED": enums_pb2.ANCHOR_STATE_PENDING,
+    "ANCHORING": enums_pb2.ANCHOR_STATE_SUBMITTED,
+    "ANCHORED": enums_pb2.ANCHOR_STATE_ANCHORED,
+    "FAILED": enums_pb2.ANCHOR_STATE_FAILED,
+}
+
+
+def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def _caller(context: Context) -> Caller:
+    metadata = {key: value for key, value in context.invocation_metadata() or () if isinstance(value, str)}
+    return Caller(metadata, rpc_context.client_address.get())
+
+
+def _location(location: pb.CoarseLocation, caller: Caller) -> Location:
+    return parse_location(
+        location.latitude if location.HasField("latitude") else None,
+        location.longitude if location.HasField("longitude") else None,
+        location.country_code,
+        caller.metadata.get(EDGE_COUNTRY_HEADER, ""),
+    )
+
+
+async def _rate_limited(call: Awaitable[T], context: Context) -> T:
+    """Run ``call``; a rate-limit refusal also carries a retry-after trailer, which Envoy passes on as Retry-After."""
+    try:
+        return await call
+    except ResourceExhausted as exc:
+        status = rpc_status.to_status(exc.to_status())
+        seconds = str(max(1, math.ceil(exc.retry_after_s or 1)))
+        await context.abort(status.code, status.details, (*status.trailing_metadata, ("retry-after", seconds)))
+        raise  # abort always raises; this keeps type checkers and readers sure of it
+
+
+def proof_url(outcome: Outcome) -> str:
+    if outcome.product is None or outcome.product["state"] != "ANCHORED":
+        return ""
+    return f"/v1/merkle/proof/{outcome.product['product_id']}"
+
+
+def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
+    reply = pb.VerifyTokenResponse(
+        verdict=enums_pb2.Verdict.Value(f"VERDICT_{outcome.verdict.value}"),
+        scan_count=outcome.scan_count,
+        risk_score=outcome.assessment.score,
+        factors=[
+            risk_pb2.RiskFactor(
+                kind=factor.kind.value,
+                value=factor.value,
+                contribution=factor.contribution,
+                available=factor.available,
+                explanation=factor.explanation[:200],
+            )
+            for factor in outcome.assessment.factors
+        ],
+        scan_id=str(outcome.scan_id) if outcome.scan_id else "",
+        ledger_sequence=outcome.ledger_sequence,
+        message=outcome.message,
+        first_scanned_at=_timestamp(outcome.first_scanned_at),
+        scanned_at=_timestamp(outcome.scanned_at),
+    )
+    row = outcome.product
+    if row is not None:
+        reply.product.CopyFrom(
+            pb.ProductFacts(
+                product_id=str(row["product_id"]),
+                serial=row["serial"],
+                sku=row["sku"],
+                product_line=row["product_line"],
+                name=row["product_name"] or row["sku"],
+                lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{outcome.lifecycle}"),
+                lifecycle_reason=outcome.lifecycle_reason,
+                external_id=row["external_id"],
+            )
+        )
+        reply.batch.CopyFrom(
+            pb.BatchFacts(
+                batch_id=str(row["batch_id"]),
+                state=enums_pb2.BatchState.Value(f"BATCH_STATE_{row['state']}"),
+                lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{row['batch_lifecycle']}"),
+                created_at=_timestamp(row["batch_created_at"]),
+                lifecycle_reason=row["batch_reason"],
+                factory_name=row["factory_name"],
+            )
+        )
+        reply.anchor.CopyFrom(anchor_pb2.AnchorInfo(state=ANCHOR_STATES[row["state"]], proof_url=proof_url(outcome)))
+    return reply
+
+
+def _checkpoint(checkpoint: Checkpoint | None) -> pb.LedgerCheckpoint | None:
+    if checkpoint is None:
+        return None
+    return pb.LedgerCheckpoint(
+        tree_size=checkpoint.tree_size,
+        root_hash=checkpoint.root_hash,
+        head_hash=checkpoint.head_hash,
+        created_at=_timestamp(checkpoint.created_at),
+        signature=checkpoint.signature,
+        key_id=checkpoint.key_id,
+    )
 
 
 class ScanApi(rpc.ScanServiceServicer):
+    def __init__(self, scanner: Scanner, ledger: Ledger) -> None:
+        self._scanner = scanner
+        self.ledger = ledger
+
+    async def _verify(self, request: pb.VerifyTokenRequest, context: Context) -> Outcome:
+        caller = _caller(context)
+        location = _location(request.location, caller)
+        return await _rate_limited(self._scanner.verify(request.token, location, request.device_hint, caller), context)
+
     @public
     async def VerifyToken(self, request: pb.VerifyTokenRequest, context: Context) -> pb.VerifyTokenResponse:
-        raise pending(ISSUE)
+        return _verify_response(await self._verify(request, context))
 
     @public
     async def ReportFraud(self, request: pb.ReportFraudRequest, context: Context) -> pb.ReportFraudResponse:
-        raise pending(ISSUE)
+        caller = _caller(context)
+        filed = self._scanner.report(
+            request.token,
+            request.contact,
+            request.description,
+            request.scan_id,
+            _location(request.location, caller),
+            request.request_id,
+            caller,
+        )
+        report_id, created_at = await _rate_limited(filed, context)
+        return pb.ReportFraudResponse(report_id=str(report_id), created_at=_timestamp(created_at))
 
     @public
     async def RenderPage(self, request: pb.RenderPageRequest, context: Context) -> httpbody_pb2.HttpBody:
-        raise pending(ISSUE)
+        if len(request.lang) > LANG_MAX:
+            raise InvalidArgument("INVALID_FIELD", "the language tag is too long", fields={"lang": "at most 35 chars"})
+        try:
+            outcome = await self._verify(pb.VerifyTokenRequest(token=request.token), context)
+        except InvalidArgument as exc:
+            if exc.reason != "TOKEN_MALFORMED":
+                raise
+            outcome = malformed()
+        rendered = page.render(outcome, proof_url(outcome))
+        # Envoy maps this header to the HTTP status (410 for a recalled product).
+        await context.send_initial_metadata((("x-voketag-page", rendered.state),))
+        return httpbody_pb2.HttpBody(content_type="text/html; charset=utf-8", data=rendered.html.encode())
 
     @allow(*STAFF)
     async def VerifyLedger(self, request: pb.VerifyLedgerRequest, context: Context) -> pb.VerifyLedgerResponse:
-        raise pending(ISSUE)
+        if request.to_sequence and request.from_sequence > request.to_sequence:
+            raise InvalidArgument(
+                "INVALID_FIELD", "the range is empty", fields={"from_sequence": "must not exceed to_sequence"}
+            )
+        finding, checkpoint = await self.ledger.verify(request.from_sequence, request.to_sequence)
+        return pb.VerifyLedgerResponse(
+            ok=finding.ok,
+            entries_checked=finding.entries_checked,
+            first_bad_sequence=finding.first_bad_sequence,
+            problem=finding.problem,
+            checkpoint=_checkpoint(checkpoint),
+        )
 
     @public
     async def GetLedgerCheckpoint(
         self, request: pb.GetLedgerCheckpointRequest, context: Context
     ) -> pb.GetLedgerCheckpointResponse:
-        raise pending(ISSUE)
+        return pb.GetLedgerCheckpointResponse(checkpoint=_checkpoint(await self.ledger.latest()))
 
     @public
     async def GetLedgerConsistencyProof(
         self, request: pb.GetLedgerConsistencyProofRequest, context: Context
     ) -> pb.GetLedgerConsistencyProofResponse:
-        raise pending(ISSUE)
+        latest = await self.ledger.latest()
+        latest_size = latest.tree_size if latest else 0
+        second = request.second_tree_size or latest_size
+        if not 1 <= request.first_tree_size <= second <= latest_size:
+            raise InvalidArgument(
+                "INVALID_FIELD",
+                "the tree sizes are out of range",
+                fields={"first_tree_size": f"need 1 <= first_tree_size <= second_tree_size <= {latest_size}"},
+            )
+        proof, first_root, second_root = await self.ledger.consistency(request.first_tree_size, second)
+        return pb.GetLedgerConsistencyProofResponse(
+            first_tree_size=request.first_tree_size,
+            second_tree_size=second,
+            proof=proof,
+            first_root_hash=first_root,
+            second_root_hash=second_root,
+            checkpoint=_checkpoint(latest if latest and latest.tree_size == second else None),
+        )

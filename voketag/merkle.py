@@ -1,4 +1,4 @@
-"""RFC 6962 Merkle trees (section 2.1; RFC 9162 section 2.1 describes the same hashing).
+"""RFC 6962 Merkle trees (RFC 9162 section 2.1 describes the same hashing): batch trees and proofs.
 
 leaf hash = SHA-256(0x00 || data), node hash = SHA-256(0x01 || left || right); a tree of n > 1
 leaves splits at k, the largest power of two below n; an odd node is never duplicated. Built
@@ -113,3 +113,82 @@ def chunk_roots(leaf_hashes: Sequence[bytes], chunk_bits: int) -> list[bytes]:
     """Roots of consecutive chunks of 2^chunk_bits leaves (the last may be shorter)."""
     width = 1 << chunk_bits
     return [root(leaf_hashes[start : start + width]) for start in range(0, len(leaf_hashes), width)]
+
+
+# Append-only logs (the scan ledger): an incremental frontier and consistency proofs.
+
+
+def _split(n: int) -> int:
+    """Largest power of two strictly below n (n >= 2)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def append(frontier: list[bytes], size: int, leaf: bytes) -> list[bytes]:
+    """The frontier (roots of the perfect subtrees of a tree of ``size`` leaves, largest first) after one more leaf."""
+    frontier = [*frontier, leaf]
+    # Each trailing 1 bit of the old size is a perfect subtree that the new leaf completes.
+    while size & 1:
+        right = frontier.pop()
+        frontier[-1] = node_hash(frontier[-1], right)
+        size >>= 1
+    return frontier
+
+
+def frontier_root(frontier: Sequence[bytes]) -> bytes:
+    """The tree root from its frontier: fold the perfect subtrees from the right."""
+    if not frontier:
+        return EMPTY_ROOT
+    result = frontier[-1]
+    for subtree in reversed(frontier[:-1]):
+        result = node_hash(subtree, result)
+    return result
+
+
+def consistency_proof(first: int, leaves: Sequence[bytes]) -> list[bytes]:
+    """RFC 6962 section 2.1.2 PROOF(first, leaves) for 0 < first <= len(leaves)."""
+    if not 0 < first <= len(leaves):
+        raise ValueError("first tree size must be between 1 and the second tree size")
+    return _subproof(first, leaves, True)
+
+
+def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
+    n = len(leaves)
+    if m == n:
+        return [] if complete else [root(leaves)]
+    k = _split(n)
+    if m <= k:
+        return [*_subproof(m, leaves[:k], complete), root(leaves[k:])]
+    return [*_subproof(m - k, leaves[k:], False), root(leaves[:k])]
+
+
+def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]) -> bool:
+    """RFC 9162 section 2.1.4.2: does ``proof`` show the tree of ``second`` leaves extends the one of ``first``?"""
+    if not 0 < first <= second:
+        return False
+    if first == second:
+        return not proof and first_root == second_root
+    path = list(proof)
+    if first & (first - 1) == 0:  # a power of two: the old root is itself a node of the new tree
+        path.insert(0, first_root)
+    if not path:
+        return False
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == first_root and sr == second_root

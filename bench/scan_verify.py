@@ -1,0 +1,214 @@
+"""Benchmark: POST /api/verify/{token} through Envoy against >= 1,000,000 products, next to a baseline.
+
+    .venv/bin/python bench/scan_verify.py [--products 1000000] [--duration 10] [--connections 16] [--rate 500]
+
+Everything runs on loopback in a directory of its own: an embedded PostgreSQL seeded with
+generate_series, an embedded Redis, one scan service and one Envoy rendered from the gateway template.
+Load: wrk (Debian package `wrk`) with a Lua script that sends a different real token on each request,
+closed loop for throughput; then paced connections offering about --rate requests/s for the p99.
+Baseline, through the same Envoy, service and interceptors: GET /v1/ledger/checkpoint (one indexed
+PostgreSQL read, no Redis: the cheapest REST call of the scan service).
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from voketag import migrations
+from voketag.mesh import (
+    BODY_LIMIT,
+    IMPORT_LIMIT,
+    ROOT,
+    Child,
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    envoy_child,
+    free_port,
+    wait_until,
+)
+from voketag.tokens import KeyRing
+
+BATCH = 1_000_000  # batches.quantity is at most 1,000,000
+SAMPLE = 20_000  # distinct tokens the load cycles through
+PACED_CONNECTIONS = 50
+WRK_SCRIPT = """
+local tokens = {}
+local pause = 0
+local body = '{"location": {"countryCode": "DE"}}'
+local headers = {["content-type"] = "application/json"}
+function init(args)
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  pause = tonumber(args[2])
+end
+function delay()
+  return pause
+end
+request = function()
+  if #tokens == 0 then return wrk.format("GET", "/v1/ledger/checkpoint") end
+  return wrk.format("POST", "/api/verify/" .. tokens[math.random(#tokens)], headers, body)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %.3f %.3f %.3f %.3f %d\\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout))
+end
+"""
+
+
+async def seed(url: str, products: int) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await migrations.migrate(conn)
+        factory = await conn.fetchval(
+            "INSERT INTO factories (id, name) VALUES (gen_random_uuid(), 'bench') RETURNING id"
+        )
+        for start in range(0, products, BATCH):
+            size = min(BATCH, products - start)
+            batch = await conn.fetchval(
+                """INSERT INTO batches (id, factory_id, sku, product_line, product_name, quantity, key_id)
+                   VALUES (gen_random_uuid(), $1, 'SKU-B', 'Bench', 'Bench product', $2, 1) RETURNING id""",
+                factory,
+                size,
+            )
+            await conn.execute(
+                """INSERT INTO products (id, batch_id, serial, leaf_index)
+                   SELECT gen_random_uuid(), $1, $2 + i, i FROM generate_series(0, $3 - 1) AS i""",
+                batch,
+                start + 1,
+                size,
+            )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
+def wrk(base: str, script: Path, tokens: Path | None, duration: int, connections: int, pause_ms: int = 0) -> dict:
+    """One wrk run; ``pause_ms`` > 0 paces each connection (a steady rate instead of as fast as possible)."""
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), base, "--"]
+    argv += [str(tokens or "/dev/null"), str(pause_ms)]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
+    line = next(line for line in out.splitlines() if line.startswith("RESULT"))
+    count, seconds, p50, p95, p99, errors = line.split()[1:]
+    return {
+        "rps": int(count) / float(seconds),
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "errors": int(errors),
+    }
+
+
+def show(name: str, result: dict[str, float]) -> None:
+    print(
+        f"  {name:<28} {result['rps']:>8.0f} req/s   p50 {result['p50']:6.2f} ms   p95 {result['p95']:6.2f} ms"
+        f"   p99 {result['p99']:6.2f} ms   errors {result['errors']:.0f}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (closed loop)")
+    parser.add_argument("--rate", type=int, default=500, help="requests/s of the paced run")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install -y wrk")
+    # SIGTERM (e.g. from `timeout`) unwinds through `finally`, which stops every child this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    work = Path(tempfile.mkdtemp(prefix="voketag-bench-scan-"))
+    work.chmod(0o755)  # pgserver runs PostgreSQL as its own user
+    children: list[Child] = []
+    postgres = EmbeddedPostgres(work / "postgres")
+    kv = EmbeddedRedis(work / "redis", free_port())
+    try:
+        started = time.perf_counter()
+        asyncio.run(seed(postgres.url, args.products))
+        print(f"seeded {args.products:,} products in {time.perf_counter() - started:.1f} s", flush=True)
+        keys = {"1": base64.b64encode(os.urandom(32)).decode()}
+        ring = KeyRing.from_config(keys, 1)
+        tokens = [ring.issue(serial) for serial in random.sample(range(1, args.products + 1), SAMPLE)]
+        token_file = work / "tokens.txt"
+        token_file.write_text("\n".join(tokens) + "\n")
+        script = work / "verify.lua"
+        script.write_text(WRK_SCRIPT)
+        grpc_port, port = free_port(), free_port()
+        unlimited = json.dumps({"rate_per_s": 1_000_000, "burst": 1_000_000})
+        env = {
+            **os.environ,
+            "DATABASE_URL": postgres.url,
+            "REDIS_URL": kv.url,
+            "TOKEN_KEYS": json.dumps(keys),
+            "GRPC_PORT": str(grpc_port),
+            "METRICS_PORT": str(free_port()),
+            # One load generator is one client: lift the per-client limits (the limiter still runs).
+            "LIMIT_IP": unlimited,
+            "LIMIT_DEVICE": unlimited,
+            "LIMIT_CODE": unlimited,
+        }
+        children.append(Child("scan", [sys.executable, "-m", "scan_svc"], env, work / "scan.log"))
+        values: dict[str, str | int] = {
+            "listen_port": port,
+            "admin_port": free_port(),
+            "descriptor": str(ROOT / "gateway" / "voketag.binpb"),
+            "body_limit": BODY_LIMIT,
+            "import_limit": IMPORT_LIMIT,
+            "cors_origin": f"http://localhost:{port}",
+            **{f"{name}_host": "127.0.0.1" for name in ("scan", "factory", "admin", "anchor")},
+            "scan_port": grpc_port,
+            "factory_port": free_port(),
+            "admin_port_svc": free_port(),
+            "anchor_port": free_port(),
+        }
+        children.append(envoy_child(work, "envoy", values))
+        for child in children:
+            child.start()
+        base = f"http://127.0.0.1:{port}"
+
+        def ready() -> bool:
+            try:
+                return httpx.post(f"{base}/api/verify/{tokens[0]}", json={}, timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(ready, 60, "scan service behind Envoy")
+        wrk(base, script, token_file, 3, args.connections)  # warm-up: pool connections, caches
+        print(f"closed loop (wrk, {args.connections} connections, {args.duration} s each):")
+        baseline = wrk(base, script, None, args.duration, args.connections)
+        show("baseline GetLedgerCheckpoint", baseline)
+        verify = wrk(base, script, token_file, args.duration, args.connections)
+        show("verify", verify)
+        print(f"  throughput ratio verify/baseline: {verify['rps'] / baseline['rps']:.2f}")
+        # Paced: PACED_CONNECTIONS connections, each pausing so that together they offer about --rate req/s.
+        pause_ms = max(1, round(PACED_CONNECTIONS * 1000 / args.rate))
+        print(f"paced at about {args.rate} req/s ({PACED_CONNECTIONS} connections, {pause_ms} ms apart each):")
+        paced_base = wrk(base, script, None, args.duration, PACED_CONNECTIONS, pause_ms)
+        show("baseline GetLedgerCheckpoint", paced_base)
+        paced_verify = wrk(base, script, token_file, args.duration, PACED_CONNECTIONS, pause_ms)
+        show("verify", paced_verify)
+        print(f"  p99 ratio verify/baseline: {paced_verify['p99'] / paced_base['p99']:.2f}")
+    finally:
+        for child in reversed(children):
+            child.stop()
+        kv.stop()
+        postgres.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

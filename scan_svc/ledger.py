@@ -1,0 +1,304 @@
+"""The tamper-evident scan ledger: hash chain + RFC 6962 Merkle tree + Ed25519-signed checkpoints.
+
+Appending costs a scan nothing but a sequence number (scans.ledger_seq, taken without a lock). A sealer
+(one at a time, by advisory lock) walks committed scans in sequence order and, for each, stores the
+RFC 6962 leaf hash of the scan's canonical record and the chain hash SHA-256(previous || leaf), keeps the
+Merkle frontier and signs checkpoints. A sequence number whose transaction rolled back is sealed as a
+void entry once it has been missing for the grace period. Verification recomputes everything from the
+scans table and names the first entry that was edited, deleted or reordered.
+
+Console: ``voketag-ledger-verify [--from N] [--to N]`` (exit status 1 when the ledger is broken).
+"""
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from scan_svc.keys import ledger_key
+from scan_svc.metrics import LEDGER_SEALED
+from scan_svc.settings import ScanSettings
+from scan_svc.store import LedgerStore
+from voketag import merkle
+
+log = logging.getLogger("scan_svc.ledger")
+
+# Arbitrary constant: the advisory lock that makes one sealer at a time.
+SEAL_LOCK = 0x766F6B6574616703
+SEAL_BATCH = 5000
+CHECKPOINT_PREFIX = "voketag-ledger-v1"
+
+
+def canonical(scan: Mapping[str, Any]) -> bytes:
+    """The bytes a scan's ledger leaf commits to: sorted compact JSON of the scan row."""
+    record = {
+        "v": 1,
+        "seq": scan["ledger_seq"],
+        "scan_id": scan["id"],
+        "product_id": str(scan["product_id"]),
+        "batch_id": str(scan["batch_id"]),
+        "factory_id": str(scan["factory_id"]),
+        "scanned_at": scan["scanned_at"].astimezone(UTC).isoformat(timespec="microseconds"),
+        "verdict": scan["verdict"],
+        "risk_score": scan["risk_score"],
+        "factors": json.loads(scan["factors"]),
+        "device_hash": scan["device_hash"],
+        "country": scan["country"],
+        "latitude": scan["latitude"],
+        "longitude": scan["longitude"],
+    }
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def scan_leaf(scan: Mapping[str, Any]) -> bytes:
+    return merkle.leaf_hash(canonical(scan))
+
+
+def void_leaf(seq: int) -> bytes:
+    return merkle.leaf_hash(f"voketag-ledger-void|{seq}".encode())
+
+
+def link(previous: bytes, leaf: bytes) -> bytes:
+    return hashlib.sha256(previous + leaf).digest()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    tree_size: int
+    root_hash: bytes
+    head_hash: bytes
+    created_at: datetime
+    signature: bytes
+    key_id: str
+
+    @staticmethod
+    def text(tree_size: int, root_hash: bytes, created_at: datetime) -> bytes:
+        """The signed form; created_at has whole seconds so every RFC 3339 printer agrees on it."""
+        stamp = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{CHECKPOINT_PREFIX}\n{tree_size}\n{base64.b64encode(root_hash).decode()}\n{stamp}\n".encode()
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "Checkpoint":
+        return cls(
+            row["tree_size"], row["root_hash"], row["head_hash"], row["created_at"], row["signature"], row["key_id"]
+        )
+
+    def verify(self, public_key: Ed25519PublicKey) -> bool:
+        try:
+            public_key.verify(self.signature, self.text(self.tree_size, self.root_hash, self.created_at))
+        except InvalidSignature:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    entries_checked: int
+    first_bad_sequence: int = 0
+    problem: str = ""
+
+
+class Ledger:
+    def __init__(
+        self,
+        store: LedgerStore,
+        signing_key: Ed25519PrivateKey,
+        key_id: str,
+        gap_grace_s: float,
+        checkpoint_interval_s: float,
+    ) -> None:
+        self._store = store
+        self._key = signing_key
+        self.public_key = signing_key.public_key()
+        self._key_id = key_id
+        self._grace_s = gap_grace_s
+        self._interval_s = checkpoint_interval_s
+
+    def sign(self, tree_size: int, root_hash: bytes, head_hash: bytes) -> Checkpoint:
+        created_at = datetime.now(UTC).replace(microsecond=0)
+        signature = self._key.sign(Checkpoint.text(tree_size, root_hash, created_at))
+        return Checkpoint(tree_size, root_hash, head_hash, created_at, signature, self._key_id)
+
+    async def seal(self, force_checkpoint: bool = False) -> int:
+        """Seal committed scans in sequence order; return how many entries were added (0 if another sealer runs)."""
+        added = 0
+        while True:
+            async with self._store.pool.acquire() as conn, conn.transaction():
+                state = await self._store.lock_state(conn, SEAL_LOCK)
+                if state is None:
+                    return added
+                size, head, frontier = state["tree_size"], state["head_hash"], list(state["frontier"])
+                entries: list[tuple[int, bool, bytes, bytes]] = []
+                for scan in await self._store.pending(conn, size, SEAL_BATCH):
+                    while scan["ledger_seq"] > size + 1:
+                        if scan["age_s"] < self._grace_s:
+                            break  # an earlier scan may still be committing: wait for it
+                        size, head, frontier = self._add(entries, size, head, frontier, True, void_leaf(size + 1))
+                    if scan["ledger_seq"] != size + 1:
+                        break
+                    size, head, frontier = self._add(entries, size, head, frontier, False, scan_leaf(scan))
+                if entries:
+                    await self._store.append(conn, entries, size, head, frontier)
+                    LEDGER_SEALED.inc(len(entries))
+                    added += len(entries)
+                await self._maybe_checkpoint(conn, size, head, frontier, force_checkpoint)
+            if len(entries) < SEAL_BATCH:
+                return added
+
+    @staticmethod
+    def _add(
+        entries: list[tuple[int, bool, bytes, bytes]],
+        size: int,
+        head: bytes,
+        frontier: list[bytes],
+        void: bool,
+        leaf: bytes,
+    ) -> tuple[int, bytes, list[bytes]]:
+        chain = link(head, leaf)
+        entries.append((size + 1, void, leaf, chain))
+        return size + 1, chain, merkle.append(frontier, size, leaf)
+
+    async def _maybe_checkpoint(
+        self, conn: asyncpg.Connection, size: int, head: bytes, frontier: list[bytes], force: bool
+    ) -> None:
+        latest = await self._store.latest_checkpoint(conn)
+        if latest is not None and latest["tree_size"] == size:
+            return
+        due = latest is None or (datetime.now(UTC) - latest["created_at"]).total_seconds() >= self._interval_s
+        if force or due:
+            checkpoint = self.sign(size, merkle.frontier_root(frontier), head)
+            await self._store.add_checkpoint(
+                conn,
+                checkpoint.tree_size,
+                checkpoint.root_hash,
+                checkpoint.head_hash,
+                checkpoint.created_at,
+                checkpoint.signature,
+                checkpoint.key_id,
+            )
+
+    async def run(self, interval_s: float) -> None:
+        """Seal forever (the scan service runs this as a background task)."""
+        while True:
+            try:
+                await self.seal()
+            except Exception:
+                # The sealer must outlive any failure (PostgreSQL restarting, a bad row): log and go on.
+                log.exception("ledger sealing failed; retrying")
+            await asyncio.sleep(interval_s)
+
+    async def latest(self) -> Checkpoint | None:
+        row = await self._store.latest_checkpoint(self._store.pool)
+        return Checkpoint.from_row(row) if row else None
+
+    async def verify(self, first: int = 0, last: int = 0) -> tuple[Finding, Checkpoint | None]:
+        """Seal what is committed, then recompute entries first..last (0 = from the start / to the end)."""
+        await self.seal(force_checkpoint=True)
+        async with self._store.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            size = await self._store.tree_size(conn)
+            first, last = max(first, 1), (min(last, size) if last else size)
+            start = b"" if first == 1 else await self._store.chain_hash(conn, first - 1)
+            checkpoints = [Checkpoint.from_row(row) for row in await self._store.checkpoints(conn, last)]
+            latest = await self._store.latest_checkpoint(conn)
+            finding = await self._walk(conn, first, last, start, checkpoints if first == 1 else [])
+        return finding, Checkpoint.from_row(latest) if latest else None
+
+    async def _walk(
+        self, conn: asyncpg.Connection, first: int, last: int, start: bytes | None, checkpoints: list[Checkpoint]
+    ) -> Finding:
+        if first > last:
+            return Finding(True, 0)
+        if start is None:
+            return Finding(False, 0, first - 1, "entry missing (sequence gap)")
+        expected, chain, frontier = first, start, list[bytes]()
+        pending = iter(checkpoints)
+        checkpoint = next(pending, None)
+        async for entry in self._store.entries(conn, first, last):
+            if entry["seq"] != expected:
+                return Finding(False, expected - first, expected, "entry missing (sequence gap)")
+            problem = _entry_problem(entry)
+            if problem:
+                return Finding(False, expected - first, expected, problem)
+            chain = link(chain, entry["leaf_hash"])
+            if chain != entry["chain_hash"]:
+                return Finding(False, expected - first, expected, "chain hash does not link to the previous entry")
+            # The frontier covers entries first..expected (the whole tree when first == 1).
+            frontier = merkle.append(frontier, expected - first, entry["leaf_hash"])
+            while checkpoint is not None and checkpoint.tree_size == expected:
+                if not checkpoint.verify(self.public_key):
+                    return Finding(False, expected - first + 1, expected, "checkpoint signature does not verify")
+                if checkpoint.root_hash != merkle.frontier_root(frontier):
+                    return Finding(False, expected - first + 1, expected, "checkpoint root does not match the entries")
+                checkpoint = next(pending, None)
+            expected += 1
+        if expected <= last:
+            return Finding(False, expected - first, expected, "entry missing (sequence gap)")
+        return Finding(True, last - first + 1)
+
+    async def consistency(self, first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
+        """RFC 6962 consistency proof between two sealed tree sizes, and both roots."""
+        leaves = await self._store.leaves(self._store.pool, second)
+        if len(leaves) != second:
+            raise ValueError("second tree size is larger than the sealed ledger")
+        return merkle.consistency_proof(first, leaves), merkle.root(leaves[:first]), merkle.root(leaves)
+
+
+def _entry_problem(entry: Mapping[str, Any]) -> str:
+    if entry["void"]:
+        if entry["scan_id"] is not None:
+            return "a scan claims an entry that was sealed as void"
+        expected_leaf = void_leaf(entry["seq"])
+    else:
+        if entry["scan_id"] is None:
+            return "scan record deleted or moved"
+        expected_leaf = scan_leaf(entry)
+    if expected_leaf != entry["leaf_hash"]:
+        return "hash mismatch: the scan record was edited or reordered"
+    return ""
+
+
+def build(pool: asyncpg.Pool, settings: ScanSettings) -> Ledger:
+    return Ledger(
+        LedgerStore(pool),
+        ledger_key(settings),
+        settings.ledger_key_id,
+        settings.ledger_gap_grace_s,
+        settings.ledger_checkpoint_interval_s,
+    )
+
+
+def main() -> None:
+    """voketag-ledger-verify: recompute the scan ledger and name the first bad entry."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--from", dest="first", type=int, default=0, help="first sequence number (default: 1)")
+    parser.add_argument("--to", dest="last", type=int, default=0, help="last sequence number (default: latest)")
+    args = parser.parse_args()
+    settings = ScanSettings(grpc_port=0, metrics_port=0)
+
+    async def run() -> Finding:
+        pool = await asyncpg.create_pool(settings.database_url.get_secret_value(), min_size=1, max_size=2)
+        try:
+            finding, _ = await build(pool, settings).verify(args.first, args.last)
+        finally:
+            await pool.close()
+        return finding
+
+    finding = asyncio.run(run())
+    print(json.dumps(finding.__dict__))
+    sys.exit(0 if finding.ok else 1)
+
+
+if __name__ == "__main__":
+    main()

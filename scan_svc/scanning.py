@@ -1,0 +1,301 @@
+"""Verifying a scan and filing fraud reports: the scan service's domain flow.
+
+Order of work for a scan: token decoding and HMAC (pure CPU); one Redis call that applies the per-IP
+limit to every request and, for a genuine token, the device and code limits and records the scan's
+signals; then one PostgreSQL transaction that finds the product, counts, scores and stores the scan. A
+forged or malformed token never reaches PostgreSQL nor any per-code key. Link-preview bots get the
+answer without any write.
+"""
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from scan_svc import risk
+from scan_svc.client import Client, ClientIdentifier
+from scan_svc.metrics import RATE_LIMITED, RISK, VERDICTS, VERIFY_LATENCY
+from scan_svc.redis_store import CodeSignals, Gate
+from scan_svc.risk import Assessment, Place, Verdict
+from scan_svc.settings import ScanSettings
+from scan_svc.store import Counted, NewScan, ScanStore, ScanWriter
+from voketag.errors import InvalidArgument, ResourceExhausted
+from voketag.tokens import KeyRing, TokenError
+
+# Request-level shape of a token (proto: 16..64 chars of base32, either case); finer rules are the codec's.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z2-7]{16,64}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_DEVICE_HINT = re.compile(r"^[\x21-\x7e]{0,128}$")
+_SCAN_ID = re.compile(r"^[0-9]{1,18}$")
+DESCRIPTION_MIN, DESCRIPTION_MAX, CONTACT_MAX, REQUEST_ID_MAX = 10, 2000, 254, 64
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float | None
+    longitude: float | None
+    country: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Transport facts of one request: metadata (lower-case keys) and the client address from the edge."""
+
+    metadata: dict[str, str]
+    address: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    assessment: Assessment
+    product: asyncpg.Record | None = None
+    scan_count: int = 0
+    first_scanned_at: datetime | None = None
+    scan_id: int = 0
+    scanned_at: datetime | None = None
+    ledger_sequence: int = 0
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.assessment.verdict
+
+    @property
+    def lifecycle(self) -> str:
+        """The lifecycle that applies to the product (risk.effective_lifecycle)."""
+        if self.product is None:
+            return ""
+        return risk.effective_lifecycle(self.product["product_lifecycle"], self.product["batch_lifecycle"])[0]
+
+    @property
+    def lifecycle_reason(self) -> str:
+        if self.product is None:
+            return ""
+        _, own = risk.effective_lifecycle(self.product["product_lifecycle"], self.product["batch_lifecycle"])
+        return self.product["product_reason"] if own else self.product["batch_reason"]
+
+    @property
+    def message(self) -> str:
+        if self.verdict is Verdict.INVALID:
+            return "This code was not issued by the brand: the product may be counterfeit."
+        if self.verdict is Verdict.REVOKED:
+            what = "recalled" if self.lifecycle == "RECALLED" else "withdrawn"
+            reason = f": {self.lifecycle_reason}" if self.lifecycle_reason else "."
+            return f"This product was {what} by the brand{reason}"[:200]
+        if self.verdict is Verdict.SUSPICIOUS:
+            return f"Genuine code, but it may have been copied: {self.reasons[0]}."[:200]
+        return "Genuine product: the code is valid and nothing looks unusual."
+
+    @property
+    def reasons(self) -> list[str]:
+        """Explanations of the factors that raised the score, largest first."""
+        raising = sorted((f for f in self.assessment.factors if f.contribution), key=lambda f: -f.contribution)
+        return [f.explanation for f in raising] or ["no single factor stands out"]
+
+
+def parse_location(latitude: float | None, longitude: float | None, country: str, edge_country: str) -> Location:
+    """Validate and coarsen a client location (1 decimal, ~11 km); the edge's country fills a missing one."""
+    fields = {}
+    if (latitude is None) != (longitude is None):
+        fields["location"] = "latitude and longitude must be given together"
+    if latitude is not None and not -90 <= latitude <= 90:
+        fields["location.latitude"] = "must be between -90 and 90"
+    if longitude is not None and not -180 <= longitude <= 180:
+        fields["location.longitude"] = "must be between -180 and 180"
+    if country and not _COUNTRY.match(country):
+        fields["location.country_code"] = "must be an ISO 3166-1 alpha-2 code of 2 uppercase letters"
+    if fields:
+        raise InvalidArgument("INVALID_FIELD", "the location is invalid", fields=fields)
+    if not country and _COUNTRY.match(edge_country.upper()):
+        country = edge_country.upper()
+    return Location(
+        round(latitude, 1) if latitude is not None else None,
+        round(longitude, 1) if longitude is not None else None,
+        country,
+    )
+
+
+def check_token_shape(token: str) -> None:
+    if not _TOKEN_SHAPE.match(token):
+        raise InvalidArgument(
+            "TOKEN_MALFORMED",
+            "the token is not well-formed",
+            fields={"token": "must be 16 to 64 characters of A-Z and 2-7"},
+        )
+
+
+def malformed() -> Outcome:
+    """The outcome shown for a token that is not even well-formed (the page renders it as invalid)."""
+    return Outcome(risk.invalid("MALFORMED"))
+
+
+class Scanner:
+    def __init__(
+        self,
+        settings: ScanSettings,
+        keyring: KeyRing,
+        identifier: ClientIdentifier,
+        gate: Gate,
+        store: ScanStore,
+        writer: ScanWriter,
+    ) -> None:
+        self._settings = settings
+        self._keyring = keyring
+        self._identifier = identifier
+        self._gate = gate
+        self._store = store
+        self._writer = writer
+
+    async def _admit(self, limits: list[tuple[str, str]], scan: tuple[int, str] | None = None) -> CodeSignals | None:
+        admission = await self._gate.admit(limits, scan)
+        rejection = admission.rejection
+        if rejection is not None:
+            RATE_LIMITED.labels(rejection.limit).inc()
+            raise ResourceExhausted(
+                "RATE_LIMITED",
+                f"too many requests ({rejection.limit} limit); retry later",
+                metadata={"limit": rejection.limit},
+                retry_after_s=rejection.retry_after_s,
+            )
+        return admission.signals
+
+    async def verify(self, token: str, location: Location, device_hint: str, caller: Caller) -> Outcome:
+        started = time.perf_counter()
+        if not _DEVICE_HINT.match(device_hint):
+            raise InvalidArgument(
+                "INVALID_FIELD", "the device hint is invalid", fields={"device_hint": "at most 128 printable ASCII"}
+            )
+        client = self._identifier.identify(caller.metadata, caller.address, device_hint)
+        claims, rejected = None, "MALFORMED"
+        if _TOKEN_SHAPE.match(token):
+            try:
+                claims = self._keyring.verify(token.upper())
+            except TokenError as exc:
+                rejected = exc.reason
+        # One Redis call: the per-IP limit for every request; for a genuine scan also the device and code
+        # limits and, once admitted, its signals (no PostgreSQL transaction stays open across it).
+        limits = [("ip", client.network)]
+        scan = None
+        if claims is not None and not client.is_bot:
+            limits += [("device", client.device_hash), ("code", str(claims.serial))]
+            scan = (claims.serial, client.device_hash)
+        counts = await self._admit(limits, scan)
+        check_token_shape(token)
+        if claims is None:
+            return self._done(Outcome(risk.invalid(rejected)), client, started)
+        if client.is_bot:
+            product = await self._store.lookup(claims.serial, claims.key_id)
+            if product is None:
+                return self._done(Outcome(risk.invalid("UNKNOWN_PRODUCT")), client, started)
+            return self._done(await self._preview(product, claims.serial), client, started)
+        now = datetime.now(UTC)
+        here = Place(location.latitude, location.longitude, location.country, now) if _known(location) else None
+
+        def assess(product: asyncpg.Record, counted: Counted) -> Assessment:
+            return self._assess(product, counted.scan_count, counts, here, counted.previous, with_velocity=True)
+
+        recorded = await self._writer.record(
+            NewScan(claims.serial, claims.key_id, now, client.device_hash, here), assess
+        )
+        if recorded is None:
+            return self._done(Outcome(risk.invalid("UNKNOWN_PRODUCT")), client, started)
+        counted = recorded.counted
+        outcome = Outcome(
+            recorded.assessment,
+            recorded.product,
+            counted.scan_count,
+            counted.first_scanned_at,
+            recorded.scan_id,
+            now,
+            recorded.ledger_seq,
+        )
+        RISK.observe(recorded.assessment.score)
+        return self._done(outcome, client, started)
+
+    async def _preview(self, product: asyncpg.Record, serial: int) -> Outcome:
+        """What a link preview shows: the current state, scored, nothing recorded."""
+        counts = await self._gate.peek(serial)
+        assessment = self._assess(product, product["scan_count"], counts, None, None, with_velocity=False)
+        return Outcome(assessment, product, product["scan_count"], product["first_scanned_at"])
+
+    def _assess(
+        self,
+        product: asyncpg.Record,
+        scan_count: int,
+        counts: CodeSignals | None,
+        here: Place | None,
+        previous: Place | None,
+        with_velocity: bool,
+    ) -> Assessment:
+        lifecycle, _ = risk.effective_lifecycle(product["product_lifecycle"], product["batch_lifecycle"])
+        signals = risk.Signals(
+            scan_count=scan_count,
+            distinct_devices=counts.distinct_devices if counts else None,
+            codes_by_device=counts.codes_by_device if counts and with_velocity else None,
+            here=here,
+            previous=previous,
+            lifecycle=lifecycle,
+            open_reports=product["open_reports"] + product["batch_confirmed"],
+            confirmed_reports=product["confirmed_reports"],
+        )
+        return risk.assess(signals, self._settings.risk_weights, self._settings.risk_thresholds)
+
+    @staticmethod
+    def _done(outcome: Outcome, client: Client, started: float) -> Outcome:
+        verdict = outcome.verdict.value
+        VERDICTS.labels(verdict, "yes" if client.is_bot else "no").inc()
+        VERIFY_LATENCY.labels(verdict).observe(time.perf_counter() - started)
+        return outcome
+
+    async def report(
+        self,
+        token: str,
+        contact: str,
+        description: str,
+        scan_id: str,
+        location: Location,
+        request_id: str,
+        caller: Caller,
+    ) -> tuple[uuid.UUID, datetime]:
+        fields = {}
+        if len(contact) > CONTACT_MAX:
+            fields["contact"] = f"at most {CONTACT_MAX} characters"
+        if not DESCRIPTION_MIN <= len(description.strip()) <= DESCRIPTION_MAX:
+            fields["description"] = f"{DESCRIPTION_MIN} to {DESCRIPTION_MAX} characters"
+        if scan_id and not _SCAN_ID.match(scan_id):
+            fields["scan_id"] = "must be a scan id returned by VerifyToken"
+        if len(request_id) > REQUEST_ID_MAX:
+            fields["request_id"] = f"at most {REQUEST_ID_MAX} characters"
+        if not _TOKEN_SHAPE.match(token):
+            fields["token"] = "must be 16 to 64 characters of A-Z and 2-7"
+        if fields:
+            raise InvalidArgument("INVALID_FIELD", "the fraud report is invalid", fields=fields)
+        client = self._identifier.identify(caller.metadata, caller.address, "")
+        await self._admit([("ip", client.network), ("report", client.network)])
+        if request_id:
+            known = await self._store.find_report(request_id)
+            if known is not None:
+                return known["report_id"], known["created_at"]
+        text = token.upper()
+        try:
+            claims = self._keyring.verify(text)
+        except TokenError:
+            product = None
+        else:
+            product = await self._store.lookup(claims.serial, claims.key_id)
+        linked = int(scan_id) if scan_id else None
+        if linked is not None and not await self._store.scan_belongs_to(linked, product and product["product_id"]):
+            raise InvalidArgument(
+                "INVALID_FIELD",
+                "the scan id names no scan of this token",
+                fields={"scan_id": "not a scan of this token"},
+            )
+        return await self._store.file_report(
+            product, text, contact.strip(), description.strip(), location.country, request_id or None, linked
+        )
+
+
+def _known(location: Location) -> bool:
+    return location.latitude is not None or bool(location.country)

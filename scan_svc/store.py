@@ -1,0 +1,410 @@
+"""PostgreSQL queries of the scan service (asyncpg). Every request-path statement is counted in DB_QUERIES."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from asyncpg.cursor import CursorFactory
+
+from scan_svc.metrics import DB_QUERIES
+from scan_svc.risk import Assessment, Place
+from voketag import audit
+
+# A scan's transaction must finish well within the ledger's gap grace period (settings).
+WRITE_TIMEOUT_S = 5.0
+
+# Public facts of a product and the fraud reports against it or its batch; the caller adds the FROM source
+# that names the product (a serial and the key id its batch signs with).
+_PRODUCT_COLUMNS = """
+p.id AS product_id, p.serial, p.external_id, p.lifecycle AS product_lifecycle,
+p.lifecycle_reason AS product_reason, b.id AS batch_id, b.factory_id, b.sku, b.product_line,
+b.product_name, b.state, b.lifecycle AS batch_lifecycle, b.lifecycle_reason AS batch_reason,
+b.created_at AS batch_created_at, b.key_id, f.name AS factory_name,
+r.open_reports, r.confirmed_reports, r.batch_confirmed
+"""
+_PRODUCT_JOINS = """
+JOIN batches b ON b.id = p.batch_id
+JOIN factories f ON f.id = b.factory_id
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE fr.product_id = p.id AND fr.status IN ('OPEN', 'INVESTIGATING')) AS open_reports,
+           count(*) FILTER (WHERE fr.product_id = p.id AND fr.status = 'CONFIRMED') AS confirmed_reports,
+           count(*) FILTER (WHERE fr.product_id <> p.id AND fr.status = 'CONFIRMED') AS batch_confirmed
+    FROM fraud_reports fr WHERE fr.batch_id = b.id
+) r
+"""
+
+_LOOKUP = f"""
+SELECT {_PRODUCT_COLUMNS}, coalesce(c.scan_count, 0) AS scan_count, c.first_scanned_at
+FROM products p {_PRODUCT_JOINS}
+LEFT JOIN scan_counters c ON c.product_id = p.id
+WHERE p.serial = $1 AND b.key_id = $2
+"""
+
+# A batch of scans, one input row per scanned code (its scans in the batch aggregated): product facts, the
+# counter upsert and the ledger sequence numbers of the code's scans, in one statement. The counter's row
+# lock orders concurrent transactions on one code, so counts are exact. prev_* is the located scan before
+# this update, kept so that RETURNING can report it (PostgreSQL 16 has no OLD in RETURNING).
+_COUNT = f"""
+WITH input AS (
+    SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::timestamptz[], $5::timestamptz[],
+                         $6::float8[], $7::float8[], $8::text[], $9::timestamptz[])
+        AS i(serial, key_id, scans, first_at, last_at, loc_latitude, loc_longitude, loc_country, loc_at)
+),
+product AS (
+    SELECT {_PRODUCT_COLUMNS}, i.scans FROM input i
+    JOIN products p ON p.serial = i.serial {_PRODUCT_JOINS}
+    WHERE b.key_id = i.key_id
+),
+counted AS (
+    INSERT INTO scan_counters AS c (product_id, scan_count, first_scanned_at, last_scanned_at,
+                                    loc_latitude, loc_longitude, loc_country, loc_at)
+    SELECT product.product_id, i.scans, i.first_at, i.last_at, i.loc_latitude, i.loc_longitude, i.loc_country,
+           i.loc_at
+    FROM product JOIN input i USING (serial)
+    ON CONFLICT (product_id) DO UPDATE SET
+        scan_count = c.scan_count + EXCLUDED.scan_count,
+        last_scanned_at = EXCLUDED.last_scanned_at,
+        prev_latitude = c.loc_latitude,
+        prev_longitude = c.loc_longitude,
+        prev_country = c.loc_country,
+        prev_at = c.loc_at,
+        loc_latitude = CASE WHEN EXCLUDED.loc_at IS NULL THEN c.loc_latitude ELSE EXCLUDED.loc_latitude END,
+        loc_longitude = CASE WHEN EXCLUDED.loc_at IS NULL THEN c.loc_longitude ELSE EXCLUDED.loc_longitude END,
+        loc_country = CASE WHEN EXCLUDED.loc_at IS NULL THEN c.loc_country ELSE EXCLUDED.loc_country END,
+        loc_at = coalesce(EXCLUDED.loc_at, c.loc_at)
+    RETURNING product_id, scan_count, first_scanned_at, prev_latitude, prev_longitude, prev_country, prev_at
+)
+SELECT product.*, counted.scan_count, counted.first_scanned_at, counted.prev_latitude, counted.prev_longitude,
+       counted.prev_country, counted.prev_at,
+       ARRAY(SELECT nextval('scan_ledger_seq') FROM generate_series(1, product.scans)) AS ledger_seqs
+FROM product JOIN counted USING (product_id)
+"""
+
+_INSERT_SCANS = """
+INSERT INTO scans (ledger_seq, product_id, batch_id, factory_id, scanned_at, verdict, risk_score, factors,
+                   device_hash, country, latitude, longitude)
+SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[],
+                     $7::smallint[], $8::jsonb[], $9::text[], $10::text[], $11::float8[], $12::float8[])
+RETURNING id, ledger_seq
+"""
+
+
+@dataclass(frozen=True)
+class Counted:
+    scan_count: int
+    first_scanned_at: datetime
+    previous: Place | None
+
+
+@dataclass(frozen=True)
+class NewScan:
+    serial: int
+    key_id: int
+    scanned_at: datetime
+    device_hash: str
+    place: Place | None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    product: asyncpg.Record
+    counted: Counted
+    assessment: Assessment
+    scan_id: int
+    ledger_seq: int
+
+
+class ScanStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def lookup(self, serial: int, key_id: int) -> asyncpg.Record | None:
+        """Product facts with the current scan count, without recording anything."""
+        DB_QUERIES.labels("lookup").inc()
+        return await self._pool.fetchrow(_LOOKUP, serial, key_id)
+
+    async def find_report(self, request_id: str) -> asyncpg.Record | None:
+        DB_QUERIES.labels("find_report").inc()
+        return await self._pool.fetchrow(
+            "SELECT report_id, created_at FROM scan_report_meta WHERE request_id = $1", request_id
+        )
+
+    async def file_report(
+        self,
+        product: asyncpg.Record | None,
+        token: str,
+        contact: str,
+        description: str,
+        country: str,
+        request_id: str | None,
+        scan_id: int | None,
+    ) -> tuple[uuid.UUID, datetime]:
+        """Store a fraud report (shared fraud_reports when the token names a product); idempotent on request_id."""
+        report_id = uuid.uuid4()
+        async with self._pool.acquire() as conn, conn.transaction():
+            DB_QUERIES.labels("file_report").inc()
+            # The idempotency row first: a concurrent retry waits on the unique key, then finds the report.
+            claimed = await conn.fetchrow(
+                """INSERT INTO scan_report_meta (report_id, request_id, scan_id) VALUES ($1, $2, $3)
+                   ON CONFLICT (request_id) DO NOTHING RETURNING created_at""",
+                report_id,
+                request_id,
+                scan_id,
+            )
+            if claimed is None:
+                existing = await conn.fetchrow(
+                    "SELECT report_id, created_at FROM scan_report_meta WHERE request_id = $1", request_id
+                )
+                return existing["report_id"], existing["created_at"]
+            if product is None:
+                await conn.execute(
+                    """INSERT INTO scan_orphan_reports (id, token, contact, description, country, created_at)
+                       VALUES ($1, $2, $3, $4, $5, $6)""",
+                    report_id,
+                    token,
+                    contact,
+                    description,
+                    country,
+                    claimed["created_at"],
+                )
+                await audit.record(conn, "fraud_report", str(report_id), {"token": token, "product_id": ""})
+            else:
+                await conn.execute(
+                    """INSERT INTO fraud_reports (id, product_id, batch_id, factory_id, contact, description,
+                                                  created_at, updated_at)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)""",
+                    report_id,
+                    product["product_id"],
+                    product["batch_id"],
+                    product["factory_id"],
+                    contact,
+                    description,
+                    claimed["created_at"],
+                )
+                await audit.record(conn, "fraud_report", str(report_id), {"product_id": str(product["product_id"])})
+        return report_id, claimed["created_at"]
+
+    async def scan_belongs_to(self, scan_id: int, product_id: uuid.UUID | None) -> bool:
+        DB_QUERIES.labels("scan_owner").inc()
+        owner = await self._pool.fetchval("SELECT product_id FROM scans WHERE id = $1", scan_id)
+        return owner is not None and owner == product_id
+
+
+Assess = Callable[[asyncpg.Record, Counted], Assessment]
+
+
+@dataclass
+class _Pending:
+    scan: NewScan
+    assess: Assess
+    done: asyncio.Future[Recorded | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class ScanWriter:
+    """Records scans with group commit: the scans that arrive while a transaction is busy share the next one.
+
+    One writer task takes every queued scan (up to ``max_batch``) and records them all in one transaction of
+    two set-based statements (counters, then scans), answering each caller only after the commit. Under
+    light load a batch is one scan; under load one commit (and one WAL flush) serves many scans. A single
+    writer cannot deadlock with itself, and two scans of one code in a batch are counted in arrival order.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, max_batch: int) -> None:
+        self._pool = pool
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the writer task (inside the running event loop)."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def record(self, scan: NewScan, assess: Assess) -> Recorded | None:
+        """Count the scan, score it with ``assess``, store it; None (nothing written) when no product matches."""
+        pending = _Pending(scan, assess)
+        self._queue.put_nowait(pending)
+        return await pending.done
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                results = await self._write(batch)
+            except Exception as exc:  # every caller of the batch gets the failure; the writer goes on
+                for pending in batch:
+                    if not pending.done.done():
+                        pending.done.set_exception(exc)
+            else:
+                for pending in batch:
+                    if not pending.done.done():
+                        pending.done.set_result(results.get(id(pending)))
+
+    async def _write(self, batch: list[_Pending]) -> dict[int, Recorded]:
+        codes: dict[tuple[int, int], list[_Pending]] = {}
+        for pending in batch:
+            codes.setdefault((pending.scan.serial, pending.scan.key_id), []).append(pending)
+        async with self._pool.acquire() as conn, conn.transaction():
+            DB_QUERIES.labels("count").inc()
+            rows = await conn.fetch(_COUNT, *_count_arguments(codes), timeout=WRITE_TIMEOUT_S)
+            scored = [item for row in rows for item in _score(row, codes[(row["serial"], row["key_id"])])]
+            DB_QUERIES.labels("insert_scans").inc()
+            stored = await conn.fetch(_INSERT_SCANS, *_scan_arguments(scored), timeout=WRITE_TIMEOUT_S)
+        scan_ids = {row["ledger_seq"]: row["id"] for row in stored}
+        return {id(pending): replace(recorded, scan_id=scan_ids[recorded.ledger_seq]) for pending, recorded in scored}
+
+
+def _count_arguments(codes: dict[tuple[int, int], list[_Pending]]) -> list[list[Any]]:
+    """Columns of the _COUNT input: one row per code, with the last located scan of the batch."""
+    columns: list[list[Any]] = [[] for _ in range(9)]
+    for (serial, key_id), scans in codes.items():
+        located = [pending.scan.place for pending in scans if pending.scan.place is not None]
+        last = located[-1] if located else None
+        values = (
+            serial,
+            key_id,
+            len(scans),
+            scans[0].scan.scanned_at,
+            scans[-1].scan.scanned_at,
+            last.latitude if last else None,
+            last.longitude if last else None,
+            last.country if last else "",
+            last.at if last else None,
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    return columns
+
+
+def _score(row: asyncpg.Record, scans: list[_Pending]) -> list[tuple[_Pending, Recorded]]:
+    """Each scan of one code in arrival order: its count, the located scan before it, its assessment."""
+    previous = None
+    if row["prev_at"] is not None:
+        previous = Place(row["prev_latitude"], row["prev_longitude"], row["prev_country"], row["prev_at"])
+    first_count = row["scan_count"] - len(scans) + 1
+    scored = []
+    for offset, (pending, sequence) in enumerate(zip(scans, sorted(row["ledger_seqs"]), strict=True)):
+        counted = Counted(first_count + offset, row["first_scanned_at"], previous)
+        scored.append((pending, Recorded(row, counted, pending.assess(row, counted), 0, sequence)))
+        previous = pending.scan.place or previous
+    return scored
+
+
+def _scan_arguments(scored: list[tuple[_Pending, Recorded]]) -> list[list[Any]]:
+    columns: list[list[Any]] = [[] for _ in range(12)]
+    for pending, recorded in scored:
+        place, row, assessment = pending.scan.place, recorded.product, recorded.assessment
+        values = (
+            recorded.ledger_seq,
+            row["product_id"],
+            row["batch_id"],
+            row["factory_id"],
+            pending.scan.scanned_at,
+            assessment.verdict.value,
+            assessment.score,
+            json.dumps([factor.as_json() for factor in assessment.factors]),
+            pending.scan.device_hash,
+            place.country if place else "",
+            place.latitude if place else None,
+            place.longitude if place else None,
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    return columns
+
+
+class LedgerStore:
+    """Ledger tables; the sealer and the verifier pass their own connection (one transaction each)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def lock_state(self, conn: asyncpg.Connection, lock_key: int) -> asyncpg.Record | None:
+        """The sealer state, locked; None when another sealer holds the lock."""
+        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_key):
+            return None
+        return await conn.fetchrow("SELECT tree_size, head_hash, frontier FROM scan_ledger_state FOR UPDATE")
+
+    async def pending(self, conn: asyncpg.Connection, after: int, limit: int) -> Sequence[asyncpg.Record]:
+        """Committed scans after sequence ``after``, in sequence order, with their age."""
+        return await conn.fetch(
+            """SELECT s.*, extract(epoch FROM now() - s.scanned_at) AS age_s FROM scans s
+               WHERE s.ledger_seq > $1 ORDER BY s.ledger_seq LIMIT $2""",
+            after,
+            limit,
+        )
+
+    async def append(
+        self,
+        conn: asyncpg.Connection,
+        entries: Sequence[tuple[int, bool, bytes, bytes]],
+        tree_size: int,
+        head_hash: bytes,
+        frontier: Sequence[bytes],
+    ) -> None:
+        await conn.copy_records_to_table(
+            "scan_ledger", records=entries, columns=["seq", "void", "leaf_hash", "chain_hash"]
+        )
+        await conn.execute(
+            "UPDATE scan_ledger_state SET tree_size = $1, head_hash = $2, frontier = $3",
+            tree_size,
+            head_hash,
+            list(frontier),
+        )
+
+    async def add_checkpoint(
+        self,
+        conn: asyncpg.Connection,
+        tree_size: int,
+        root_hash: bytes,
+        head_hash: bytes,
+        created_at: datetime,
+        signature: bytes,
+        key_id: str,
+    ) -> None:
+        await conn.execute(
+            """INSERT INTO scan_ledger_checkpoints (tree_size, root_hash, head_hash, created_at, signature, key_id)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tree_size) DO NOTHING""",
+            tree_size,
+            root_hash,
+            head_hash,
+            created_at,
+            signature,
+            key_id,
+        )
+
+    async def latest_checkpoint(self, conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record | None:
+        return await conn.fetchrow("SELECT * FROM scan_ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
+
+    async def checkpoint_at(self, conn: asyncpg.Connection | asyncpg.Pool, tree_size: int) -> asyncpg.Record | None:
+        return await conn.fetchrow("SELECT * FROM scan_ledger_checkpoints WHERE tree_size = $1", tree_size)
+
+    async def checkpoints(self, conn: asyncpg.Connection, last: int) -> Sequence[asyncpg.Record]:
+        return await conn.fetch("SELECT * FROM scan_ledger_checkpoints WHERE tree_size <= $1 ORDER BY tree_size", last)
+
+    async def tree_size(self, conn: asyncpg.Connection) -> int:
+        return int(await conn.fetchval("SELECT tree_size FROM scan_ledger_state"))
+
+    async def chain_hash(self, conn: asyncpg.Connection, seq: int) -> bytes | None:
+        return await conn.fetchval("SELECT chain_hash FROM scan_ledger WHERE seq = $1", seq)
+
+    def entries(self, conn: asyncpg.Connection, first: int, last: int) -> CursorFactory:
+        """Cursor over sealed entries first..last with the scan each names (scan_id NULL when it is gone)."""
+        return conn.cursor(
+            """SELECT l.seq, l.void, l.leaf_hash, l.chain_hash, s.id AS scan_id, s.*
+               FROM scan_ledger l LEFT JOIN scans s ON s.ledger_seq = l.seq
+               WHERE l.seq BETWEEN $1 AND $2 ORDER BY l.seq""",
+            first,
+            last,
+            prefetch=2000,
+        )
+
+    async def leaves(self, conn: asyncpg.Connection | asyncpg.Pool, size: int) -> list[bytes]:
+        rows = await conn.fetch("SELECT leaf_hash FROM scan_ledger WHERE seq <= $1 ORDER BY seq", size)
+        return [row["leaf_hash"] for row in rows]

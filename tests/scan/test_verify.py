@@ -1,0 +1,112 @@
+"""VerifyToken end to end through Envoy (REST and native gRPC) against real PostgreSQL and Redis."""
+
+import asyncio
+
+import grpc
+import httpx
+
+from tests.scan.conftest import Catalog
+from tests.scan.helpers import factor, forge, metric, metrics_text, verify
+from tests.support import json_reason
+from voketag.scan.v1 import scan_service_pb2 as pb
+from voketag.scan.v1 import scan_service_pb2_grpc as rpc
+
+
+async def test_genuine_token_is_authentic_with_facts(client: httpx.AsyncClient, catalog: Catalog) -> None:
+    product = await catalog.product()
+    reply = await verify(client, product["token"])
+    assert reply["verdict"] == "VERDICT_AUTHENTIC"
+    assert reply["product"]["productId"] == product["product_id"]
+    assert reply["product"]["serial"] == str(product["serial"])
+    assert reply["product"]["name"] == "Chrono Watch"
+    assert reply["batch"]["batchId"] == product["batch_id"]
+    assert reply["batch"]["state"] == "BATCH_STATE_CREATED"
+    assert reply["anchor"]["state"] == "ANCHOR_STATE_PENDING"
+    assert reply["scanCount"] == "1"
+    assert reply["firstScannedAt"] == reply["scannedAt"]
+    assert int(reply["ledgerSequence"]) >= 1
+    assert [f["kind"].removeprefix("RISK_FACTOR_KIND_") for f in reply["factors"]] == [
+        "TOKEN_VALIDITY",
+        "SCAN_COUNT",
+        "DISTINCT_DEVICES",
+        "GEO_DISPERSION",
+        "DEVICE_VELOCITY",
+        "LIFECYCLE",
+        "FRAUD_REPORTS",
+    ]
+    second = await verify(client, product["token"].lower())
+    assert second["scanCount"] == "2"
+    assert second["firstScannedAt"] == reply["firstScannedAt"]
+
+
+async def test_anchored_batch_links_its_proof(client: httpx.AsyncClient, catalog: Catalog) -> None:
+    product = await catalog.product(state="ANCHORED")
+    reply = await verify(client, product["token"])
+    assert reply["anchor"]["state"] == "ANCHOR_STATE_ANCHORED"
+    assert reply["anchor"]["proofUrl"] == f"/v1/merkle/proof/{product['product_id']}"
+
+
+async def test_forged_token_is_invalid_not_an_error(client: httpx.AsyncClient, catalog: Catalog) -> None:
+    token = (await catalog.product())["token"]
+    reply = await verify(client, forge(token))
+    assert reply["verdict"] == "VERDICT_INVALID"
+    assert reply["scanCount"] == "0"
+    assert "product" not in reply or not reply["product"]
+    assert factor(reply, "TOKEN_VALIDITY")["value"] == 0
+
+
+async def test_malformed_token_is_invalid_argument(client: httpx.AsyncClient) -> None:
+    reply = await client.post("/api/verify/ABC", json={})
+    assert reply.status_code == 400
+    assert json_reason(reply.content) == "TOKEN_MALFORMED"
+
+
+async def test_bad_location_names_the_field(client: httpx.AsyncClient, catalog: Catalog) -> None:
+    token = (await catalog.product())["token"]
+    reply = await client.post(f"/api/verify/{token}", json={"location": {"latitude": 95, "longitude": 1}})
+    assert reply.status_code == 400
+    assert "location.latitude" in reply.text
+
+
+async def test_revoked_and_recalled_products(client: httpx.AsyncClient, catalog: Catalog) -> None:
+    recalled = await catalog.product(lifecycle="RECALLED", reason="battery may overheat")
+    reply = await verify(client, recalled["token"])
+    assert reply["verdict"] == "VERDICT_REVOKED"
+    assert reply["product"]["lifecycle"] == "LIFECYCLE_STATE_RECALLED"
+    assert "battery may overheat" in reply["message"]
+    pending = await catalog.product(lifecycle="PENDING_RELEASE")
+    reply = await verify(client, pending["token"])
+    assert reply["verdict"] == "VERDICT_SUSPICIOUS"
+    assert factor(reply, "LIFECYCLE")["value"] == 1
+
+
+async def test_verify_over_native_grpc(channel: grpc.aio.Channel, catalog: Catalog) -> None:
+    product = await catalog.product()
+    stub = rpc.ScanServiceStub(channel)
+    reply = await stub.VerifyToken(pb.VerifyTokenRequest(token=product["token"]), timeout=10)
+    assert reply.verdict == 1  # VERDICT_AUTHENTIC
+    assert reply.product.serial == product["serial"]
+
+
+async def test_fifty_concurrent_scans_of_one_code_count_exactly(make_client, catalog: Catalog) -> None:
+    product = await catalog.product()
+    clients = [make_client() for _ in range(5)]
+    replies = await asyncio.gather(*(verify(clients[i % 5], product["token"]) for i in range(50)))
+    assert sorted(int(r["scanCount"]) for r in replies) == list(range(1, 51))
+    assert len({r["ledgerSequence"] for r in replies}) == 50
+    for made in clients:
+        await made.aclose()
+
+
+async def test_metrics_on_the_service_endpoint(client: httpx.AsyncClient, catalog: Catalog, mesh) -> None:
+    port = mesh.metrics_ports["scan"]
+    authentic = metric(port, 'scan_verdicts_total{bot="no",verdict="AUTHENTIC"}')
+    scored = metric(port, "scan_risk_score_count")
+    timed = metric(port, "scan_verify_seconds_count")
+    await verify(client, (await catalog.product())["token"])
+    assert metric(port, 'scan_verdicts_total{bot="no",verdict="AUTHENTIC"}') == authentic + 1
+    assert metric(port, "scan_risk_score_count") == scored + 1
+    assert metric(port, "scan_verify_seconds_count") == timed + 1
+    text = metrics_text(port)
+    for name in ("scan_rate_limited_total", "scan_redis_unavailable_total", "scan_ledger_sealed_total"):
+        assert f"# TYPE {name}" in text
