@@ -16,6 +16,9 @@ SLOW_S = 1.5
 
 
 class SlowScan(ScanApi):
+    def __init__(self) -> None:
+        """No storage: the overridden handlers need none, the inherited ones are never called."""
+
     @public
     async def VerifyToken(
         self, request: pb.VerifyTokenRequest, context: grpc.aio.ServicerContext

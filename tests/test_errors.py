@@ -12,7 +12,7 @@ from scan_svc.api import SERVICE, ScanApi
 from scan_svc.settings import ScanSettings
 from tests.support import error_reason, json_reason
 from voketag.auth import public
-from voketag.errors import InvalidArgument, NotFound
+from voketag.errors import InvalidArgument, NotFound, pending
 from voketag.mesh import Child, Mesh, envoy_child, free_port, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
@@ -24,6 +24,9 @@ SECRET = "password=hunter2 at db.internal"
 class FaultyScan(ScanApi):
     """A scan service whose handlers fail in the ways the error model must handle."""
 
+    def __init__(self) -> None:
+        """No storage: the overridden handlers need none, the inherited ones are never called."""
+
     @public
     async def VerifyToken(
         self, request: pb.VerifyTokenRequest, context: grpc.aio.ServicerContext
@@ -31,6 +34,12 @@ class FaultyScan(ScanApi):
         if request.token == "MISSING":
             raise NotFound("PRODUCT_NOT_FOUND", "no product has this token", metadata={"token": request.token})
         raise RuntimeError(SECRET)
+
+    @public
+    async def GetLedgerCheckpoint(
+        self, request: pb.GetLedgerCheckpointRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetLedgerCheckpointResponse:
+        raise pending(3)
 
     @public
     async def ReportFraud(
@@ -111,7 +120,9 @@ async def test_native_grpc_through_envoy_carries_error_info(faulty_gateway: str)
     assert error_reason(caught.value) == "PRODUCT_NOT_FOUND"
 
 
-def test_placeholder_rpc_is_unimplemented_with_reason(gateway: str, admin_token: str) -> None:
-    reply = httpx.get(f"{gateway}/v1/batches/b1", headers={"authorization": f"Bearer {admin_token}"})
+async def test_placeholder_is_501_with_reason_and_issue(faulty_gateway: str) -> None:
+    async with httpx.AsyncClient() as client:
+        reply = await client.get(f"{faulty_gateway}/v1/ledger/checkpoint")
     assert reply.status_code == 501
     assert json_reason(reply.content) == "NOT_IMPLEMENTED_YET"
+    assert "issue #3" in reply.json()["message"]
