@@ -123,7 +123,17 @@ def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
                 factory_name=row["factory_name"],
             )
         )
-        reply.anchor.CopyFrom(anchor_pb2.AnchorInfo(state=ANCHOR_STATES[row["state"]], proof_url=proof_url(outcome)))
+        reply.anchor.CopyFrom(
+            anchor_pb2.AnchorInfo(
+                state=ANCHOR_STATES[row["state"]],
+                proof_url=proof_url(outcome),
+                chain_id=row["chain_id"] or 0,
+                tx_hash=row["tx_hash"] or "",
+                block_number=row["block_number"] or 0,
+                confirmations=row["confirmations"] or 0,
+                anchored_at=_timestamp(row["anchored_at"]),
+            )
+        )
     return reply
 
 

@@ -25,7 +25,8 @@ p.id AS product_id, p.serial, p.external_id, p.lifecycle AS product_lifecycle,
 p.lifecycle_reason AS product_reason, b.id AS batch_id, b.factory_id, b.sku, b.product_line,
 b.product_name, b.state, b.lifecycle AS batch_lifecycle, b.lifecycle_reason AS batch_reason,
 b.created_at AS batch_created_at, b.key_id, f.name AS factory_name,
-r.open_reports, r.confirmed_reports, r.batch_confirmed
+r.open_reports, r.confirmed_reports, r.batch_confirmed,
+ag.chain_id, ag.tx_hash, ag.block_number, ag.confirmations, ar.anchored_at
 """
 _PRODUCT_JOINS = """
 JOIN batches b ON b.id = p.batch_id
@@ -36,6 +37,8 @@ CROSS JOIN LATERAL (
            count(*) FILTER (WHERE fr.product_id <> p.id AND fr.status = 'CONFIRMED') AS batch_confirmed
     FROM fraud_reports fr WHERE fr.batch_id = b.id
 ) r
+LEFT JOIN anchor_records ar ON ar.batch_id = b.id
+LEFT JOIN anchor_aggregations ag ON ag.id = ar.aggregation_id
 """
 
 _LOOKUP = f"""

@@ -1,6 +1,7 @@
 """VerifyToken end to end through Envoy (REST and native gRPC) against real PostgreSQL and Redis."""
 
 import asyncio
+import uuid
 
 import grpc
 import httpx
@@ -44,6 +45,34 @@ async def test_anchored_batch_links_its_proof(client: httpx.AsyncClient, catalog
     reply = await verify(client, product["token"])
     assert reply["anchor"]["state"] == "ANCHOR_STATE_ANCHORED"
     assert reply["anchor"]["proofUrl"] == f"/v1/merkle/proof/{product['product_id']}"
+
+
+async def test_anchoring_facts_come_from_the_anchor_records(client: httpx.AsyncClient, catalog: Catalog) -> None:
+    product = await catalog.product(state="ANCHORED")
+    tx_hash = "0x" + uuid.uuid4().hex * 2
+    async with catalog.pool.acquire() as conn, conn.transaction():
+        aggregation = await conn.fetchval(
+            """INSERT INTO anchor_aggregations (chain_id, sender, nonce, root, leaves, size, state, tx_hash,
+                                               block_number, confirmations, anchored_at)
+               VALUES (31337, $1, 0, $2, $2, 1, 'ANCHORED', $3, 42, 3, now()) RETURNING id""",
+            f"0x{uuid.uuid4().hex}",
+            bytes(32),
+            tx_hash,
+        )
+        await conn.execute(
+            """INSERT INTO anchor_records (batch_id, factory_id, state, aggregation_id, anchored_at)
+               SELECT id, factory_id, 'ANCHORED', $2, now() FROM batches WHERE id = $1""",
+            uuid.UUID(str(product["batch_id"])),
+            aggregation,
+        )
+    anchor = (await verify(client, product["token"]))["anchor"]
+    assert (anchor["chainId"], anchor["txHash"], anchor["blockNumber"], anchor["confirmations"]) == (
+        "31337",
+        tx_hash,
+        "42",
+        3,
+    )
+    assert anchor["anchoredAt"]
 
 
 async def test_forged_token_is_invalid_not_an_error(client: httpx.AsyncClient, catalog: Catalog) -> None:
