@@ -3,11 +3,8 @@
 Merkle proofs and EVM anchoring of batch roots.
 """
 
-from datetime import datetime
-
 import asyncpg
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from anchor_svc.proofs import BUNDLE_VERSION
 from anchor_svc.service import STATES, Anchoring, Bundle, Verification, parse_uuid
@@ -15,17 +12,10 @@ from voketag.anchor.v1 import anchor_service_pb2 as pb
 from voketag.anchor.v1 import anchor_service_pb2_grpc as rpc
 from voketag.auth import FACTORY_WRITERS, SIGNED_IN, Role, allow, current_principal, public
 from voketag.common.v1 import anchor_pb2, enums_pb2
+from voketag.protos import timestamp
 
 Context = grpc.aio.ServicerContext
 SERVICE = pb.DESCRIPTOR.services_by_name["AnchorService"]
-
-
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def _state(name: str) -> int:
@@ -52,11 +42,11 @@ def _record(row: asyncpg.Record, required: int) -> pb.AnchorRecord:
         aggregate_size=row["aggregate_size"] or 0,
         sender=row["sender"] or "",
         nonce=row["nonce"] or 0,
-        created_at=_timestamp(row["created_at"]),
-        updated_at=_timestamp(row["updated_at"]),
-        submitted_at=_timestamp(row["broadcast_at"]) if submitted else None,
-        anchored_at=_timestamp(row["anchored_at"]),
-        next_attempt_at=_timestamp(row["next_attempt_at"]) if row["state"] in ("SUBMITTED", "CONFIRMING") else None,
+        created_at=timestamp(row["created_at"]),
+        updated_at=timestamp(row["updated_at"]),
+        submitted_at=timestamp(row["broadcast_at"]) if submitted else None,
+        anchored_at=timestamp(row["anchored_at"]),
+        next_attempt_at=timestamp(row["next_attempt_at"]) if row["state"] in ("SUBMITTED", "CONFIRMING") else None,
     )
 
 
@@ -73,7 +63,7 @@ def _verification(result: Verification) -> pb.VerifyAnchorResponse:
         chain_id=result.chain_id,
         tx_hash=result.tx_hash,
         explanation=result.explanation[:500],
-        checked_at=_timestamp(result.checked_at),
+        checked_at=timestamp(result.checked_at),
     )
 
 
@@ -102,7 +92,7 @@ def _bundle(bundle: Bundle) -> anchor_pb2.ProofBundle:
         block_number=bundle.block_number,
         sender=bundle.sender,
         contract_address="",
-        anchored_at=_timestamp(bundle.anchored_at),
+        anchored_at=timestamp(bundle.anchored_at),
     )
 
 

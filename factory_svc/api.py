@@ -9,13 +9,12 @@ import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import asyncpg
 import grpc
 from google.api import httpbody_pb2
-from google.protobuf import timestamp_pb2
 
 from factory_svc import csvio, domain, storage
 from factory_svc.domain import ENDED, PENDING_RELEASE, RECALLED, RELEASED, REVOKED
@@ -27,6 +26,7 @@ from voketag.common.v1 import anchor_pb2, enums_pb2
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from voketag.factory.v1 import factory_service_pb2 as pb
 from voketag.factory.v1 import factory_service_pb2_grpc as rpc
+from voketag.protos import timestamp
 from voketag.tokens import KeyRing, link
 
 Context = grpc.aio.ServicerContext
@@ -52,14 +52,6 @@ EVENT_ENUMS = {name: value for value, name in EVENT_TYPES.items()}
 _BATCH_NOT_FOUND = ("BATCH_NOT_FOUND", "no such batch")
 _PRODUCT_NOT_FOUND = ("PRODUCT_NOT_FOUND", "no such product")
 _WEBHOOK_NOT_FOUND = ("WEBHOOK_NOT_FOUND", "no such webhook")
-
-
-def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def _lifecycle_enum(name: str) -> int:
@@ -118,10 +110,10 @@ class FactoryApi(rpc.FactoryServiceServicer):
             state=enums_pb2.BatchState.Value(f"BATCH_STATE_{row['state']}"),
             lifecycle=_lifecycle_enum(row["lifecycle"]),
             link_pattern=self._link_prefix + "{token}",
-            created_at=_ts(row["created_at"]),
-            updated_at=_ts(row["updated_at"]),
-            released_at=_ts(row["released_at"]),
-            ended_at=_ts(row["ended_at"]),
+            created_at=timestamp(row["created_at"]),
+            updated_at=timestamp(row["updated_at"]),
+            released_at=timestamp(row["released_at"]),
+            ended_at=timestamp(row["ended_at"]),
             anchor=anchor_pb2.AnchorInfo(state=_ANCHOR_STATES[row["state"]]),
             metadata=json.loads(row["metadata"]),
             lifecycle_reason=row["lifecycle_reason"],
@@ -141,8 +133,8 @@ class FactoryApi(rpc.FactoryServiceServicer):
             external_id=row["external_id"],
             factory_id=str(row["factory_id"]),
             sku=row["sku"],
-            created_at=_ts(row["created_at"]),
-            updated_at=_ts(row["updated_at"]),
+            created_at=timestamp(row["created_at"]),
+            updated_at=timestamp(row["updated_at"]),
             lifecycle_reason=row["lifecycle_reason"],
             metadata=json.loads(row["metadata"]),
             leaf_index=row["leaf_index"],
@@ -157,7 +149,7 @@ class FactoryApi(rpc.FactoryServiceServicer):
             description=row["description"],
             active=row["active"],
             secret_hint=row["secret"][-4:],
-            created_at=_ts(row["created_at"]),
+            created_at=timestamp(row["created_at"]),
         )
 
     # --- lookups --------------------------------------------------------------------------------------------
@@ -667,10 +659,10 @@ class FactoryApi(rpc.FactoryServiceServicer):
                     attempts=row["attempts"],
                     last_status_code=row["last_status_code"],
                     last_error=row["last_error"],
-                    created_at=_ts(row["created_at"]),
-                    last_attempt_at=_ts(row["last_attempt_at"]),
-                    next_attempt_at=_ts(row["next_attempt_at"]),
-                    delivered_at=_ts(row["delivered_at"]),
+                    created_at=timestamp(row["created_at"]),
+                    last_attempt_at=timestamp(row["last_attempt_at"]),
+                    next_attempt_at=timestamp(row["next_attempt_at"]),
+                    delivered_at=timestamp(row["delivered_at"]),
                     object_id=str(row["object_id"]),
                 )
                 for row in rows

@@ -5,12 +5,10 @@ Consumer-facing: token verification, risk, ledger, fraud reports, the /r/ page.
 
 import math
 from collections.abc import Awaitable
-from datetime import datetime
 from typing import TypeVar
 
 import grpc
 from google.api import httpbody_pb2
-from google.protobuf import timestamp_pb2
 from grpc_status import rpc_status
 
 from scan_svc import page
@@ -20,6 +18,7 @@ from voketag import context as rpc_context
 from voketag.auth import STAFF, allow, public
 from voketag.common.v1 import anchor_pb2, enums_pb2, risk_pb2
 from voketag.errors import InvalidArgument, ResourceExhausted
+from voketag.protos import timestamp
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 
@@ -37,14 +36,6 @@ ANCHOR_STATES = {
     "ANCHORED": enums_pb2.ANCHOR_STATE_ANCHORED,
     "FAILED": enums_pb2.ANCHOR_STATE_FAILED,
 }
-
-
-def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def _caller(context: Context) -> Caller:
@@ -96,8 +87,8 @@ def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
         scan_id=str(outcome.scan_id) if outcome.scan_id else "",
         ledger_sequence=outcome.ledger_sequence,
         message=outcome.message,
-        first_scanned_at=_timestamp(outcome.first_scanned_at),
-        scanned_at=_timestamp(outcome.scanned_at),
+        first_scanned_at=timestamp(outcome.first_scanned_at),
+        scanned_at=timestamp(outcome.scanned_at),
     )
     row = outcome.product
     if row is not None:
@@ -118,7 +109,7 @@ def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
                 batch_id=str(row["batch_id"]),
                 state=enums_pb2.BatchState.Value(f"BATCH_STATE_{row['state']}"),
                 lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{row['batch_lifecycle']}"),
-                created_at=_timestamp(row["batch_created_at"]),
+                created_at=timestamp(row["batch_created_at"]),
                 lifecycle_reason=row["batch_reason"],
                 factory_name=row["factory_name"],
             )
@@ -131,7 +122,7 @@ def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
                 tx_hash=row["tx_hash"] or "",
                 block_number=row["block_number"] or 0,
                 confirmations=row["confirmations"] or 0,
-                anchored_at=_timestamp(row["anchored_at"]),
+                anchored_at=timestamp(row["anchored_at"]),
             )
         )
     return reply
@@ -144,7 +135,7 @@ def _checkpoint(checkpoint: Checkpoint | None) -> pb.LedgerCheckpoint | None:
         tree_size=checkpoint.tree_size,
         root_hash=checkpoint.root_hash,
         head_hash=checkpoint.head_hash,
-        created_at=_timestamp(checkpoint.created_at),
+        created_at=timestamp(checkpoint.created_at),
         signature=checkpoint.signature,
         key_id=checkpoint.key_id,
     )
@@ -177,7 +168,7 @@ class ScanApi(rpc.ScanServiceServicer):
             caller,
         )
         report_id, created_at = await _rate_limited(filed, context)
-        return pb.ReportFraudResponse(report_id=str(report_id), created_at=_timestamp(created_at))
+        return pb.ReportFraudResponse(report_id=str(report_id), created_at=timestamp(created_at))
 
     @public
     async def RenderPage(self, request: pb.RenderPageRequest, context: Context) -> httpbody_pb2.HttpBody:
