@@ -8,16 +8,17 @@ import contextlib
 import contextvars
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import jwt
+import redis.asyncio as redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from voketag.errors import PermissionDenied, Unauthenticated
+from voketag.errors import PermissionDenied, Unauthenticated, Unavailable
 
 # RFC 8725: one pinned algorithm; a token naming any other (including "none") is refused.
 ALGORITHM = "EdDSA"
@@ -41,6 +42,10 @@ class Principal:
     # Operators and service accounts act for exactly one factory; admins and auditors for none.
     factory_id: str | None
     token_id: str
+    # Login session the token belongs to (None for service-account and hand-minted tokens).
+    session_id: str | None = None
+    # Credential version of the subject when the token was issued; revocation raises it.
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,17 @@ class TokenVerifier:
         factory_id = claims.get("factory_id")
         if role in (Role.OPERATOR, Role.SERVICE_ACCOUNT) and not factory_id:
             raise Unauthenticated("TOKEN_INVALID", "a factory-scoped token must name its factory")
-        return Principal(subject=claims["sub"], role=role, factory_id=factory_id, token_id=claims["jti"])
+        version = claims.get("ver", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise Unauthenticated("TOKEN_INVALID", "the bearer token carries a malformed version")
+        return Principal(
+            subject=claims["sub"],
+            role=role,
+            factory_id=factory_id,
+            token_id=claims["jti"],
+            session_id=claims.get("sid"),
+            version=version,
+        )
 
 
 class TokenSigner:
@@ -153,7 +168,16 @@ class TokenSigner:
         self._issuer = issuer
         self._audience = audience
 
-    def mint(self, subject: str, role: Role, factory_id: str | None = None, ttl_s: int = 900) -> str:
+    def mint(
+        self,
+        subject: str,
+        role: Role,
+        factory_id: str | None = None,
+        ttl_s: int = 900,
+        *,
+        session_id: str | None = None,
+        version: int = 0,
+    ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self._issuer,
@@ -164,9 +188,12 @@ class TokenSigner:
             "nbf": now,
             "exp": now + ttl_s,
             "jti": uuid.uuid4().hex,
+            "ver": version,
         }
         if factory_id is not None:
             claims["factory_id"] = factory_id
+        if session_id is not None:
+            claims["sid"] = session_id
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self._kid, "typ": ACCESS_TOKEN_TYPE})
 
 
@@ -182,6 +209,56 @@ def generate_keypair() -> tuple[str, str]:
         .decode()
     )
     return private_pem, public_pem
+
+
+class Revocations:
+    """Access tokens revoked before they expire, shared by every service through Redis.
+
+    The admin service owns the truth in PostgreSQL (users.token_version, service_accounts, sessions) and
+    mirrors it here: ``auth:ver:<subject>`` holds the subject's current credential version (tokens that
+    carry a lower ``ver`` are revoked: deactivation, password reset, service-account revocation) and
+    ``auth:sid:<session>`` marks an ended login session (logout, refresh-token reuse). Both keys live as
+    long as the longest access token, after which every token they could reject has expired anyway.
+    One MGET per authenticated call; if Redis cannot answer the call fails closed with UNAVAILABLE.
+    """
+
+    def __init__(self, kv: redis.Redis) -> None:
+        self._kv = kv
+
+    @staticmethod
+    def version_key(subject: str) -> str:
+        return f"auth:ver:{subject}"
+
+    @staticmethod
+    def session_key(session_id: str) -> str:
+        return f"auth:sid:{session_id}"
+
+    async def check(self, principal: Principal) -> None:
+        keys = [self.version_key(principal.subject), self.session_key(principal.session_id or "-")]
+        try:
+            current, ended = await self._kv.mget(keys)
+        except redis.RedisError as exc:
+            raise Unavailable("REVOCATION_UNAVAILABLE", "token revocation cannot be checked right now") from exc
+        if ended is not None or (current is not None and principal.version < int(current)):
+            raise Unauthenticated("TOKEN_REVOKED", "the bearer token has been revoked")
+
+    async def publish(self, versions: Mapping[str, int], sessions: Iterable[str], ttl_s: int) -> None:
+        """Mirror revocations from PostgreSQL; a version only ever moves up."""
+        async with self._kv.pipeline(transaction=False) as pipe:
+            for subject, version in versions.items():
+                pipe.eval(_RAISE_VERSION, 1, self.version_key(subject), version, ttl_s)
+            for session_id in sessions:
+                pipe.set(self.session_key(session_id), 1, ex=ttl_s)
+            await pipe.execute()
+
+
+# Keep the higher of the stored and the new version, and refresh the key's lifetime.
+_RAISE_VERSION = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
 
 
 def authorize(policy: Policy, principal: Principal | None) -> None:

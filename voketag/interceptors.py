@@ -3,6 +3,7 @@
 import contextlib
 import inspect
 import logging
+import math
 import re
 import time
 import uuid
@@ -14,7 +15,7 @@ from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
 from voketag import context as rpc_context
-from voketag.auth import Policy, TokenVerifier, acting_as, authorize
+from voketag.auth import Policy, Revocations, TokenVerifier, acting_as, authorize
 from voketag.errors import DomainError, PermissionDenied, Unauthenticated
 
 log = logging.getLogger("voketag.rpc")
@@ -140,7 +141,12 @@ class ErrorInterceptor(_AroundInterceptor):
         except grpc.aio.AbortError:
             raise
         except DomainError as exc:
-            await context.abort_with_status(rpc_status.to_status(exc.to_status()))
+            status = rpc_status.to_status(exc.to_status())
+            trailers = tuple(status.trailing_metadata)
+            if exc.retry_after_s is not None:
+                # Envoy passes this trailer on as the Retry-After header of the HTTP answer (429).
+                trailers += (("retry-after", str(max(1, math.ceil(exc.retry_after_s)))),)
+            await context.abort(status.code, status.details, trailers)
         except Exception:
             log.exception("unhandled error in %s", details.method)
             await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {rpc_context.request_id.get()})")
@@ -149,9 +155,12 @@ class ErrorInterceptor(_AroundInterceptor):
 class AuthInterceptor(_AroundInterceptor):
     """Verifies the bearer JWT and applies the policy the RPC declared next to its handler."""
 
-    def __init__(self, verifier: TokenVerifier, policies: Mapping[str, Policy]) -> None:
+    def __init__(
+        self, verifier: TokenVerifier, policies: Mapping[str, Policy], revocations: Revocations | None = None
+    ) -> None:
         self._verifier = verifier
         self._policies = policies
+        self._revocations = revocations
 
     @contextlib.asynccontextmanager
     async def around(self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
@@ -166,6 +175,8 @@ class AuthInterceptor(_AroundInterceptor):
             if scheme.lower() != "bearer":
                 raise Unauthenticated("CREDENTIALS_MALFORMED", "the authorization header must be 'Bearer <token>'")
             principal = self._verifier.verify(credentials)
+            if self._revocations is not None:
+                await self._revocations.check(principal)
         authorize(policy, principal)
         with acting_as(principal):
             yield

@@ -18,7 +18,7 @@ from prometheus_client import start_http_server
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from voketag import migrations
-from voketag.auth import PUBLIC, Policy, TokenVerifier, policy_of
+from voketag.auth import PUBLIC, Policy, Revocations, TokenVerifier, policy_of
 from voketag.db import create_pool
 from voketag.interceptors import AuthInterceptor, ErrorInterceptor, ObserveInterceptor
 from voketag.kv import create_redis
@@ -106,12 +106,17 @@ async def serve(
     probes: Mapping[str, Probe],
     reflect: Iterable[str] = (),
     stop: asyncio.Event | None = None,
+    revocations: Revocations | None = None,
 ) -> None:
-    """Serve until SIGTERM/SIGINT (or ``stop``), then finish in-flight calls within the grace period."""
+    """Serve until SIGTERM/SIGINT (or ``stop``), then finish in-flight calls within the grace period.
+
+    ``revocations`` makes every authenticated call check that its session and credentials are still
+    valid; run_service always passes it (only in-process test servers run without).
+    """
     policies = policy_table(services)
     verifier = TokenVerifier(settings.auth_public_keys, settings.auth_issuer, settings.auth_audience)
     server = grpc.aio.server(
-        interceptors=[ObserveInterceptor(), ErrorInterceptor(), AuthInterceptor(verifier, policies)],
+        interceptors=[ObserveInterceptor(), ErrorInterceptor(), AuthInterceptor(verifier, policies, revocations)],
         # Refuse to share a port with a stale process instead of silently splitting traffic.
         options=[("grpc.so_reuseport", 0)],
     )
@@ -178,6 +183,7 @@ def run_service(
                 build(Resources(pool, kv)),
                 probes={"postgres": lambda: pool.fetchval("SELECT 1"), "redis": kv.ping},
                 reflect=reflect,
+                revocations=Revocations(kv),
             )
         finally:
             await kv.aclose()
