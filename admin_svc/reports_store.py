@@ -1,0 +1,155 @@
+"""Dashboard and analytics queries: rollup tables plus small indexed lookups, never a scan of `scans`."""
+
+import uuid
+from datetime import date, datetime
+
+import asyncpg
+
+Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+
+VERDICT_COLUMNS = ("authentic", "suspicious", "invalid", "revoked", "risk_sum")
+
+
+def _sums(condition: str = "", suffix: str = "") -> str:
+    """sum() of every verdict column (and risk_sum), optionally filtered, named <column><suffix>."""
+    where = f" FILTER (WHERE {condition})" if condition else ""
+    return ", ".join(f"coalesce(sum({c}){where}, 0)::bigint AS {c}{suffix}" for c in VERDICT_COLUMNS)
+
+
+async def scan_totals(conn: Conn, factory_id: uuid.UUID | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"SELECT {_sums()} FROM scan_daily WHERE $1::uuid IS NULL OR factory_id = $1", factory_id
+    )
+
+
+async def scan_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> asyncpg.Record:
+    """Verdict counts and risk sums since each start (whole UTC hours); columns <name>1, <name>2, ..."""
+    columns = ", ".join(_sums(f"hour >= ${i + 2}", str(i + 1)) for i in range(len(starts)))
+    return await conn.fetchrow(
+        f"""SELECT {columns} FROM scan_hourly
+            WHERE hour >= ${len(starts) + 2} AND ($1::uuid IS NULL OR factory_id = $1)""",
+        factory_id,
+        *starts,
+        min(starts),
+    )
+
+
+async def catalog_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> asyncpg.Record:
+    """Products, batches, anchoring failures and fraud reports over all time and since each start."""
+    return await conn.fetchrow(
+        """WITH p AS (
+               SELECT coalesce(sum(products), 0) AS p0,
+                      coalesce(sum(products) FILTER (WHERE hour >= $2), 0) AS p1,
+                      coalesce(sum(products) FILTER (WHERE hour >= $3), 0) AS p2,
+                      coalesce(sum(products) FILTER (WHERE hour >= $4), 0) AS p3
+               FROM product_hourly WHERE $1::uuid IS NULL OR factory_id = $1),
+           b AS (
+               SELECT count(*) AS b0, count(*) FILTER (WHERE created_at >= $2) AS b1,
+                      count(*) FILTER (WHERE created_at >= $3) AS b2, count(*) FILTER (WHERE created_at >= $4) AS b3,
+                      count(*) FILTER (WHERE state = 'FAILED') AS f0,
+                      count(*) FILTER (WHERE state = 'FAILED' AND updated_at >= $2) AS f1,
+                      count(*) FILTER (WHERE state = 'FAILED' AND updated_at >= $3) AS f2,
+                      count(*) FILTER (WHERE state = 'FAILED' AND updated_at >= $4) AS f3,
+                      count(*) FILTER (WHERE state IN ('CREATED', 'ANCHORING')) AS backlog
+               FROM batches WHERE $1::uuid IS NULL OR factory_id = $1),
+           r AS (
+               SELECT count(*) AS r0, count(*) FILTER (WHERE created_at >= $2) AS r1,
+                      count(*) FILTER (WHERE created_at >= $3) AS r2, count(*) FILTER (WHERE created_at >= $4) AS r3,
+                      count(*) FILTER (WHERE status IN ('OPEN', 'INVESTIGATING')) AS open
+               FROM fraud_reports WHERE $1::uuid IS NULL OR factory_id = $1)
+           SELECT * FROM p, b, r""",
+        factory_id,
+        *starts,
+    )
+
+
+async def daily_scans(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT day, {_sums()} FROM scan_daily
+            WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY day""",
+        factory_id,
+        start,
+        end,
+    )
+
+
+async def daily_catalog(
+    conn: Conn, factory_id: uuid.UUID | None, start: datetime, end: datetime
+) -> list[asyncpg.Record]:
+    """Per UTC day in [start, end): products created and fraud reports filed."""
+    return await conn.fetch(
+        """WITH p AS (
+               SELECT (hour AT TIME ZONE 'UTC')::date AS day, sum(products) AS n FROM product_hourly
+               WHERE hour >= $2 AND hour < $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY 1),
+           r AS (
+               SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM fraud_reports
+               WHERE created_at >= $2 AND created_at < $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY 1)
+           SELECT coalesce(p.day, r.day) AS day, coalesce(p.n, 0)::bigint AS products,
+                  coalesce(r.n, 0)::bigint AS reports
+           FROM p FULL JOIN r ON r.day = p.day""",
+        factory_id,
+        start,
+        end,
+    )
+
+
+async def by_country(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT country, {_sums()} FROM scan_daily_country
+            WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY country""",
+        factory_id,
+        start,
+        end,
+    )
+
+
+async def risk_histogram(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT bucket, sum(scans) AS scans FROM scan_daily_risk
+           WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY 1""",
+        factory_id,
+        start,
+        end,
+    )
+
+
+async def top_products(
+    conn: Conn, factory_id: uuid.UUID | None, start: date, end: date, limit: int
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """WITH top AS (
+               SELECT product_id, batch_id, sum(scans)::bigint AS scans, max(max_risk) AS max_risk,
+                      sum(risk_sum)::float8 / sum(scans) AS average_risk, max(last_scanned_at) AS last_scanned_at
+               FROM scan_daily_risky_product
+               WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1)
+               GROUP BY product_id, batch_id
+               ORDER BY average_risk DESC, scans DESC, product_id LIMIT $4)
+           SELECT top.*, p.serial, b.sku FROM top
+           JOIN products p ON p.id = top.product_id JOIN batches b ON b.id = top.batch_id
+           ORDER BY average_risk DESC, scans DESC, product_id""",
+        factory_id,
+        start,
+        end,
+        limit,
+    )
+
+
+async def top_batches(
+    conn: Conn, factory_id: uuid.UUID | None, start: date, end: date, limit: int
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """WITH top AS (
+               SELECT batch_id, factory_id, sum(scans)::bigint AS scans, sum(suspicious)::bigint AS suspicious_scans,
+                      sum(risk_sum)::float8 / sum(scans) AS average_risk
+               FROM scan_daily_batch
+               WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1)
+               GROUP BY batch_id, factory_id
+               ORDER BY average_risk DESC, scans DESC, batch_id LIMIT $4)
+           SELECT top.*, b.sku, b.product_line FROM top JOIN batches b ON b.id = top.batch_id
+           ORDER BY average_risk DESC, scans DESC, batch_id""",
+        factory_id,
+        start,
+        end,
+        limit,
+    )
