@@ -3,13 +3,10 @@
 Consumer-facing: token verification, risk, ledger, fraud reports, the /r/ page.
 """
 
-import math
-from collections.abc import Awaitable
 from typing import TypeVar
 
 import grpc
 from google.api import httpbody_pb2
-from grpc_status import rpc_status
 
 from scan_svc import page
 from scan_svc.ledger import Checkpoint, Ledger
@@ -17,7 +14,7 @@ from scan_svc.scanning import Caller, Location, Outcome, Scanner, malformed, par
 from voketag import context as rpc_context
 from voketag.auth import STAFF, allow, public
 from voketag.common.v1 import anchor_pb2, enums_pb2, risk_pb2
-from voketag.errors import InvalidArgument, ResourceExhausted
+from voketag.errors import InvalidArgument
 from voketag.protos import timestamp
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
@@ -50,17 +47,6 @@ def _location(location: pb.CoarseLocation, caller: Caller) -> Location:
         location.country_code,
         caller.metadata.get(EDGE_COUNTRY_HEADER, ""),
     )
-
-
-async def _rate_limited(call: Awaitable[T], context: Context) -> T:
-    """Run ``call``; a rate-limit refusal also carries a retry-after trailer, which Envoy passes on as Retry-After."""
-    try:
-        return await call
-    except ResourceExhausted as exc:
-        status = rpc_status.to_status(exc.to_status())
-        seconds = str(max(1, math.ceil(exc.retry_after_s or 1)))
-        await context.abort(status.code, status.details, (*status.trailing_metadata, ("retry-after", seconds)))
-        raise  # abort always raises; this keeps type checkers and readers sure of it
 
 
 def proof_url(outcome: Outcome) -> str:
@@ -149,7 +135,7 @@ class ScanApi(rpc.ScanServiceServicer):
     async def _verify(self, request: pb.VerifyTokenRequest, context: Context) -> Outcome:
         caller = _caller(context)
         location = _location(request.location, caller)
-        return await _rate_limited(self._scanner.verify(request.token, location, request.device_hint, caller), context)
+        return await self._scanner.verify(request.token, location, request.device_hint, caller)
 
     @public
     async def VerifyToken(self, request: pb.VerifyTokenRequest, context: Context) -> pb.VerifyTokenResponse:
@@ -158,7 +144,7 @@ class ScanApi(rpc.ScanServiceServicer):
     @public
     async def ReportFraud(self, request: pb.ReportFraudRequest, context: Context) -> pb.ReportFraudResponse:
         caller = _caller(context)
-        filed = self._scanner.report(
+        report_id, created_at = await self._scanner.report(
             request.token,
             request.contact,
             request.description,
@@ -167,7 +153,6 @@ class ScanApi(rpc.ScanServiceServicer):
             request.request_id,
             caller,
         )
-        report_id, created_at = await _rate_limited(filed, context)
         return pb.ReportFraudResponse(report_id=str(report_id), created_at=timestamp(created_at))
 
     @public
