@@ -349,7 +349,7 @@ def _print_summary(mesh: Mesh, urls: Mapping[str, str], deps: list[EmbeddedPostg
         for name in SERVICES
     ]
     lines += [
-        f"  postgres: {'embedded' if 'EmbeddedPostgres' in embedded else 'DATABASE_URL'}",
+        f"  postgres: {urls['DATABASE_URL'] if 'EmbeddedPostgres' in embedded else 'DATABASE_URL'}",
         f"  redis:    {urls['REDIS_URL'] if 'EmbeddedRedis' in embedded else 'REDIS_URL'}",
         f"  chain:    {urls['ETH_RPC_URL'] if 'Anvil' in embedded else 'ETH_RPC_URL'}",
         f"  logs:     {mesh.state_dir / 'logs'}   dev signing key: {mesh.state_dir / 'dev-signing-key.pem'}",
