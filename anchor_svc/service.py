@@ -101,9 +101,9 @@ class Anchoring:
             if batch is None or not _visible(principal, batch["factory_id"]):
                 raise _not_found(batch_id)
             async with conn.transaction():
-                created = await storage.ensure_record(conn, batch_id, urgent=True)
-                if created:
-                    await audit.record(conn, "batch", batch_id, {"anchor": "requested"})
+                # Every request is recorded, not only the first: a repeated one still marks the batch urgent.
+                await storage.ensure_record(conn, batch_id, urgent=True)
+                await audit.record(conn, "batch", batch_id, {"anchor": "requested"})
             record = await storage.record(conn, batch_id)
         # A record still without its tree is (re)queued: sealing is idempotent, and this covers a lost enqueue.
         if record["batch_root"] is None and record["state"] == "PENDING":

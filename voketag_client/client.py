@@ -25,23 +25,21 @@ TRAILER = b"#rows="
 
 
 def service_config(max_attempts: int = 5) -> str:
-    """Retry policy: UNAVAILABLE only (the server did not act), 0.2 s doubling to 5 s."""
-    return json.dumps(
-        {
-            "methodConfig": [
-                {
-                    "name": [{"service": SERVICE}],
-                    "retryPolicy": {
-                        "maxAttempts": max_attempts,
-                        "initialBackoff": "0.2s",
-                        "maxBackoff": "5s",
-                        "backoffMultiplier": 2,
-                        "retryableStatusCodes": ["UNAVAILABLE"],
-                    },
-                }
-            ]
+    """Retry policy: UNAVAILABLE only (the server did not act), 0.2 s doubling to 5 s.
+
+    gRPC refuses a retry policy of fewer than two attempts, so ``max_attempts`` of 1 (or less) means
+    no policy at all: every call is tried once.
+    """
+    method: dict[str, object] = {"name": [{"service": SERVICE}]}
+    if max_attempts > 1:
+        method["retryPolicy"] = {
+            "maxAttempts": max_attempts,
+            "initialBackoff": "0.2s",
+            "maxBackoff": "5s",
+            "backoffMultiplier": 2,
+            "retryableStatusCodes": ["UNAVAILABLE"],
         }
-    )
+    return json.dumps({"methodConfig": [method]})
 
 
 class TruncatedExport(IOError):
