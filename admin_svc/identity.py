@@ -17,12 +17,13 @@ import redis.asyncio as redis
 
 from admin_svc import identity_store as store
 from admin_svc.model import Factory, Revoked, ServiceAccount, Tokens, User
-from admin_svc.paging import Page, T, decode_token, invalid, page_size, paginate, request_hash
+from admin_svc.paging import invalid, request_hash
 from admin_svc.secrets import Passwords, digest, new_secret, same
 from admin_svc.throttle import LoginThrottle
 from voketag import audit
 from voketag.auth import Principal, Revocations, Role, TokenSigner, acting_as
 from voketag.errors import AlreadyExists, FailedPrecondition, NotFound, Unauthenticated
+from voketag.paging import Page, T, decode_token, page_size, paginate
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _CODE = re.compile(r"^[A-Z0-9-]{2,16}$")

@@ -8,10 +8,11 @@ from datetime import datetime
 import asyncpg
 
 from admin_svc import review_store as store
-from admin_svc.paging import Page, decode_token, invalid, page_size, paginate
+from admin_svc.paging import invalid
 from admin_svc.review_store import Where
 from voketag import audit
 from voketag.errors import InvalidArgument, NotFound
+from voketag.paging import Page, decode_token, page_size, paginate
 
 REPORT_STATUSES = ("OPEN", "INVESTIGATING", "CONFIRMED", "DISMISSED")
 

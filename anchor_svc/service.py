@@ -1,8 +1,6 @@
 """Use cases behind the RPCs: storage + domain, raising the shared domain errors. No protobuf here."""
 
 import asyncio
-import base64
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,13 +11,12 @@ import asyncpg
 from anchor_svc import leaves, proofs, storage
 from anchor_svc.chain import Chain, ChainUnavailable
 from anchor_svc.settings import AnchorSettings
-from voketag import audit, merkle
+from voketag import audit, merkle, paging
 from voketag.auth import Principal, Role
 from voketag.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from voketag.tokens import KeyRing
 
 STATES = ("PENDING", "SUBMITTED", "CONFIRMING", "ANCHORED", "FAILED")
-DEFAULT_PAGE, MAX_PAGE = 50, 1000
 
 
 def parse_uuid(value: str, field: str) -> str:
@@ -122,9 +119,7 @@ class Anchoring:
     async def list(
         self, principal: Principal | None, page_size: int, page_token: str, state: str | None, factory_id: str | None
     ) -> tuple[list[asyncpg.Record], str]:
-        if page_size < 0:
-            raise InvalidArgument("PAGE_SIZE_INVALID", "page_size must not be negative", fields={"page_size": ">= 0"})
-        limit = min(page_size or DEFAULT_PAGE, MAX_PAGE)
+        limit = paging.page_size(page_size)
         if not _sees_all(principal):
             if factory_id and principal is not None and factory_id != principal.factory_id:
                 return [], ""
@@ -138,7 +133,7 @@ class Anchoring:
         token = ""
         if len(rows) > limit:
             rows = rows[:limit]
-            token = _encode_token(rows[-1]["updated_at"], rows[-1]["batch_id"], filters)
+            token = paging.encode_token([rows[-1]["updated_at"].isoformat(), str(rows[-1]["batch_id"])], filters)
         return rows, token
 
     async def retry(self, batch_id: str) -> asyncpg.Record:
@@ -255,26 +250,12 @@ class Anchoring:
         return leaves.product_leaf(token, subject["batch_id"], product_id, serial, subject["sku"])
 
 
-def _fingerprint(filters: dict[str, str]) -> str:
-    return json.dumps(filters, sort_keys=True)
-
-
-def _encode_token(updated_at: datetime, batch_id: str, filters: dict[str, str]) -> str:
-    body = json.dumps({"u": updated_at.isoformat(), "b": batch_id, "f": _fingerprint(filters)})
-    return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
-
-
 def _decode_token(token: str, filters: dict[str, str]) -> tuple[datetime, str] | None:
-    if not token:
+    key = paging.decode_token(token, filters)
+    if key is None:
         return None
     try:
-        body = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if body["f"] != _fingerprint(filters):
-            raise ValueError("filters changed")
-        return datetime.fromisoformat(body["u"]), str(uuid.UUID(body["b"]))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidArgument(
-            "PAGE_TOKEN_INVALID",
-            "page_token is not a token of a previous call with the same filters",
-            fields={"page_token": "next_page_token of a previous call with the same filters"},
-        ) from exc
+        updated_at, batch_id = key
+        return datetime.fromisoformat(updated_at), str(uuid.UUID(batch_id))
+    except (ValueError, TypeError) as exc:
+        raise paging.bad_token() from exc

@@ -20,7 +20,7 @@ from factory_svc import csvio, domain, storage
 from factory_svc.domain import ENDED, PENDING_RELEASE, RECALLED, RELEASED, REVOKED
 from factory_svc.settings import FactorySettings
 from factory_svc.webhooks import check_target
-from voketag import audit
+from voketag import audit, paging
 from voketag.auth import FACTORY_WRITERS, SIGNED_IN, allow, current_principal
 from voketag.common.v1 import anchor_pb2, enums_pb2
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
@@ -264,7 +264,7 @@ class FactoryApi(rpc.FactoryServiceServicer):
 
     @allow(*SIGNED_IN)
     async def ListBatches(self, request: pb.ListBatchesRequest, context: Context) -> pb.ListBatchesResponse:
-        limit = domain.page_size(request.page_size)
+        limit = paging.page_size(request.page_size)
         state = None
         if request.state != enums_pb2.BATCH_STATE_UNSPECIFIED:
             if request.state not in enums_pb2.BatchState.values():
@@ -278,12 +278,12 @@ class FactoryApi(rpc.FactoryServiceServicer):
             "created_after": request.created_after.ToDatetime(UTC) if request.HasField("created_after") else None,
             "created_before": request.created_before.ToDatetime(UTC) if request.HasField("created_before") else None,
         }
-        after = domain.decode_cursor(request.page_token, filters)
+        after = paging.decode_token(request.page_token, filters)
         rows = await storage.list_batches(self._pool, domain.scope(current_principal()), filters, after, limit + 1)
         token = ""
         if len(rows) > limit:
             rows = rows[:limit]
-            token = domain.encode_cursor([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])], filters)
+            token = paging.encode_token([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])], filters)
         return pb.ListBatchesResponse(batches=[self._batch(row) for row in rows], next_page_token=token)
 
     # --- products -------------------------------------------------------------------------------------------
@@ -357,17 +357,17 @@ class FactoryApi(rpc.FactoryServiceServicer):
 
     @allow(*SIGNED_IN)
     async def ListProducts(self, request: pb.ListProductsRequest, context: Context) -> pb.ListProductsResponse:
-        limit = domain.page_size(request.page_size)
+        limit = paging.page_size(request.page_size)
         batch = await self._visible_batch(request.batch_id, "batch_id")
         lifecycle = _lifecycle_name(request.lifecycle)
         filters = {"batch_id": str(batch["id"]), "lifecycle": lifecycle}
-        after = domain.decode_cursor(request.page_token, filters)
+        after = paging.decode_token(request.page_token, filters)
         after_leaf = int(after[0]) if after else -1
         rows = await storage.list_products(self._pool, str(batch["id"]), lifecycle, after_leaf, limit + 1)
         token = ""
         if len(rows) > limit:
             rows = rows[:limit]
-            token = domain.encode_cursor([rows[-1]["leaf_index"]], filters)
+            token = paging.encode_token([rows[-1]["leaf_index"]], filters)
         return pb.ListProductsResponse(products=[self._product(row) for row in rows], next_page_token=token)
 
     # --- lifecycle ------------------------------------------------------------------------------------------
@@ -615,15 +615,15 @@ class FactoryApi(rpc.FactoryServiceServicer):
 
     @allow(*SIGNED_IN)
     async def ListWebhooks(self, request: pb.ListWebhooksRequest, context: Context) -> pb.ListWebhooksResponse:
-        limit = domain.page_size(request.page_size)
+        limit = paging.page_size(request.page_size)
         factory_id = domain.object_id(request.factory_id, "factory_id") if request.factory_id else None
         filters = {"factory_id": factory_id}
-        after = domain.decode_cursor(request.page_token, filters)
+        after = paging.decode_token(request.page_token, filters)
         rows = await storage.list_webhooks(self._pool, domain.scope(current_principal()), factory_id, after, limit + 1)
         token = ""
         if len(rows) > limit:
             rows = rows[:limit]
-            token = domain.encode_cursor([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])], filters)
+            token = paging.encode_token([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])], filters)
         return pb.ListWebhooksResponse(webhooks=[self._webhook(row) for row in rows], next_page_token=token)
 
     @allow(*FACTORY_WRITERS)
@@ -638,16 +638,16 @@ class FactoryApi(rpc.FactoryServiceServicer):
     async def ListWebhookDeliveries(
         self, request: pb.ListWebhookDeliveriesRequest, context: Context
     ) -> pb.ListWebhookDeliveriesResponse:
-        limit = domain.page_size(request.page_size)
+        limit = paging.page_size(request.page_size)
         hook = await self._visible_webhook(request.webhook_id, "webhook_id")
         state = _deliveries_state(request.state)
         filters = {"webhook_id": str(hook["id"]), "state": state}
-        after = domain.decode_cursor(request.page_token, filters)
+        after = paging.decode_token(request.page_token, filters)
         rows = await storage.list_deliveries(self._pool, str(hook["id"]), state, after, limit + 1)
         token = ""
         if len(rows) > limit:
             rows = rows[:limit]
-            token = domain.encode_cursor([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])], filters)
+            token = paging.encode_token([rows[-1]["created_at"].isoformat(), str(rows[-1]["id"])], filters)
         return pb.ListWebhookDeliveriesResponse(
             deliveries=[
                 pb.WebhookDelivery(

@@ -1,7 +1,5 @@
 """Pure rules of the factory service: validation, ownership scope, idempotency hashes, cursors, ids."""
 
-import base64
-import binascii
 import hashlib
 import json
 import os
@@ -23,9 +21,6 @@ METADATA_VALUE_CHARS = 256
 METADATA_TOTAL_BYTES = 8 * 1024
 REASON_CHARS = 500
 EXTERNAL_ID_CHARS = 128
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
-MAX_PAGE_TOKEN_CHARS = 1024
 
 _SKU = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _METADATA_KEY = re.compile(r"[a-z][a-z0-9_.-]{0,62}")
@@ -110,12 +105,6 @@ def object_id(value: str, field: str = "id") -> str:
         raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", fields={field: "not a UUID"}) from None
 
 
-def page_size(value: int) -> int:
-    if value < 0:
-        raise InvalidArgument("INVALID_PAGE_SIZE", "page_size must not be negative", fields={"page_size": "negative"})
-    return min(value or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-
-
 def request_hash(fields: Mapping[str, Any]) -> str:
     """Digest of a request's meaningful fields (request_id excluded): same body, same hash."""
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -142,32 +131,6 @@ def owner(principal: Principal | None, requested: str) -> str:
     if requested and requested != own:
         raise NotFound("FACTORY_NOT_FOUND", "no such factory")
     return own
-
-
-def encode_cursor(position: list[Any], filters: Mapping[str, Any]) -> str:
-    """Opaque page token: the last row's sort key plus a digest of the filters it is valid for."""
-    payload = {"p": position, "f": request_hash(filters)[:16]}
-    return base64.urlsafe_b64encode(json.dumps(payload, default=str).encode()).decode().rstrip("=")
-
-
-def decode_cursor(token: str, filters: Mapping[str, Any]) -> list[Any] | None:
-    if not token:
-        return None
-    bad = InvalidArgument(
-        "INVALID_PAGE_TOKEN", "page_token is not valid for this request", fields={"page_token": "invalid"}
-    )
-    if len(token) > MAX_PAGE_TOKEN_CHARS:
-        raise bad
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (binascii.Error, ValueError):
-        raise bad from None
-    if not isinstance(payload, dict) or payload.get("f") != request_hash(filters)[:16]:
-        raise bad
-    position = payload.get("p")
-    if not isinstance(position, list):
-        raise bad
-    return position
 
 
 def product_ids(count: int, chunk: int = 8192) -> Iterator[PgUUID]:
