@@ -23,7 +23,7 @@ from admin_svc.throttle import LoginThrottle
 from voketag import audit
 from voketag.auth import Principal, Revocations, Role, TokenSigner, acting_as
 from voketag.errors import AlreadyExists, FailedPrecondition, NotFound, Unauthenticated
-from voketag.paging import Page, T, decode_token, page_size, paginate
+from voketag.paging import Page, T, decode_token, page_size, paginate, text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _CODE = re.compile(r"^[A-Z0-9-]{2,16}$")
@@ -34,7 +34,7 @@ UPDATABLE = ("email", "display_name", "role", "factory_id", "active")
 
 def check_email(email: str) -> str:
     email = email.strip().lower()
-    if not (3 <= len(email) <= 254 and _EMAIL.match(email)):
+    if not (3 <= len(email) <= 254 and _EMAIL.fullmatch(email)):
         raise invalid("email", "an email address of 3..254 chars")
     return email
 
@@ -219,7 +219,7 @@ class Identity:
         check_text(email_contains, "email_contains", 0, 254)
         limit = page_size(size)
         filters = {"role": role, "factory_id": factory_id, "active": active, "email": email_contains.lower()}
-        after = decode_token(token, filters)
+        after = decode_token(token, filters, (text, uuid.UUID))
         async with self._pool.acquire() as conn:
             users = await store.list_users(conn, role, factory_id, active, email_contains, after, limit + 1)
         return paginate(users, limit, lambda u: [u.email, str(u.id)], filters)
@@ -332,9 +332,9 @@ class Identity:
 
     async def create_factory(self, request_id: str, name: str, code: str, country_code: str) -> Factory:
         check_text(name, "name", 1, 200)
-        if not _CODE.match(code):
+        if not _CODE.fullmatch(code):
             raise invalid("code", "2..16 chars of A-Z, 0-9 and -")
-        if country_code and not _COUNTRY.match(country_code):
+        if country_code and not _COUNTRY.fullmatch(country_code):
             raise invalid("country_code", "ISO 3166-1 alpha-2, uppercase")
         fingerprint = request_hash({"name": name, "code": code, "country": country_code})
         async with self._pool.acquire() as conn, conn.transaction():
@@ -351,7 +351,7 @@ class Identity:
 
     async def list_factories(self, size: int, token: str) -> Page[Factory]:
         limit = page_size(size)
-        after = decode_token(token, {})
+        after = decode_token(token, {}, (text, uuid.UUID))
         async with self._pool.acquire() as conn:
             factories = await store.list_factories(conn, after, limit + 1)
         return paginate(factories, limit, lambda f: [f.name, str(f.id)], {})
@@ -388,7 +388,7 @@ class Identity:
     ) -> Page[ServiceAccount]:
         limit = page_size(size)
         filters = {"factory_id": factory_id, "revoked": include_revoked}
-        after = decode_token(token, filters)
+        after = decode_token(token, filters, (datetime.fromisoformat, uuid.UUID))
         async with self._pool.acquire() as conn:
             accounts = await store.list_accounts(conn, factory_id, include_revoked, after, limit + 1)
         return paginate(accounts, limit, lambda a: [a.created_at.isoformat(), str(a.id)], filters)

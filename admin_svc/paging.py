@@ -30,7 +30,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def request_id(value: str) -> str:
-    if not _REQUEST_ID.match(value):
+    if not _REQUEST_ID.fullmatch(value):
         raise InvalidArgument(
             "REQUEST_ID_INVALID", "request_id is required (a UUID)", fields={"request_id": "1..64 chars, a UUID"}
         )

@@ -72,7 +72,7 @@ class Review:
     async def suspicious_scans(self, scans: ScanFilter, size: int, token: str) -> Page[asyncpg.Record]:
         limit = page_size(size)
         filters = _filters(scans)
-        after = decode_token(token, filters)
+        after = decode_token(token, filters, (datetime.fromisoformat, int))
         where = scan_where(scans)
         if after is not None:
             where.add("(s.scanned_at, s.id) < ({}, {})", datetime.fromisoformat(after[0]), int(after[1]))
@@ -91,7 +91,7 @@ class Review:
     ) -> Page[asyncpg.Record]:
         limit = page_size(size)
         filters = {"status": status, "factory": factory_id, "product": product_id, "batch": batch_id}
-        after = decode_token(token, filters)
+        after = decode_token(token, filters, (datetime.fromisoformat, uuid.UUID))
         where = Where()
         where.add("f.status = {}", status)
         where.add("f.factory_id = {}", factory_id)
@@ -132,7 +132,7 @@ class Review:
     async def audit_log(self, entries: AuditFilter, size: int, token: str) -> Page[asyncpg.Record]:
         limit = page_size(size)
         filters = _filters(entries)
-        after = decode_token(token, filters)
+        after = decode_token(token, filters, (int,))
         where = Where()
         where.add("actor = {}", entries.actor_id)
         where.add("action = {}", entries.action)

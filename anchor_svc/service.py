@@ -127,7 +127,8 @@ class Anchoring:
             if not factory_id:
                 return [], ""
         filters = {"state": state or "", "factory_id": factory_id or ""}
-        after = _decode_token(page_token, filters)
+        key = paging.decode_token(page_token, filters, (datetime.fromisoformat, uuid.UUID))
+        after = (datetime.fromisoformat(key[0]), str(uuid.UUID(key[1]))) if key else None
         async with self._pool.acquire() as conn:
             rows = await storage.records_page(conn, limit + 1, after, state, factory_id)
         token = ""
@@ -248,14 +249,3 @@ class Anchoring:
     def _leaf(self, subject: asyncpg.Record, product_id: str, serial: int) -> leaves.Leaf:
         token = self._ring.issue(serial, subject["key_id"])
         return leaves.product_leaf(token, subject["batch_id"], product_id, serial, subject["sku"])
-
-
-def _decode_token(token: str, filters: dict[str, str]) -> tuple[datetime, str] | None:
-    key = paging.decode_token(token, filters)
-    if key is None:
-        return None
-    try:
-        updated_at, batch_id = key
-        return datetime.fromisoformat(updated_at), str(uuid.UUID(batch_id))
-    except (ValueError, TypeError) as exc:
-        raise paging.bad_token() from exc

@@ -9,7 +9,7 @@ import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -278,7 +278,7 @@ class FactoryApi(rpc.FactoryServiceServicer):
             "created_after": request.created_after.ToDatetime(UTC) if request.HasField("created_after") else None,
             "created_before": request.created_before.ToDatetime(UTC) if request.HasField("created_before") else None,
         }
-        after = paging.decode_token(request.page_token, filters)
+        after = paging.decode_token(request.page_token, filters, (datetime.fromisoformat, uuid.UUID))
         rows = await storage.list_batches(self._pool, domain.scope(current_principal()), filters, after, limit + 1)
         token = ""
         if len(rows) > limit:
@@ -361,7 +361,7 @@ class FactoryApi(rpc.FactoryServiceServicer):
         batch = await self._visible_batch(request.batch_id, "batch_id")
         lifecycle = _lifecycle_name(request.lifecycle)
         filters = {"batch_id": str(batch["id"]), "lifecycle": lifecycle}
-        after = paging.decode_token(request.page_token, filters)
+        after = paging.decode_token(request.page_token, filters, (int,))
         after_leaf = int(after[0]) if after else -1
         rows = await storage.list_products(self._pool, str(batch["id"]), lifecycle, after_leaf, limit + 1)
         token = ""
@@ -618,7 +618,7 @@ class FactoryApi(rpc.FactoryServiceServicer):
         limit = paging.page_size(request.page_size)
         factory_id = domain.object_id(request.factory_id, "factory_id") if request.factory_id else None
         filters = {"factory_id": factory_id}
-        after = paging.decode_token(request.page_token, filters)
+        after = paging.decode_token(request.page_token, filters, (datetime.fromisoformat, uuid.UUID))
         rows = await storage.list_webhooks(self._pool, domain.scope(current_principal()), factory_id, after, limit + 1)
         token = ""
         if len(rows) > limit:
@@ -642,7 +642,7 @@ class FactoryApi(rpc.FactoryServiceServicer):
         hook = await self._visible_webhook(request.webhook_id, "webhook_id")
         state = _deliveries_state(request.state)
         filters = {"webhook_id": str(hook["id"]), "state": state}
-        after = paging.decode_token(request.page_token, filters)
+        after = paging.decode_token(request.page_token, filters, (datetime.fromisoformat, uuid.UUID))
         rows = await storage.list_deliveries(self._pool, str(hook["id"]), state, after, limit + 1)
         token = ""
         if len(rows) > limit:

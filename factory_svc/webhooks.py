@@ -36,12 +36,18 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def address_allowed(address: str, allow_loopback: bool) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped or ip.sixtofour or ip.teredo):
         return False
     if ip.is_loopback:
         return allow_loopback
+    # NAT64 (64:ff9b::/96) reaches IPv4 addresses, private ones included, on networks that route it.
+    if ip.is_reserved or (isinstance(ip, ipaddress.IPv6Address) and (ip.is_site_local or ip in _NAT64)):
+        return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -68,7 +74,7 @@ async def resolve(parts: SplitResult, allow_loopback: bool) -> str:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
+    except (OSError, UnicodeError):
         raise RefusedTarget(f"the host {host!r} does not resolve") from None
     addresses = [str(info[4][0]) for info in infos]
     refused = [address for address in addresses if not address_allowed(address, allow_loopback)]
@@ -113,13 +119,18 @@ async def post(url: str, secret: str, event_id: str, body: bytes, allow_loopback
             TIMESTAMP_HEADER: str(timestamp),
             EVENT_HEADER: event_id,
         }
-        async with httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=timeout_s) as client:
-            reply = await client.post(
+        # The answer is streamed and never read: a receiver cannot push an unbounded body into the worker.
+        async with (
+            httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=timeout_s) as client,
+            client.stream(
+                "POST",
                 urlunsplit(parts._replace(netloc=netloc)),
                 content=body,
                 headers=headers,
                 extensions={"sni_hostname": parts.hostname},
-            )
+            ) as reply,
+        ):
+            pass
         error = "" if 200 <= reply.status_code < 300 else f"HTTP {reply.status_code}"
         return Attempt(reply.status_code, error, _elapsed_ms(started))
     except RefusedTarget as exc:

@@ -104,11 +104,11 @@ def parse_location(latitude: float | None, longitude: float | None, country: str
         fields["location.latitude"] = "must be between -90 and 90"
     if longitude is not None and not -180 <= longitude <= 180:
         fields["location.longitude"] = "must be between -180 and 180"
-    if country and not _COUNTRY.match(country):
+    if country and not _COUNTRY.fullmatch(country):
         fields["location.country_code"] = "must be an ISO 3166-1 alpha-2 code of 2 uppercase letters"
     if fields:
         raise InvalidArgument("INVALID_FIELD", "the location is invalid", fields=fields)
-    if not country and _COUNTRY.match(edge_country.upper()):
+    if not country and _COUNTRY.fullmatch(edge_country.upper()):
         country = edge_country.upper()
     return Location(
         round(latitude, 1) if latitude is not None else None,
@@ -118,7 +118,7 @@ def parse_location(latitude: float | None, longitude: float | None, country: str
 
 
 def check_token_shape(token: str) -> None:
-    if not _TOKEN_SHAPE.match(token):
+    if not _TOKEN_SHAPE.fullmatch(token):
         raise InvalidArgument(
             "TOKEN_MALFORMED",
             "the token is not well-formed",
@@ -163,13 +163,13 @@ class Scanner:
 
     async def verify(self, token: str, location: Location, device_hint: str, caller: Caller) -> Outcome:
         started = time.perf_counter()
-        if not _DEVICE_HINT.match(device_hint):
+        if not _DEVICE_HINT.fullmatch(device_hint):
             raise InvalidArgument(
                 "INVALID_FIELD", "the device hint is invalid", fields={"device_hint": "at most 128 printable ASCII"}
             )
         client = self._identifier.identify(caller.metadata, caller.address, device_hint)
         claims, rejected = None, "MALFORMED"
-        if _TOKEN_SHAPE.match(token):
+        if _TOKEN_SHAPE.fullmatch(token):
             try:
                 claims = self._keyring.verify(token.upper())
             except TokenError as exc:
@@ -264,11 +264,11 @@ class Scanner:
             fields["contact"] = f"at most {CONTACT_MAX} characters"
         if not DESCRIPTION_MIN <= len(description.strip()) <= DESCRIPTION_MAX:
             fields["description"] = f"{DESCRIPTION_MIN} to {DESCRIPTION_MAX} characters"
-        if scan_id and not _SCAN_ID.match(scan_id):
+        if scan_id and not _SCAN_ID.fullmatch(scan_id):
             fields["scan_id"] = "must be a scan id returned by VerifyToken"
         if len(request_id) > REQUEST_ID_MAX:
             fields["request_id"] = f"at most {REQUEST_ID_MAX} characters"
-        if not _TOKEN_SHAPE.match(token):
+        if not _TOKEN_SHAPE.fullmatch(token):
             fields["token"] = "must be 16 to 64 characters of A-Z and 2-7"
         if fields:
             raise InvalidArgument("INVALID_FIELD", "the fraud report is invalid", fields=fields)
@@ -286,7 +286,10 @@ class Scanner:
         else:
             product = await self._store.lookup(claims.serial, claims.key_id)
         linked = int(scan_id) if scan_id else None
-        if linked is not None and not await self._store.scan_belongs_to(linked, product and product["product_id"]):
+        # A forged token owns no scan: answered without asking PostgreSQL.
+        if linked is not None and (
+            product is None or not await self._store.scan_belongs_to(linked, product["product_id"])
+        ):
             raise InvalidArgument(
                 "INVALID_FIELD",
                 "the scan id names no scan of this token",

@@ -192,7 +192,7 @@ class ScanStore:
                 await audit.record(conn, "fraud_report", str(report_id), {"product_id": str(product["product_id"])})
         return report_id, claimed["created_at"]
 
-    async def scan_belongs_to(self, scan_id: int, product_id: uuid.UUID | None) -> bool:
+    async def scan_belongs_to(self, scan_id: int, product_id: uuid.UUID) -> bool:
         DB_QUERIES.labels("scan_owner").inc()
         owner = await self._pool.fetchval("SELECT product_id FROM scans WHERE id = $1", scan_id)
         return owner is not None and owner == product_id
@@ -384,9 +384,6 @@ class LedgerStore:
 
     async def latest_checkpoint(self, conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record | None:
         return await conn.fetchrow("SELECT * FROM scan_ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
-
-    async def checkpoint_at(self, conn: asyncpg.Connection | asyncpg.Pool, tree_size: int) -> asyncpg.Record | None:
-        return await conn.fetchrow("SELECT * FROM scan_ledger_checkpoints WHERE tree_size = $1", tree_size)
 
     async def checkpoints(self, conn: asyncpg.Connection, last: int) -> Sequence[asyncpg.Record]:
         return await conn.fetch("SELECT * FROM scan_ledger_checkpoints WHERE tree_size <= $1 ORDER BY tree_size", last)

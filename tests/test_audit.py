@@ -5,7 +5,7 @@ import pytest
 
 from voketag import audit
 from voketag.auth import Principal, Role, acting_as
-from voketag.context import request_id
+from voketag.context import client_address, request_id
 from voketag.migrations import migrate
 
 
@@ -88,3 +88,18 @@ async def test_tampering_is_named(conn: asyncpg.Connection, sql: str, bad_seq: i
     assert not report.ok
     assert report.first_bad_seq == bad_seq
     assert problem in report.problem
+
+
+async def test_anonymous_callers_address_is_not_stored(conn: asyncpg.Connection) -> None:
+    token = client_address.set("203.0.113.9")
+    try:
+        async with conn.transaction():
+            await audit.record(conn, "fraud_report", "r1")
+        admin = Principal(subject="admin-1", role=Role.ADMIN, factory_id=None, token_id="t")
+        with acting_as(admin):
+            async with conn.transaction():
+                await audit.record(conn, "factory", "f1")
+    finally:
+        client_address.reset(token)
+    rows = await conn.fetch("SELECT actor, source FROM audit_log ORDER BY seq")
+    assert [tuple(row) for row in rows] == [("anonymous", ""), ("admin-1", "203.0.113.9")]

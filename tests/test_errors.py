@@ -12,7 +12,7 @@ from scan_svc.api import SERVICE, ScanApi
 from scan_svc.settings import ScanSettings
 from tests.support import error_reason, json_reason
 from voketag.auth import public
-from voketag.errors import InvalidArgument, NotFound, pending
+from voketag.errors import InvalidArgument, NotFound
 from voketag.mesh import Child, Mesh, envoy_child, free_port, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
@@ -34,12 +34,6 @@ class FaultyScan(ScanApi):
         if request.token == "MISSING":
             raise NotFound("PRODUCT_NOT_FOUND", "no product has this token", metadata={"token": request.token})
         raise RuntimeError(SECRET)
-
-    @public
-    async def GetLedgerCheckpoint(
-        self, request: pb.GetLedgerCheckpointRequest, context: grpc.aio.ServicerContext
-    ) -> pb.GetLedgerCheckpointResponse:
-        raise pending(3)
 
     @public
     async def ReportFraud(
@@ -118,11 +112,3 @@ async def test_native_grpc_through_envoy_carries_error_info(faulty_gateway: str)
             await stub.VerifyToken(pb.VerifyTokenRequest(token="MISSING"), timeout=5)
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
     assert error_reason(caught.value) == "PRODUCT_NOT_FOUND"
-
-
-async def test_placeholder_is_501_with_reason_and_issue(faulty_gateway: str) -> None:
-    async with httpx.AsyncClient() as client:
-        reply = await client.get(f"{faulty_gateway}/v1/ledger/checkpoint")
-    assert reply.status_code == 501
-    assert json_reason(reply.content) == "NOT_IMPLEMENTED_YET"
-    assert "issue #3" in reply.json()["message"]

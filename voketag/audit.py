@@ -53,7 +53,8 @@ async def record(
         "object_type": object_type,
         "object_id": object_id,
         "request_id": request_id.get(),
-        "source": client_address.get(),
+        # Anonymous callers are consumers: their raw IP address is never stored.
+        "source": client_address.get() if principal else "",
         "details": dict(details or {}),
     }
     await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)

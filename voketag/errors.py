@@ -85,12 +85,3 @@ class Unavailable(DomainError):
 
 class Unimplemented(DomainError):
     code = grpc.StatusCode.UNIMPLEMENTED
-
-
-def pending(issue: int) -> Unimplemented:
-    """The one allowed placeholder: an RPC whose service issue has not landed yet."""
-    return Unimplemented(
-        "NOT_IMPLEMENTED_YET",
-        f"this RPC is part of the contract but not implemented yet (tracked in issue #{issue})",
-        metadata={"issue": str(issue)},
-    )

@@ -101,7 +101,7 @@ class ObserveInterceptor(_AroundInterceptor):
         metadata = _metadata(details)
         supplied = metadata.get("x-request-id", "")
         tokens = (
-            rpc_context.request_id.set(supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex),
+            rpc_context.request_id.set(supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex),
             rpc_context.client_address.set(metadata.get("x-envoy-external-address") or context.peer()),
             rpc_context.rpc_method.set(details.method),
         )

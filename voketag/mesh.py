@@ -314,7 +314,7 @@ def main() -> None:
     (args.state_dir / "logs").mkdir(exist_ok=True)
     stopping = False
 
-    def request_stop(signum: int, _frame: object) -> None:
+    def request_stop(_signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
 

@@ -37,8 +37,20 @@ def encode_token(last_key: Sequence[Any], filters: Mapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
 
 
-def decode_token(token: str, filters: Mapping[str, Any]) -> list[Any] | None:
-    """The sort key a token names, or None for the first page."""
+def text(value: Any) -> str:
+    """Shape check for a string element of a page-token key."""
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def decode_token(token: str, filters: Mapping[str, Any], shape: Sequence[Callable[[Any], object]]) -> list[Any] | None:
+    """The sort key a token names, or None for the first page.
+
+    ``shape`` parses each element of the key the way the caller will use it (e.g. datetime.fromisoformat,
+    uuid.UUID, int, text): tokens are not signed, so a hand-made one must fail here as PAGE_TOKEN_INVALID,
+    not later as an internal error.
+    """
     if not token:
         return None
     if len(token) > MAX_TOKEN_CHARS:
@@ -48,8 +60,13 @@ def decode_token(token: str, filters: Mapping[str, Any]) -> list[Any] | None:
         key, fingerprint = body["k"], body["f"]
     except (ValueError, KeyError, TypeError) as exc:
         raise bad_token() from exc
-    if fingerprint != _fingerprint(filters) or not isinstance(key, list):
+    if fingerprint != _fingerprint(filters) or not isinstance(key, list) or len(key) != len(shape):
         raise bad_token()
+    try:
+        for parse, value in zip(shape, key, strict=True):
+            parse(value)
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        raise bad_token() from exc
     return key
 
 

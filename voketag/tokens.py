@@ -123,7 +123,8 @@ def _encode(raw: bytes) -> str:
 
 def decode(text: str) -> bytes:
     """Strictly decode token text to its 21 raw bytes (no authentication)."""
-    if len(text) != TEXT_LENGTH:
+    # ASCII first: str.upper() maps some non-ASCII letters (e.g. dotless i) onto A-Z.
+    if len(text) != TEXT_LENGTH or not text.isascii():
         raise TokenError("MALFORMED")
     normal = text.upper()
     if not ALPHABET.issuperset(normal):

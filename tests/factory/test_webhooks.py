@@ -92,6 +92,9 @@ def test_signature_helper_accepts_the_real_thing_and_rejects_tampering() -> None
         ("fe80::1", False),
         ("fc00::1", False),
         ("2001:4860:4860::8888", True),
+        ("64:ff9b::a00:1", False),
+        ("fec0::1", False),
+        ("240.0.0.1", False),
     ],
 )
 def test_only_public_addresses_may_receive(address: str, allowed: bool) -> None:

@@ -122,3 +122,12 @@ def test_issue_matches_the_reference_hmac_and_base32(serial: int, secret: bytes)
     body = bytes((3,)) + serial.to_bytes(8, "big")
     tag = hmac.digest(secret, DOMAIN + body, hashlib.sha256)[:12]
     assert ring.issue(serial) == base64.b32encode(body + tag).decode().rstrip("=")
+
+
+def test_non_ascii_letters_that_upper_case_into_the_alphabet_are_refused() -> None:
+    token = RING.issue(0)
+    for lookalike in ("\u0131", "\u017f"):  # dotless i -> I, long s -> S
+        spoofed = token[:-1] + lookalike
+        with pytest.raises(TokenError) as caught:
+            RING.verify(spoofed)
+        assert caught.value.reason == "MALFORMED"

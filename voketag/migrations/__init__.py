@@ -1,8 +1,8 @@
 """SQL migrations: numbered files applied in order, once, under a transaction-scoped advisory lock.
 
-The lock makes concurrent start-ups safe (the second process waits, then finds nothing to do); the
-lock is transaction-scoped because asyncpg's pool drops session locks on release. A migration that
-was applied and later edited is refused rather than silently skipped.
+The lock makes concurrent start-ups safe (the second process waits, then finds nothing to do); it is
+transaction-scoped so that it never outlives the migration, whatever the connection does next. A
+migration that was applied and later edited is refused rather than silently skipped.
 """
 
 import argparse
