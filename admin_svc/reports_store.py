@@ -64,14 +64,21 @@ async def catalog_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list
     )
 
 
-async def daily_scans(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
+async def _scan_sums(
+    conn: Conn, key: str, table: str, factory_id: uuid.UUID | None, start: date, end: date
+) -> list[asyncpg.Record]:
+    """Scan rollup sums per ``key`` over the days [start, end]; key and table are constants of this module."""
     return await conn.fetch(
-        f"""SELECT day, {_sums()} FROM scan_daily
-            WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY day""",
+        f"""SELECT {key}, {_sums()} FROM {table}
+            WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY {key}""",
         factory_id,
         start,
         end,
     )
+
+
+async def daily_scans(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
+    return await _scan_sums(conn, "day", "scan_daily", factory_id, start, end)
 
 
 async def daily_catalog(
@@ -95,13 +102,7 @@ async def daily_catalog(
 
 
 async def by_country(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        f"""SELECT country, {_sums()} FROM scan_daily_country
-            WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY country""",
-        factory_id,
-        start,
-        end,
-    )
+    return await _scan_sums(conn, "country", "scan_daily_country", factory_id, start, end)
 
 
 async def risk_histogram(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
