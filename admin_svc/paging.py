@@ -16,7 +16,7 @@ def optional_uuid(value: str, field: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
     except ValueError as exc:
-        raise InvalidArgument("ID_INVALID", f"{field} must be a UUID", fields={field: "not a UUID"}) from exc
+        raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", fields={field: "not a UUID"}) from exc
 
 
 def required_uuid(value: str, field: str) -> uuid.UUID:
@@ -32,7 +32,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 def request_id(value: str) -> str:
     if not _REQUEST_ID.fullmatch(value):
         raise InvalidArgument(
-            "REQUEST_ID_INVALID", "request_id is required (a UUID)", fields={"request_id": "1..64 chars, a UUID"}
+            "INVALID_REQUEST_ID", "request_id is required (a UUID)", fields={"request_id": "1..64 chars, a UUID"}
         )
     return value
 
@@ -43,4 +43,4 @@ def request_hash(fields: Mapping[str, Any]) -> str:
 
 
 def invalid(field: str, problem: str) -> InvalidArgument:
-    return InvalidArgument("FIELD_INVALID", f"{field}: {problem}", fields={field: problem})
+    return InvalidArgument("INVALID_FIELD", f"{field}: {problem}", fields={field: problem})

@@ -88,7 +88,7 @@ async def check_target(url: str, allow_loopback: bool) -> None:
     try:
         await resolve(parse_url(url, allow_loopback), allow_loopback)
     except RefusedTarget as exc:
-        raise InvalidArgument("WEBHOOK_URL_REFUSED", str(exc), fields={"url": str(exc)}) from None
+        raise InvalidArgument("WEBHOOK_URL_FORBIDDEN", str(exc), fields={"url": str(exc)}) from None
 
 
 @dataclass(frozen=True)

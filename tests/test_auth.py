@@ -49,7 +49,7 @@ def test_valid_token_gives_principal() -> None:
 
 
 def test_expired_token() -> None:
-    assert reason_of(signer().mint("u1", Role.ADMIN, ttl_s=-120)) == "TOKEN_EXPIRED"
+    assert reason_of(signer().mint("u1", Role.ADMIN, ttl_s=-120)) == "ACCESS_TOKEN_EXPIRED"
 
 
 def test_wrong_audience() -> None:

@@ -26,7 +26,7 @@ def test_anonymous_call_to_protected_rpc_is_401(gateway: str) -> None:
 def test_expired_token_is_401(gateway: str, signer: TokenSigner) -> None:
     reply = call(gateway, "GET", "/v1/batches", signer.mint("u1", Role.ADMIN, ttl_s=-120))
     assert reply.status_code == 401
-    assert json_reason(reply.content) == "TOKEN_EXPIRED"
+    assert json_reason(reply.content) == "ACCESS_TOKEN_EXPIRED"
 
 
 def test_wrong_audience_token_is_401(gateway: str, mesh: Mesh) -> None:
@@ -40,7 +40,7 @@ def test_role_outside_policy_is_403(gateway: str, signer: TokenSigner) -> None:
     auditor = signer.mint("aud-1", Role.AUDITOR)
     reply = call(gateway, "POST", "/v1/batches", auditor)
     assert reply.status_code == 403
-    assert json_reason(reply.content) == "ROLE_NOT_ALLOWED"
+    assert json_reason(reply.content) == "ROLE_FORBIDDEN"
     operator = signer.mint("op-1", Role.OPERATOR, factory_id="f-1")
     assert call(gateway, "GET", "/v1/admin/dashboard", operator).status_code == 403
 

@@ -1,5 +1,7 @@
-"""The error model end to end: handler -> interceptors -> Envoy -> REST client, and native gRPC."""
+"""The error model: every reason is an ErrorReason value of the contract (unit tests, no mesh), and end to end:
+handler -> interceptors -> Envoy -> REST client, and native gRPC."""
 
+import ast
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -7,18 +9,116 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+from google.rpc import error_details_pb2
 
 from scan_svc.api import SERVICE, ScanApi
 from scan_svc.settings import ScanSettings
 from tests.support import error_reason, json_reason
+from voketag import errors
 from voketag.auth import public
-from voketag.errors import InvalidArgument, NotFound
+from voketag.common.v1 import errors_pb2
+from voketag.errors import REASONS, DomainError, InvalidArgument, NotFound
 from voketag.mesh import Child, Mesh, envoy_child, free_port, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Service, serve
 
 SECRET = "password=hunter2 at db.internal"
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE_PACKAGES = ("voketag", "scan_svc", "factory_svc", "admin_svc", "anchor_svc")
+
+
+# --- reasons: the contract's ErrorReason is the one list (fast, no mesh) ------------------------------------
+
+
+@pytest.mark.parametrize("reason", ["NO_SUCH_REASON", "FIELD_INVALID", "not_found", "ERROR_REASON_NOT_FOUND", ""])
+def test_unknown_reason_is_refused_at_construction(reason: str) -> None:
+    with pytest.raises(ValueError, match="unknown error reason"):
+        NotFound(reason, "no such thing")
+
+
+def test_unspecified_is_not_a_reason() -> None:
+    with pytest.raises(ValueError):
+        InvalidArgument("UNSPECIFIED", "never sent")
+
+
+def test_reasons_are_the_enum_value_names_without_prefix() -> None:
+    names = {value.name.removeprefix("ERROR_REASON_") for value in errors_pb2.ErrorReason.DESCRIPTOR.values}
+    assert names - {"UNSPECIFIED"} == REASONS
+    status = NotFound("PRODUCT_NOT_FOUND", "no product has this token").to_status()
+    info = error_details_pb2.ErrorInfo()
+    assert status.details[0].Unpack(info) and info.reason == "PRODUCT_NOT_FOUND" and info.domain == errors.DOMAIN
+
+
+def _error_classes(trees: dict[Path, ast.Module]) -> set[str]:
+    """Names of DomainError and its subclasses: those of voketag.errors and any the service sources define."""
+    names, pending = set(), [DomainError]
+    while pending:
+        cls = pending.pop()
+        names.add(cls.__name__)
+        pending.extend(cls.__subclasses__())
+    grew = True
+    while grew:
+        grew = False
+        for tree in trees.values():
+            for node in ast.walk(tree):
+                bases = {getattr(base, "id", getattr(base, "attr", None)) for base in getattr(node, "bases", ())}
+                if isinstance(node, ast.ClassDef) and node.name not in names and bases & names:
+                    names.add(node.name)
+                    grew = True
+    return names
+
+
+def _module_tuples(tree: ast.Module) -> dict[str, ast.Tuple]:
+    """Module-level NAME = (...) assignments, for calls like NotFound(*_BATCH_NOT_FOUND)."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = node.value
+    return found
+
+
+def _reason_argument(call: ast.Call, tuples: dict[str, ast.Tuple]) -> ast.expr | None:
+    if call.args:
+        first = call.args[0]
+        if isinstance(first, ast.Starred) and isinstance(first.value, ast.Name) and first.value.id in tuples:
+            elements = tuples[first.value.id].elts
+            return elements[0] if elements else None
+        return first
+    return next((keyword.value for keyword in call.keywords if keyword.arg == "reason"), None)
+
+
+def test_every_reason_raised_in_the_sources_is_in_the_contract() -> None:
+    """Every DomainError the services construct names its reason as a literal that ErrorReason lists."""
+    trees = {}
+    for package in SERVICE_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            trees[path] = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    classes = _error_classes(trees)
+    sites, unknown, not_literal = [], [], []
+    for path, tree in trees.items():
+        tuples = _module_tuples(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            if name not in classes:
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            reason = _reason_argument(node, tuples)
+            if not (isinstance(reason, ast.Constant) and isinstance(reason.value, str)):
+                not_literal.append(f"{where} {ast.unparse(reason) if reason else '(no reason)'}")
+                continue
+            sites.append(where)
+            if reason.value not in REASONS:
+                unknown.append(f"{where} {reason.value}")
+    assert not unknown, f"reasons missing from ErrorReason (proto/voketag/common/v1/errors.proto): {unknown}"
+    assert not not_literal, f"reasons must be string literals (or a module-level tuple's first item): {not_literal}"
+    # Not vacuous: the services construct many errors, in every package.
+    assert len(sites) > 30, sites
+    assert {where.split("/")[0] for where in sites} == set(SERVICE_PACKAGES)
 
 
 class FaultyScan(ScanApi):
@@ -39,7 +139,7 @@ class FaultyScan(ScanApi):
     async def ReportFraud(
         self, request: pb.ReportFraudRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReportFraudResponse:
-        raise InvalidArgument("FIELD_INVALID", "description is too short", fields={"description": "10 to 2000 chars"})
+        raise InvalidArgument("INVALID_FIELD", "description is too short", fields={"description": "10 to 2000 chars"})
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +193,7 @@ async def test_field_violation_becomes_400(faulty_gateway: str) -> None:
     reply = await post(f"{faulty_gateway}/api/fraud/report", json={"token": "X", "description": "short"})
     assert reply.status_code == 400
     body = reply.json()
-    assert json_reason(reply.content) == "FIELD_INVALID"
+    assert json_reason(reply.content) == "INVALID_FIELD"
     violations = next(d for d in body["details"] if d["@type"].endswith("BadRequest"))["fieldViolations"]
     assert [(v["field"], v["description"]) for v in violations] == [("description", "10 to 2000 chars")]
 

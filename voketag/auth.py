@@ -133,7 +133,7 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("TOKEN_EXPIRED", "the bearer token has expired") from exc
+            raise Unauthenticated("ACCESS_TOKEN_EXPIRED", "the bearer token has expired") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated("TOKEN_INVALID", "the bearer token is not valid") from exc
         try:
@@ -267,7 +267,7 @@ def authorize(policy: Policy, principal: Principal | None) -> None:
         return
     if principal is None:
         raise Unauthenticated("CREDENTIALS_MISSING", "this RPC needs a bearer token")
-    raise PermissionDenied("ROLE_NOT_ALLOWED", f"role {principal.role.value!r} may not call this RPC")
+    raise PermissionDenied("ROLE_FORBIDDEN", f"role {principal.role.value!r} may not call this RPC")
 
 
 # Role groups the services' policies are written with.

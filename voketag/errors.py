@@ -6,12 +6,27 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
+from voketag.common.v1 import errors_pb2
+
 # ErrorInfo.domain for every error this mesh produces.
 DOMAIN = "voketag.io"
 
+_REASON_PREFIX = "ERROR_REASON_"
+# The contract (proto/voketag/common/v1/errors.proto) is the one list of reasons: ErrorInfo.reason is an
+# ErrorReason value name without its prefix. UNSPECIFIED is never sent.
+REASONS = frozenset(
+    value.name.removeprefix(_REASON_PREFIX)
+    for value in errors_pb2.ErrorReason.DESCRIPTOR.values
+    if value.number != errors_pb2.ERROR_REASON_UNSPECIFIED
+)
+
 
 class DomainError(Exception):
-    """An expected failure with a canonical code, a stable machine-readable reason and a safe message."""
+    """An expected failure with a canonical code, a stable machine-readable reason and a safe message.
+
+    ``reason`` must be a value of ``voketag.common.v1.ErrorReason`` without its ``ERROR_REASON_`` prefix; any
+    other reason raises ValueError at construction, so a typo fails where the error is made.
+    """
 
     code = grpc.StatusCode.UNKNOWN
 
@@ -24,6 +39,11 @@ class DomainError(Exception):
         fields: Mapping[str, str] | None = None,
         retry_after_s: float | None = None,
     ) -> None:
+        if reason not in REASONS:
+            raise ValueError(
+                f"unknown error reason {reason!r}: add ERROR_REASON_{reason} to ErrorReason in "
+                "proto/voketag/common/v1/errors.proto (then make gen) or use an existing reason"
+            )
         super().__init__(message)
         self.reason = reason
         self.message = message

@@ -168,4 +168,4 @@ def test_exports_need_staff(admin: Api, factory: dict) -> None:
     user = create_user(admin, "ROLE_OPERATOR", factory["id"])["user"]
     operator = admin.as_(login(admin, user["email"]).json()["accessToken"])
     reply = operator.call("GET", "/v1/admin/export/scans")
-    assert reply.status_code == 403 and json_reason(reply.content) == "ROLE_NOT_ALLOWED"
+    assert reply.status_code == 403 and json_reason(reply.content) == "ROLE_FORBIDDEN"

@@ -125,6 +125,6 @@ async def test_staff_see_every_factory_and_auditors_only_read(
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await stub.RevokeBatch(pb.RevokeBatchRequest(id=owned["batch"], reason="x"), metadata=callers.auditor)
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert error_reason(denied.value) == "ROLE_NOT_ALLOWED"
+    assert error_reason(denied.value) == "ROLE_FORBIDDEN"
     revoked = await stub.RevokeBatch(pb.RevokeBatchRequest(id=owned["batch"], reason="audit"), metadata=callers.admin)
     assert revoked.batch.lifecycle_reason == "audit"

@@ -125,7 +125,7 @@ async def test_private_or_insecure_webhook_urls_are_refused(
             metadata=callers.operator_a,
         )
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert error_reason(refused.value) == "WEBHOOK_URL_REFUSED"
+    assert error_reason(refused.value) == "WEBHOOK_URL_FORBIDDEN"
 
 
 async def wait_for(check, timeout_s: float = 60) -> None:
