@@ -74,6 +74,12 @@ def _reused(kind: str) -> AlreadyExists:
     )
 
 
+def _expired_meanwhile() -> Unavailable:
+    """The request id's record was there when we tried to claim it and gone when we read it: the retention
+    cleanup deleted it in between (only at the very end of its window). A retry finds the id free."""
+    return Unavailable("REQUEST_IN_PROGRESS", "a request with this request_id just expired; retry it")
+
+
 def _subject() -> str:
     principal = current_principal()
     return principal.subject if principal else ""
@@ -314,6 +320,8 @@ class FactoryApi(rpc.FactoryServiceServicer):
                 self._wake_relay()
             else:
                 claimed = await storage.find_request(self._pool, factory_id, "product", request_id)
+                if claimed is None:
+                    raise _expired_meanwhile()
         if claimed is not None:
             if claimed["request_hash"] != request_hash:
                 raise _reused("product")
@@ -606,7 +614,9 @@ class FactoryApi(rpc.FactoryServiceServicer):
                 await audit.record(conn, "webhook", hook_id, {"url": request.url, "events": fields["events"]})
         if not claimed:
             previous = await storage.find_request(self._pool, factory_id, "webhook", request_id)
-            if previous is None or previous["request_hash"] != request_hash:
+            if previous is None:
+                raise _expired_meanwhile()
+            if previous["request_hash"] != request_hash:
                 raise _reused("webhook")
             row = await storage.get_webhook(self._pool, str(previous["object_id"]), factory_id)
             if row is None:

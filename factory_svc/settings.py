@@ -26,6 +26,15 @@ class FactorySettings(RuntimeSettings, TokenKeySettings, WebhookSettings):
     import_max_bytes: int = Field(default=64 << 20, ge=1)
     import_max_rows: int = Field(default=1_000_000, ge=1)
     import_max_chunk_bytes: int = Field(default=4 << 20, ge=1)
+    # Seconds a request id of CreateProduct, ImportCsv into an existing batch and CreateWebhook is remembered
+    # (factory_requests); a retry after that creates a new object. Clients retry for minutes, not days, so 7 days
+    # covers any honest retry with a wide margin while keeping the table bounded. At least 1 hour, so that no
+    # record can expire while the request that wrote it, or the client's retries of it, are still running.
+    # Batches keep their request id as long as they exist (docs/factory.md).
+    request_id_retention_s: int = Field(default=7 * 24 * 3600, ge=3600)
+    # Seconds between passes of the cleanup that deletes expired request ids; the first pass comes after a
+    # random part of one interval, so replicas restarted together do not all delete at once.
+    request_id_cleanup_interval_s: float = Field(default=600.0, gt=0)
 
 
 class WebhookWorkerSettings(WebhookSettings):

@@ -230,6 +230,28 @@ async def find_request(conn: asyncpg.Pool, factory_id: str, kind: str, request_i
     )
 
 
+async def delete_expired_requests(conn: asyncpg.Connection | asyncpg.Pool, cutoff: datetime, limit: int) -> int:
+    """Delete at most ``limit`` idempotency records created before ``cutoff``, oldest first; the count deleted.
+
+    Only factory_requests rows go: the products, batches and webhooks they name stay. One statement per
+    chunk (autocommit on a pool) keeps each transaction and its row locks short. The chunk is picked by a
+    range scan of the created_at index and deleted by tuple id: a join on the primary key instead was
+    planned as a hash join over a sequential scan of the whole table, for every chunk. The picked rows are
+    locked by the same statement, so their tuple ids cannot change under it; the created_at test is
+    repeated anyway, so only an expired row can ever be deleted. SKIP LOCKED leaves a record that an import
+    is still updating, or that another replica's cleanup holds, to a later pass instead of waiting for it.
+    """
+    status = await conn.execute(
+        """DELETE FROM factory_requests
+           WHERE created_at < $1
+             AND ctid = ANY (ARRAY(SELECT ctid FROM factory_requests WHERE created_at < $1
+                                   ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED))""",
+        cutoff,
+        limit,
+    )
+    return int(status.split()[-1])
+
+
 async def insert_product(
     conn: asyncpg.Connection, product_id: str, batch_id: str, serial: int, external_id: str, metadata: Mapping[str, str]
 ) -> None:

@@ -34,7 +34,8 @@ class FactoryServiceStub:
     Every Create is idempotent by request_id: a retry with the same request_id
     and the same payload returns the original result; the same request_id with a
     different payload fails with ALREADY_EXISTS (reason REQUEST_ID_REUSED).
-    Request ids are kept for at least 7 days.
+    Request ids are remembered for the configured retention (REQUEST_ID_RETENTION_S, default 7 days;
+    a batch keeps its own as long as it exists); a retry after that creates a new object.
     """
 
     def __init__(self, channel):
@@ -138,7 +139,8 @@ class FactoryServiceServicer:
     Every Create is idempotent by request_id: a retry with the same request_id
     and the same payload returns the original result; the same request_id with a
     different payload fails with ALREADY_EXISTS (reason REQUEST_ID_REUSED).
-    Request ids are kept for at least 7 days.
+    Request ids are remembered for the configured retention (REQUEST_ID_RETENTION_S, default 7 days;
+    a batch keeps its own as long as it exists); a retry after that creates a new object.
     """
 
     def CreateBatch(self, request, context):
@@ -386,7 +388,8 @@ class FactoryService:
     Every Create is idempotent by request_id: a retry with the same request_id
     and the same payload returns the original result; the same request_id with a
     different payload fails with ALREADY_EXISTS (reason REQUEST_ID_REUSED).
-    Request ids are kept for at least 7 days.
+    Request ids are remembered for the configured retention (REQUEST_ID_RETENTION_S, default 7 days;
+    a batch keeps its own as long as it exists); a retry after that creates a new object.
     """
 
     @staticmethod
