@@ -16,6 +16,7 @@ import base64
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psutil
 
 from voketag import migrations
 from voketag.mesh import (
@@ -96,11 +98,41 @@ async def seed(url: str, products: int) -> None:
         await conn.close()
 
 
-def wrk(base: str, script: Path, tokens: Path | None, duration: int, connections: int, pause_ms: int = 0) -> dict:
-    """One wrk run; ``pause_ms`` > 0 paces each connection (a steady rate instead of as fast as possible)."""
+def cpu_seconds(processes: dict[str, psutil.Process]) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process and its children; "wrk" = this run's waited children."""
+    totals = {}
+    for name, process in processes.items():
+        total = 0.0
+        for member in [process, *process.children(recursive=True)]:
+            try:
+                times = member.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        totals[name] = total
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    totals["wrk"] = usage.ru_utime + usage.ru_stime
+    return totals
+
+
+def wrk(
+    base: str,
+    script: Path,
+    tokens: Path | None,
+    duration: int,
+    connections: int,
+    processes: dict[str, psutil.Process],
+    pause_ms: int = 0,
+) -> dict:
+    """One wrk run; ``pause_ms`` > 0 paces each connection (a steady rate instead of as fast as possible).
+
+    Also returns the CPU milliseconds per request that each process spent during the run.
+    """
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), base, "--"]
     argv += [str(tokens or "/dev/null"), str(pause_ms)]
+    before = cpu_seconds(processes)
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
+    after = cpu_seconds(processes)
     line = next(line for line in out.splitlines() if line.startswith("RESULT"))
     count, seconds, p50, p95, p99, errors = line.split()[1:]
     return {
@@ -109,15 +141,18 @@ def wrk(base: str, script: Path, tokens: Path | None, duration: int, connections
         "p95": float(p95),
         "p99": float(p99),
         "errors": int(errors),
+        "cpu_ms": {name: (after[name] - before[name]) * 1000 / max(1, int(count)) for name in after},
     }
 
 
-def show(name: str, result: dict[str, float]) -> None:
+def show(name: str, result: dict) -> None:
     print(
         f"  {name:<28} {result['rps']:>8.0f} req/s   p50 {result['p50']:6.2f} ms   p95 {result['p95']:6.2f} ms"
         f"   p99 {result['p99']:6.2f} ms   errors {result['errors']:.0f}",
         flush=True,
     )
+    cpu = "   ".join(f"{name} {ms:.2f}" for name, ms in result["cpu_ms"].items())
+    print(f"  {'':<28} CPU ms/request: {cpu}   total {sum(result['cpu_ms'].values()):.2f}", flush=True)
 
 
 def main() -> None:
@@ -187,19 +222,31 @@ def main() -> None:
                 return False
 
         wait_until(ready, 60, "scan service behind Envoy")
-        wrk(base, script, token_file, 3, args.connections)  # warm-up: pool connections, caches
+        data_dir = str(work / "postgres")
+        postmaster = next(
+            process
+            for process in psutil.process_iter(["name", "cmdline"])
+            if process.info["name"] == "postgres" and data_dir in " ".join(process.info["cmdline"] or [])
+        )
+        processes = {
+            "envoy": psutil.Process(children[1].process.pid),
+            "scan": psutil.Process(children[0].process.pid),
+            "postgres": postmaster,
+            "redis": psutil.Process(kv.child.process.pid),
+        }
+        wrk(base, script, token_file, 3, args.connections, processes)  # warm-up: pool connections, caches
         print(f"closed loop (wrk, {args.connections} connections, {args.duration} s each):")
-        baseline = wrk(base, script, None, args.duration, args.connections)
+        baseline = wrk(base, script, None, args.duration, args.connections, processes)
         show("baseline GetLedgerCheckpoint", baseline)
-        verify = wrk(base, script, token_file, args.duration, args.connections)
+        verify = wrk(base, script, token_file, args.duration, args.connections, processes)
         show("verify", verify)
         print(f"  throughput ratio verify/baseline: {verify['rps'] / baseline['rps']:.2f}")
         # Paced: PACED_CONNECTIONS connections, each pausing so that together they offer about --rate req/s.
         pause_ms = max(1, round(PACED_CONNECTIONS * 1000 / args.rate))
         print(f"paced at about {args.rate} req/s ({PACED_CONNECTIONS} connections, {pause_ms} ms apart each):")
-        paced_base = wrk(base, script, None, args.duration, PACED_CONNECTIONS, pause_ms)
+        paced_base = wrk(base, script, None, args.duration, PACED_CONNECTIONS, processes, pause_ms)
         show("baseline GetLedgerCheckpoint", paced_base)
-        paced_verify = wrk(base, script, token_file, args.duration, PACED_CONNECTIONS, pause_ms)
+        paced_verify = wrk(base, script, token_file, args.duration, PACED_CONNECTIONS, processes, pause_ms)
         show("verify", paced_verify)
         print(f"  p99 ratio verify/baseline: {paced_verify['p99'] / paced_base['p99']:.2f}")
     finally:

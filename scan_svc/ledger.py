@@ -37,6 +37,9 @@ log = logging.getLogger("scan_svc.ledger")
 # Arbitrary constant: the advisory lock that makes one sealer at a time.
 SEAL_LOCK = 0x766F6B6574616703
 SEAL_BATCH = 5000
+# Entries hashed between two yields to the event loop: sealing a full batch at once would hold verifications
+# back for a few hundred milliseconds (the hashing is pure Python work on the serving loop).
+SEAL_SLICE = 200
 CHECKPOINT_PREFIX = "voketag-ledger-v1"
 
 
@@ -141,7 +144,9 @@ class Ledger:
                     return added
                 size, head, frontier = state["tree_size"], state["head_hash"], list(state["frontier"])
                 entries: list[tuple[int, bool, bytes, bytes]] = []
-                for scan in await self._store.pending(conn, size, SEAL_BATCH):
+                for position, scan in enumerate(await self._store.pending(conn, size, SEAL_BATCH), 1):
+                    if position % SEAL_SLICE == 0:
+                        await asyncio.sleep(0)
                     while scan["ledger_seq"] > size + 1:
                         if scan["age_s"] < self._grace_s:
                             break  # an earlier scan may still be committing: wait for it
