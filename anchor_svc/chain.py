@@ -21,6 +21,37 @@ class ChainUnavailable(Exception):
 class Rejected(Exception):
     """The node answered with an error for a transaction."""
 
+    @property
+    def refused(self) -> bool:
+        """The node did not take the transaction into its pool, for a reason the same bytes cannot outgrow.
+
+        Only these may end an aggregation: every other error (rate limits, internal errors, unknown text)
+        could be the node's own trouble, so it is retried like an outage.
+        """
+        message = str(self).lower()
+        return any(reason in message for reason in REFUSALS)
+
+
+# Validation errors with which geth and anvil refuse a transaction before it enters their pool (the anvil
+# wording checked against the node the tests run), so its nonce is still free. "insufficient funds" is here
+# although a top-up cures it: the aggregation ends FAILED after the bound and RetryAnchor sends it again
+# (docs/anchor.md explains the choice). Matched as lowercase substrings.
+REFUSALS = (
+    "insufficient funds",
+    "intrinsic gas too low",
+    "intrinsic gas too high",
+    "exceeds block gas limit",
+    "invalid sender",
+    "invalid signature",
+    "invalid chain id",
+    "transaction type not supported",
+    "tx type not supported",
+    "oversized data",
+    "tip higher than fee cap",
+    "max priority fee per gas higher than max fee per gas",
+    "gas uint64 overflow",
+)
+
 
 @dataclass(frozen=True)
 class Fees:

@@ -83,7 +83,7 @@ class Anchorer:
         """
         async with self._pool.acquire() as conn:
             summary = await storage.pending_summary(conn)
-        due = force or summary["urgent"] or summary["waited_s"] >= self._settings.anchor_interval_s
+        due = force or summary["urgent"] or summary["gap"] or summary["waited_s"] >= self._settings.anchor_interval_s
         if not summary["pending"] or not due:
             return None
         chain_id = self._settings.anchor_chain_id
@@ -150,7 +150,7 @@ class Anchorer:
         try:
             await self._chain.broadcast(raw)
         except Rejected as exc:
-            await self._rejected(aggregation_id, [row["tx_hash"] for row in signed], str(exc), flight["attempts"])
+            await self._rejected(flight, [row["tx_hash"] for row in signed], exc)
             return
         except ChainUnavailable as exc:
             await self._failed_attempt(aggregation_id, str(exc), flight["attempts"])
@@ -194,7 +194,8 @@ class Anchorer:
                 return receipt
         return None
 
-    async def _rejected(self, aggregation_id: int, tx_hashes: list[str], error: str, attempts: int) -> None:
+    async def _rejected(self, flight: asyncpg.Record, tx_hashes: list[str], exc: Rejected) -> None:
+        aggregation_id, error = flight["id"], str(exc)
         lowered = error.lower()
         if "replacement transaction underpriced" in lowered:
             # An earlier version of ours is still pending for this nonce: nothing to do but wait.
@@ -204,12 +205,41 @@ class Anchorer:
             async with self._pool.acquire() as conn, conn.transaction():
                 await storage.abandon(conn, aggregation_id, f"nonce taken by another transaction: {error}")
             return
-        await self._failed_attempt(aggregation_id, f"rejected by the node: {error}", attempts)
+        message = f"rejected by the node: {error}"
+        refusals = flight["refusals"] + 1
+        if (
+            exc.refused
+            and refusals >= self._settings.anchor_max_refusals
+            and await self._never_reached_the_chain(flight, tx_hashes)
+        ):
+            async with self._pool.acquire() as conn, conn.transaction():
+                batches = await storage.fail_aggregation(
+                    conn, aggregation_id, f"{message} ({refusals} times); nonce released"
+                )
+            log.error(
+                "transaction refused by the node, aggregation FAILED",
+                extra={"aggregation": aggregation_id, "nonce": flight["nonce"], "error": error, "batches": batches},
+            )
+            return
+        await self._failed_attempt(aggregation_id, message, flight["attempts"], refused=exc.refused)
 
-    async def _failed_attempt(self, aggregation_id: int, error: str, attempts: int) -> None:
+    async def _never_reached_the_chain(self, flight: asyncpg.Record, tx_hashes: list[str]) -> bool:
+        """True when giving the nonce up cannot leave a second transaction for it behind.
+
+        A version the node once accepted may still be mined from some pool, and a nonce the chain has
+        counted is gone: both keep the aggregation waiting (retried with backoff, as an outage).
+        """
+        if flight["accepted"] or await self._chain.confirmed_nonce() > flight["nonce"]:
+            return False
+        for tx_hash in tx_hashes:
+            if await self._chain.transaction(tx_hash) is not None:
+                return False
+        return True
+
+    async def _failed_attempt(self, aggregation_id: int, error: str, attempts: int, refused: bool = False) -> None:
         delay = min(self._settings.anchor_backoff_base_s * 2**attempts, self._settings.anchor_backoff_max_s)
         async with self._pool.acquire() as conn, conn.transaction():
-            await storage.mark_failed_attempt(conn, aggregation_id, error, delay)
+            await storage.mark_failed_attempt(conn, aggregation_id, error, delay, refused)
 
     async def _note_unreachable(self, error: str) -> None:
         try:

@@ -42,6 +42,9 @@ class AnchorSettings(RuntimeSettings, TokenKeySettings, TreeSettings):
     # Exponential backoff of failed broadcasts: base * 2^attempts, capped.
     anchor_backoff_base_s: float = Field(default=1.0, gt=0)
     anchor_backoff_max_s: float = Field(default=60.0, gt=0)
+    # A transaction the node refuses outright (insufficient funds, intrinsic gas, ...: never in its pool) is
+    # FAILED after this many refusals, spaced by the backoff above, and its nonce goes to the next one.
+    anchor_max_refusals: int = Field(default=5, ge=1)
     # Timeout of one JSON-RPC call to the chain node.
     anchor_rpc_timeout_s: float = Field(default=5.0, gt=0)
 

@@ -187,10 +187,14 @@ async def proof_subject(conn: asyncpg.Connection, product_id: str) -> asyncpg.Re
 
 
 async def pending_summary(conn: asyncpg.Connection) -> asyncpg.Record:
-    """How many sealed batches wait, whether one was asked for, and how long the oldest has waited (s)."""
+    """How many sealed batches wait, whether one was asked for, how long the oldest has waited (s), and
+    whether a transaction in flight waits behind a released nonce (gap: only a new aggregation fills it)."""
     return await conn.fetchrow(
         """SELECT count(*) AS pending, coalesce(bool_or(urgent), false) AS urgent,
-                  coalesce(extract(epoch FROM now() - min(ready_at)), 0)::float8 AS waited_s
+                  coalesce(extract(epoch FROM now() - min(ready_at)), 0)::float8 AS waited_s,
+                  EXISTS (SELECT 1 FROM anchor_released_nonces n JOIN anchor_aggregations a
+                            ON a.chain_id = n.chain_id AND a.sender = n.sender AND a.nonce > n.nonce
+                          WHERE a.state IN ('SUBMITTED', 'CONFIRMING')) AS gap
            FROM anchor_records WHERE state = 'PENDING' AND batch_root IS NOT NULL"""
     )
 
@@ -207,8 +211,9 @@ async def pending_roots(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 async def allocate_nonce(conn: asyncpg.Connection, chain_id: int, sender: str, confirmed: int) -> int:
     """The next nonce of ``sender``; the row lock serialises allocators until their transaction ends.
 
-    ``confirmed`` (the node's latest transaction count) only raises the counter: if the key was used
-    elsewhere, our next nonce moves past those transactions.
+    A nonce released by a FAILED aggregation comes first (lowest first): the transactions above it cannot
+    be mined before something fills it. ``confirmed`` (the node's latest transaction count) only raises the
+    counter: if the key was used elsewhere, our next nonce moves past those transactions.
     """
     await conn.execute(
         "INSERT INTO anchor_nonces (chain_id, sender, next_nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -216,6 +221,24 @@ async def allocate_nonce(conn: asyncpg.Connection, chain_id: int, sender: str, c
         sender,
         confirmed,
     )
+    await conn.execute("SELECT 1 FROM anchor_nonces WHERE chain_id = $1 AND sender = $2 FOR UPDATE", chain_id, sender)
+    # A released nonce below the node's count was taken by a transaction that is not ours: gone for good.
+    await conn.execute(
+        "DELETE FROM anchor_released_nonces WHERE chain_id = $1 AND sender = $2 AND nonce < $3",
+        chain_id,
+        sender,
+        confirmed,
+    )
+    reused = await conn.fetchval(
+        """DELETE FROM anchor_released_nonces
+           WHERE chain_id = $1 AND sender = $2
+             AND nonce = (SELECT min(nonce) FROM anchor_released_nonces WHERE chain_id = $1 AND sender = $2)
+           RETURNING nonce""",
+        chain_id,
+        sender,
+    )
+    if reused is not None:
+        return int(reused)
     return int(
         await conn.fetchval(
             """UPDATE anchor_nonces SET next_nonce = greatest(next_nonce, $3) + 1
@@ -278,8 +301,8 @@ async def insert_transaction(
 
 async def in_flight(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT id, nonce, root, state, tx_hash, block_hash, fee_bumps, attempts, broadcast_at, signed_at,
-                  next_attempt_at, now() AS now
+        """SELECT id, nonce, root, state, tx_hash, block_hash, fee_bumps, attempts, accepted, refusals, broadcast_at,
+                  signed_at, next_attempt_at, now() AS now
            FROM anchor_aggregations WHERE state IN ('SUBMITTED', 'CONFIRMING') ORDER BY nonce"""
     )
 
@@ -376,7 +399,8 @@ async def mark_reorged(conn: asyncpg.Connection, aggregation_id: int) -> None:
 
 async def mark_broadcast(conn: asyncpg.Connection, aggregation_id: int) -> None:
     await conn.execute(
-        """UPDATE anchor_aggregations SET broadcast_at = now(), attempts = attempts + 1, last_error = ''
+        """UPDATE anchor_aggregations SET broadcast_at = now(), attempts = attempts + 1, accepted = true,
+                  last_error = ''
            WHERE id = $1""",
         aggregation_id,
     )
@@ -387,14 +411,17 @@ async def mark_broadcast(conn: asyncpg.Connection, aggregation_id: int) -> None:
     )
 
 
-async def mark_failed_attempt(conn: asyncpg.Connection, aggregation_id: int, error: str, retry_in_s: float) -> None:
+async def mark_failed_attempt(
+    conn: asyncpg.Connection, aggregation_id: int, error: str, retry_in_s: float, refused: bool = False
+) -> None:
     await conn.execute(
-        """UPDATE anchor_aggregations SET attempts = attempts + 1, last_error = $2,
+        """UPDATE anchor_aggregations SET attempts = attempts + 1, refusals = refusals + $4::int, last_error = $2,
                   next_attempt_at = now() + make_interval(secs => $3)
            WHERE id = $1""",
         aggregation_id,
         error[:500],
         retry_in_s,
+        int(refused),
     )
     await conn.execute(
         """UPDATE anchor_records SET attempts = attempts + 1, last_error = $2, updated_at = now()
@@ -420,6 +447,42 @@ async def abandon(conn: asyncpg.Connection, aggregation_id: int, error: str) -> 
         aggregation_id,
         error[:500],
     )
+
+
+async def fail_aggregation(conn: asyncpg.Connection, aggregation_id: int, error: str) -> list[str]:
+    """The node refused the transaction for good: FAILED (aggregation, batches, one event per batch), and
+    the nonce is released for the next aggregation. Only for a transaction the node never accepted."""
+    agg = await conn.fetchrow(
+        """UPDATE anchor_aggregations SET state = 'FAILED', last_error = $2, attempts = attempts + 1,
+                  refusals = refusals + 1
+           WHERE id = $1 AND state = 'SUBMITTED' AND NOT accepted RETURNING chain_id, sender, nonce""",
+        aggregation_id,
+        error[:500],
+    )
+    if agg is None:
+        return []
+    await conn.execute(
+        "INSERT INTO anchor_released_nonces (chain_id, sender, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        agg["chain_id"],
+        agg["sender"],
+        agg["nonce"],
+    )
+    # Detached like an ABANDONED one: RetryAnchor puts the batches into a new aggregation.
+    rows = await conn.fetch(
+        """UPDATE anchor_records SET state = 'FAILED', aggregation_id = NULL, aggregate_index = NULL, urgent = false,
+                  attempts = attempts + 1, last_error = $2, updated_at = now()
+           WHERE aggregation_id = $1
+           RETURNING batch_id::text AS batch_id, factory_id::text AS factory_id""",
+        aggregation_id,
+        error[:500],
+    )
+    batch_ids = [row["batch_id"] for row in rows]
+    await conn.execute("UPDATE batches SET state = 'FAILED', updated_at = now() WHERE id = ANY($1::uuid[])", batch_ids)
+    for row in rows:
+        await insert_event(
+            conn, row["batch_id"], row["factory_id"], "batch.anchor_failed", {"state": "FAILED", "error": error[:500]}
+        )
+    return batch_ids
 
 
 async def note_unreachable(conn: asyncpg.Connection, error: str) -> None:
