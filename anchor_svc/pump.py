@@ -10,6 +10,11 @@ same bytes are broadcast again (same hash, never a second transaction for the no
 without a receipt is re-sent every rebroadcast_s (a dropped one comes back), replaced with a bounded fee
 bump after stuck_after_s, and a mined one that leaves the chain (reorg) is broadcast again and counted
 from its new block. Batches become ANCHORED only at the configured confirmation depth.
+
+Giving a nonce back (a transaction the node keeps refusing ends FAILED) is safe only if no version can
+ever be mined: "the node may have it" (accepted) is recorded before anything could make it true (the
+sending flag is committed before each send) and never cleared, and a nonce is released only while no
+other live aggregation of ours sits above it.
 """
 
 import asyncio
@@ -19,7 +24,7 @@ import logging
 import asyncpg
 
 from anchor_svc import storage
-from anchor_svc.chain import GWEI, Chain, ChainUnavailable, Fees, Receipt, Rejected
+from anchor_svc.chain import GWEI, Chain, ChainUnavailable, Fees, Receipt, Rejected, Signed
 from anchor_svc.settings import AnchorSettings
 from voketag import merkle
 
@@ -71,9 +76,19 @@ class Anchorer:
         async with self._pool.acquire() as conn, conn.transaction():
             if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", CYCLE_LOCK):
                 return False
+            await self._settle_interrupted_sends()
             await self.aggregate()
             await self.advance()
         return True
+
+    async def _settle_interrupted_sends(self) -> None:
+        """A send still marked at the start of a cycle lost its answer (the process died, or the commit of the
+        answer failed) after the node may have taken the bytes: treat it as accepted. Committed at once on its
+        own connection, before this cycle reads anything it decides on."""
+        async with self._pool.acquire() as conn:
+            settled = await storage.settle_interrupted_sends(conn)
+        if settled:
+            log.warning("send without a recorded answer: treated as accepted", extra={"aggregations": settled})
 
     async def aggregate(self, force: bool = False) -> int | None:
         """Put all pending batch roots into one aggregate tree and one signed transaction, if due.
@@ -83,7 +98,7 @@ class Anchorer:
         """
         async with self._pool.acquire() as conn:
             summary = await storage.pending_summary(conn)
-        due = force or summary["urgent"] or summary["gap"] or summary["waited_s"] >= self._settings.anchor_interval_s
+        due = force or summary["urgent"] or summary["waited_s"] >= self._settings.anchor_interval_s
         if not summary["pending"] or not due:
             return None
         chain_id = self._settings.anchor_chain_id
@@ -146,14 +161,27 @@ class Anchorer:
                 await storage.mark_reorged(conn, aggregation_id)
         elif not self._time_to_send(flight):
             return
-        raw = await self._replace(flight, signed[0]) if self._stuck(flight) else bytes(signed[0]["raw"])
+        tx_hashes = [row["tx_hash"] for row in signed]
+        raw = bytes(signed[0]["raw"])
+        if self._stuck(flight):
+            replacement = await self._replace(flight, signed[0])
+            raw = replacement.raw
+            if replacement.tx_hash not in tx_hashes:
+                # The safety checks must look up every version that may reach the node.
+                tx_hashes.insert(0, replacement.tx_hash)
+        # Committed before the bytes leave: if the answer is never recorded, the next cycle counts the
+        # transaction as accepted (settle_interrupted_sends). Every outcome below clears it in the
+        # transaction that records the outcome.
+        async with self._pool.acquire() as conn:
+            await storage.mark_sending(conn, aggregation_id)
         try:
             await self._chain.broadcast(raw)
         except Rejected as exc:
-            await self._rejected(flight, [row["tx_hash"] for row in signed], exc)
+            await self._rejected(flight, tx_hashes, exc)
             return
         except ChainUnavailable as exc:
-            await self._failed_attempt(aggregation_id, str(exc), flight["attempts"])
+            # A timeout or a dropped connection may come after the node took the transaction.
+            await self._failed_attempt(aggregation_id, str(exc), flight["attempts"], maybe_seen=True)
             return
         async with self._pool.acquire() as conn, conn.transaction():
             await storage.mark_broadcast(conn, aggregation_id)
@@ -172,12 +200,13 @@ class Anchorer:
             and flight["fee_bumps"] < self._settings.anchor_max_fee_bumps
         )
 
-    async def _replace(self, flight: asyncpg.Record, latest: asyncpg.Record) -> bytes:
-        """Sign and store (before sending) a replacement with the same nonce and data and higher fees."""
+    async def _replace(self, flight: asyncpg.Record, latest: asyncpg.Record) -> Signed:
+        """Sign and store (before sending) a replacement with the same nonce and data and higher fees; the
+        latest version itself when the fee cap leaves no room."""
         old = Fees(int(latest["max_fee_per_gas"]), int(latest["max_priority_fee_per_gas"]))
         fees = old.bumped(self._settings.anchor_fee_bump_percent, await self._chain.fees(), self._cap)
         if fees.max_fee <= old.max_fee:
-            return bytes(latest["raw"])
+            return Signed(latest["tx_hash"], bytes(latest["raw"]))
         signed = self._chain.sign(self._settings.anchor_chain_id, flight["nonce"], bytes(flight["root"]), fees)
         async with self._pool.acquire() as conn, conn.transaction():
             await storage.insert_transaction(
@@ -185,7 +214,7 @@ class Anchorer:
             )
             await storage.note_fee_bump(conn, flight["id"])
         log.info("fee bump", extra={"aggregation": flight["id"], "tx": signed.tx_hash, "max_fee": fees.max_fee})
-        return signed.raw
+        return signed
 
     async def _find_receipt(self, tx_hashes: list[str]) -> Receipt | None:
         for tx_hash in tx_hashes:
@@ -195,39 +224,72 @@ class Anchorer:
         return None
 
     async def _rejected(self, flight: asyncpg.Record, tx_hashes: list[str], exc: Rejected) -> None:
+        """Record the node's error answer to a send (this also ends the send, see mark_sending)."""
         aggregation_id, error = flight["id"], str(exc)
         lowered = error.lower()
         if "replacement transaction underpriced" in lowered:
             # An earlier version of ours is still pending for this nonce: nothing to do but wait.
-            return
-        if "nonce too low" in lowered and await self._find_receipt(tx_hashes) is None:
-            log.warning("nonce taken by a foreign transaction", extra={"aggregation": aggregation_id})
-            async with self._pool.acquire() as conn, conn.transaction():
-                await storage.abandon(conn, aggregation_id, f"nonce taken by another transaction: {error}")
+            async with self._pool.acquire() as conn:
+                await storage.mark_maybe_seen(conn, aggregation_id)
             return
         message = f"rejected by the node: {error}"
-        refusals = flight["refusals"] + 1
-        if (
-            exc.refused
-            and refusals >= self._settings.anchor_max_refusals
-            and await self._never_reached_the_chain(flight, tx_hashes)
-        ):
-            async with self._pool.acquire() as conn, conn.transaction():
-                batches = await storage.fail_aggregation(
-                    conn, aggregation_id, f"{message} ({refusals} times); nonce released"
-                )
-            log.error(
-                "transaction refused by the node, aggregation FAILED",
-                extra={"aggregation": aggregation_id, "nonce": flight["nonce"], "error": error, "batches": batches},
+        if not exc.refused:
+            # Anything but a refusal of the transaction itself says nothing about whether the node took it.
+            if "nonce too low" in lowered:
+                try:
+                    taken = await self._find_receipt(tx_hashes) is None
+                except (ChainUnavailable, Rejected) as lookup:
+                    taken, message = False, f"{message}; receipt lookup failed: {lookup}"
+                if taken:
+                    log.warning("nonce taken by a foreign transaction", extra={"aggregation": aggregation_id})
+                    async with self._pool.acquire() as conn, conn.transaction():
+                        await storage.abandon(conn, aggregation_id, f"nonce taken by another transaction: {error}")
+                    return
+            await self._failed_attempt(aggregation_id, message, flight["attempts"], maybe_seen=True)
+            return
+        async with self._pool.acquire() as conn:
+            behind = await storage.lower_nonce_in_pool(conn, aggregation_id)
+        if behind:
+            # The refusal may be caused by an earlier transaction of ours in the pool (geth: "insufficient
+            # funds ... queued cost") and clear once it is mined: back off without counting it.
+            await self._failed_attempt(
+                aggregation_id, f"{message} (an earlier transaction of ours is unmined)", flight["attempts"]
             )
             return
-        await self._failed_attempt(aggregation_id, message, flight["attempts"], refused=exc.refused)
+        refusals = flight["refusals"] + 1
+        if refusals >= self._settings.anchor_max_refusals:
+            try:
+                safe = await self._never_reached_the_chain(flight, tx_hashes)
+            except (ChainUnavailable, Rejected) as lookup:
+                # Unknown is not safe: keep the nonce and try again after the usual backoff.
+                safe, message = False, f"{message}; safety check failed: {lookup}"
+            if safe:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    batches = await storage.fail_aggregation(
+                        conn, aggregation_id, f"{message} ({refusals} times); nonce released"
+                    )
+                if batches is not None:
+                    log.error(
+                        "transaction refused by the node, aggregation FAILED",
+                        extra={
+                            "aggregation": aggregation_id,
+                            "nonce": flight["nonce"],
+                            "error": error,
+                            "batches": batches,
+                        },
+                    )
+                    return
+                # Accepted meanwhile, or a later aggregation of ours is live: it waits for this nonce.
+                message = f"{message} (kept: a later transaction of ours waits for this nonce)"
+        await self._failed_attempt(aggregation_id, message, flight["attempts"], count_refusal=True)
 
     async def _never_reached_the_chain(self, flight: asyncpg.Record, tx_hashes: list[str]) -> bool:
-        """True when giving the nonce up cannot leave a second transaction for it behind.
+        """True when, as far as the node tells, giving the nonce up cannot leave a second transaction for it.
 
-        A version the node once accepted may still be mined from some pool, and a nonce the chain has
-        counted is gone: both keep the aggregation waiting (retried with backoff, as an outage).
+        A version the node once accepted may still be mined from some pool, one whose hash the node knows
+        is there now, and a nonce the chain has counted is gone: each keeps the aggregation retrying (with
+        backoff, as an outage). fail_aggregation checks accepted again and the later nonces in the database.
+        Raises ChainUnavailable / Rejected when the node cannot tell.
         """
         if flight["accepted"] or await self._chain.confirmed_nonce() > flight["nonce"]:
             return False
@@ -236,10 +298,20 @@ class Anchorer:
                 return False
         return True
 
-    async def _failed_attempt(self, aggregation_id: int, error: str, attempts: int, refused: bool = False) -> None:
+    async def _failed_attempt(
+        self,
+        aggregation_id: int,
+        error: str,
+        attempts: int,
+        *,
+        count_refusal: bool = False,
+        maybe_seen: bool = False,
+    ) -> None:
         delay = min(self._settings.anchor_backoff_base_s * 2**attempts, self._settings.anchor_backoff_max_s)
         async with self._pool.acquire() as conn, conn.transaction():
-            await storage.mark_failed_attempt(conn, aggregation_id, error, delay, refused)
+            await storage.mark_failed_attempt(
+                conn, aggregation_id, error, delay, count_refusal=count_refusal, maybe_seen=maybe_seen
+            )
 
     async def _note_unreachable(self, error: str) -> None:
         try:

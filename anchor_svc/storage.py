@@ -187,14 +187,10 @@ async def proof_subject(conn: asyncpg.Connection, product_id: str) -> asyncpg.Re
 
 
 async def pending_summary(conn: asyncpg.Connection) -> asyncpg.Record:
-    """How many sealed batches wait, whether one was asked for, how long the oldest has waited (s), and
-    whether a transaction in flight waits behind a released nonce (gap: only a new aggregation fills it)."""
+    """How many sealed batches wait, whether one was asked for, and how long the oldest has waited (s)."""
     return await conn.fetchrow(
         """SELECT count(*) AS pending, coalesce(bool_or(urgent), false) AS urgent,
-                  coalesce(extract(epoch FROM now() - min(ready_at)), 0)::float8 AS waited_s,
-                  EXISTS (SELECT 1 FROM anchor_released_nonces n JOIN anchor_aggregations a
-                            ON a.chain_id = n.chain_id AND a.sender = n.sender AND a.nonce > n.nonce
-                          WHERE a.state IN ('SUBMITTED', 'CONFIRMING')) AS gap
+                  coalesce(extract(epoch FROM now() - min(ready_at)), 0)::float8 AS waited_s
            FROM anchor_records WHERE state = 'PENDING' AND batch_root IS NOT NULL"""
     )
 
@@ -211,9 +207,11 @@ async def pending_roots(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 async def allocate_nonce(conn: asyncpg.Connection, chain_id: int, sender: str, confirmed: int) -> int:
     """The next nonce of ``sender``; the row lock serialises allocators until their transaction ends.
 
-    A nonce released by a FAILED aggregation comes first (lowest first): the transactions above it cannot
-    be mined before something fills it. ``confirmed`` (the node's latest transaction count) only raises the
-    counter: if the key was used elsewhere, our next nonce moves past those transactions.
+    A nonce released by a FAILED aggregation comes first (lowest first), so released nonces are filled
+    before the counter grows. fail_aggregation releases only a nonce with no live aggregation above it and
+    takes the same row lock, so no transaction of ours ever waits behind a released nonce. ``confirmed``
+    (the node's latest transaction count) only raises the counter: if the key was used elsewhere, our next
+    nonce moves past those transactions.
     """
     await conn.execute(
         "INSERT INTO anchor_nonces (chain_id, sender, next_nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -301,8 +299,8 @@ async def insert_transaction(
 
 async def in_flight(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT id, nonce, root, state, tx_hash, block_hash, fee_bumps, attempts, accepted, refusals, broadcast_at,
-                  signed_at, next_attempt_at, now() AS now
+        """SELECT id, nonce, root, state, tx_hash, block_hash, fee_bumps, attempts, accepted, refusals,
+                  broadcast_at, signed_at, next_attempt_at, now() AS now
            FROM anchor_aggregations WHERE state IN ('SUBMITTED', 'CONFIRMING') ORDER BY nonce"""
     )
 
@@ -397,10 +395,47 @@ async def mark_reorged(conn: asyncpg.Connection, aggregation_id: int) -> None:
     await set_records_state(conn, aggregation_id, "SUBMITTED")
 
 
+async def settle_interrupted_sends(conn: asyncpg.Connection) -> list[int]:
+    """Aggregations whose last send never had its answer recorded (crash, failed commit) become accepted:
+    the node may hold that transaction, so its nonce must never be released. Run only under the cycle lock,
+    when no send of this cycle has started yet."""
+    rows = await conn.fetch(
+        "UPDATE anchor_aggregations SET accepted = true, sending = false WHERE sending RETURNING id"
+    )
+    return [int(row["id"]) for row in rows]
+
+
+async def mark_sending(conn: asyncpg.Connection, aggregation_id: int) -> None:
+    """Committed before the bytes go out: from here until the answer is recorded, the node may have them."""
+    await conn.execute("UPDATE anchor_aggregations SET sending = true WHERE id = $1", aggregation_id)
+
+
+async def mark_maybe_seen(conn: asyncpg.Connection, aggregation_id: int) -> None:
+    """An answer that shows a version of ours is (or may be) in the node's pool, with nothing else to record."""
+    await conn.execute("UPDATE anchor_aggregations SET accepted = true, sending = false WHERE id = $1", aggregation_id)
+
+
+async def lower_nonce_in_pool(conn: asyncpg.Connection, aggregation_id: int) -> bool:
+    """Whether an unmined aggregation below this one's nonce (same chain and sender) may be in the node's pool.
+
+    Its cost counts against the balance the node checks ours with (geth: "insufficient funds ... queued
+    cost"), so a refusal now may be gone once that one is mined.
+    """
+    return bool(
+        await conn.fetchval(
+            """SELECT EXISTS (
+                   SELECT 1 FROM anchor_aggregations a JOIN anchor_aggregations o
+                     ON o.chain_id = a.chain_id AND o.sender = a.sender AND o.nonce < a.nonce
+                   WHERE a.id = $1 AND o.state = 'SUBMITTED' AND (o.accepted OR o.sending))""",
+            aggregation_id,
+        )
+    )
+
+
 async def mark_broadcast(conn: asyncpg.Connection, aggregation_id: int) -> None:
     await conn.execute(
         """UPDATE anchor_aggregations SET broadcast_at = now(), attempts = attempts + 1, accepted = true,
-                  last_error = ''
+                  sending = false, last_error = ''
            WHERE id = $1""",
         aggregation_id,
     )
@@ -412,16 +447,26 @@ async def mark_broadcast(conn: asyncpg.Connection, aggregation_id: int) -> None:
 
 
 async def mark_failed_attempt(
-    conn: asyncpg.Connection, aggregation_id: int, error: str, retry_in_s: float, refused: bool = False
+    conn: asyncpg.Connection,
+    aggregation_id: int,
+    error: str,
+    retry_in_s: float,
+    *,
+    count_refusal: bool = False,
+    maybe_seen: bool = False,
 ) -> None:
+    """A send (or the checks after it) failed: back off. Ends the send: ``maybe_seen`` (no clear answer, the
+    node may have the bytes) makes the aggregation accepted for good, ``count_refusal`` counts a refusal."""
     await conn.execute(
-        """UPDATE anchor_aggregations SET attempts = attempts + 1, refusals = refusals + $4::int, last_error = $2,
+        """UPDATE anchor_aggregations SET attempts = attempts + 1, refusals = refusals + $4::int,
+                  accepted = accepted OR $5::bool, sending = false, last_error = $2,
                   next_attempt_at = now() + make_interval(secs => $3)
            WHERE id = $1""",
         aggregation_id,
         error[:500],
         retry_in_s,
-        int(refused),
+        int(count_refusal),
+        maybe_seen,
     )
     await conn.execute(
         """UPDATE anchor_records SET attempts = attempts + 1, last_error = $2, updated_at = now()
@@ -438,7 +483,9 @@ async def note_fee_bump(conn: asyncpg.Connection, aggregation_id: int) -> None:
 async def abandon(conn: asyncpg.Connection, aggregation_id: int, error: str) -> None:
     """The nonce went to a transaction that is not ours: the batches wait for the next aggregation."""
     await conn.execute(
-        "UPDATE anchor_aggregations SET state = 'ABANDONED', last_error = $2 WHERE id = $1", aggregation_id, error[:500]
+        "UPDATE anchor_aggregations SET state = 'ABANDONED', sending = false, last_error = $2 WHERE id = $1",
+        aggregation_id,
+        error[:500],
     )
     await conn.execute(
         """UPDATE anchor_records SET state = 'PENDING', aggregation_id = NULL, aggregate_index = NULL, urgent = true,
@@ -449,18 +496,34 @@ async def abandon(conn: asyncpg.Connection, aggregation_id: int, error: str) -> 
     )
 
 
-async def fail_aggregation(conn: asyncpg.Connection, aggregation_id: int, error: str) -> list[str]:
+async def fail_aggregation(conn: asyncpg.Connection, aggregation_id: int, error: str) -> list[str] | None:
     """The node refused the transaction for good: FAILED (aggregation, batches, one event per batch), and
-    the nonce is released for the next aggregation. Only for a transaction the node never accepted."""
+    the nonce is released for the next aggregation; the failed batch ids. None (nothing changed) unless the
+    node never accepted it and no other live aggregation of ours (any state but FAILED) has a higher nonce.
+
+    A higher one may sit in some pool and cannot be mined before this nonce is filled: releasing would leave
+    it waiting for a new aggregation that may never come, so this one keeps retrying instead. The check runs
+    under the anchor_nonces row lock that allocate_nonce holds until its aggregation is committed, so no
+    aggregation above this nonce can appear unseen; released nonces therefore always lie above every live one.
+    """
+    await conn.execute(
+        """SELECT 1 FROM anchor_nonces n JOIN anchor_aggregations a ON a.chain_id = n.chain_id AND a.sender = n.sender
+           WHERE a.id = $1 FOR UPDATE OF n""",
+        aggregation_id,
+    )
     agg = await conn.fetchrow(
-        """UPDATE anchor_aggregations SET state = 'FAILED', last_error = $2, attempts = attempts + 1,
-                  refusals = refusals + 1
-           WHERE id = $1 AND state = 'SUBMITTED' AND NOT accepted RETURNING chain_id, sender, nonce""",
+        """UPDATE anchor_aggregations a SET state = 'FAILED', sending = false, last_error = $2,
+                  attempts = attempts + 1, refusals = refusals + 1
+           WHERE a.id = $1 AND a.state = 'SUBMITTED' AND NOT a.accepted
+             AND NOT EXISTS (SELECT 1 FROM anchor_aggregations o
+                             WHERE o.chain_id = a.chain_id AND o.sender = a.sender AND o.nonce > a.nonce
+                               AND o.state <> 'FAILED')
+           RETURNING a.chain_id, a.sender, a.nonce""",
         aggregation_id,
         error[:500],
     )
     if agg is None:
-        return []
+        return None
     await conn.execute(
         "INSERT INTO anchor_released_nonces (chain_id, sender, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         agg["chain_id"],

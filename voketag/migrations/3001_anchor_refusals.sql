@@ -10,13 +10,23 @@ ALTER TABLE anchor_aggregations DROP CONSTRAINT anchor_aggregations_chain_id_sen
 CREATE UNIQUE INDEX anchor_aggregations_nonce_key ON anchor_aggregations (chain_id, sender, nonce)
     WHERE state <> 'FAILED';
 
--- accepted: the node once took a signed version into its pool. Such a transaction may be mined at any
--- time (peers may hold it even after this node dropped it), so its nonce is never given up.
+-- accepted: the node may hold a signed version (it took one into its pool, or a send ended without a clear
+-- answer). Such a transaction may be mined at any time (peers may hold it even after this node dropped it),
+-- so its nonce is never given up. Sticky: only ever set, never cleared.
+-- sending: committed before eth_sendRawTransaction and cleared by the transaction that records the answer
+-- (success or timeout: accepted; an explicit refusal: refusals + 1). Still set at the start of a cycle means
+-- the answer was lost (crash, failed commit): the cycle turns it into accepted.
 -- refusals: how often the node refused it (see Rejected.refused); ANCHOR_MAX_REFUSALS of them end it.
 ALTER TABLE anchor_aggregations
     ADD COLUMN accepted boolean NOT NULL DEFAULT false,
+    ADD COLUMN sending boolean NOT NULL DEFAULT false,
     ADD COLUMN refusals integer NOT NULL DEFAULT 0;
-UPDATE anchor_aggregations SET accepted = true WHERE broadcast_at IS NOT NULL OR reorgs > 0 OR state <> 'SUBMITTED';
+-- Before this migration a send that timed out or whose answer was never recorded left only attempts > 0
+-- behind (broadcast_at NULL): the node may hold any of those.
+UPDATE anchor_aggregations SET accepted = true
+WHERE broadcast_at IS NOT NULL OR attempts > 0 OR reorgs > 0 OR state <> 'SUBMITTED';
+-- Every cycle looks for sends left unanswered; almost always none, so index only those.
+CREATE INDEX anchor_aggregations_sending ON anchor_aggregations (id) WHERE sending;
 
 -- Nonces of FAILED aggregations, free for the next one (lowest first).
 CREATE TABLE anchor_released_nonces (
