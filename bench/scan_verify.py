@@ -1,11 +1,14 @@
 """Benchmark: POST /api/verify/{token} through Envoy against >= 1,000,000 products, next to a baseline.
 
-    .venv/bin/python bench/scan_verify.py [--products 1000000] [--duration 10] [--connections 16] [--rate 500]
+    .venv/bin/python bench/scan_verify.py [--products 1000000[,10000000]] [--duration 10] [--connections 16]
+                                          [--rate 500[,250]]
 
 Everything runs on loopback in a directory of its own: an embedded PostgreSQL seeded with
 generate_series, an embedded Redis, one scan service and one Envoy rendered from the gateway template.
 Load: wrk (Debian package `wrk`) with a Lua script that sends a different real token on each request,
 closed loop for throughput; then paced connections offering about --rate requests/s for the p99.
+With several --products sizes the same services are measured at each size in turn (the database grows
+between them), so 1M and 10M products are compared in one run on the same machine state.
 Baseline, through the same Envoy, service and interceptors: GET /v1/ledger/checkpoint (one indexed
 PostgreSQL read, no Redis: the cheapest REST call of the scan service).
 """
@@ -71,15 +74,16 @@ end
 """
 
 
-async def seed(url: str, products: int) -> None:
+async def seed(url: str, first: int, last: int) -> None:
+    """Products with serials first..last (a batch per million), migrating the database on the first call."""
     conn = await asyncpg.connect(url)
     try:
         await migrations.migrate(conn)
         factory = await conn.fetchval(
             "INSERT INTO factories (id, name) VALUES (gen_random_uuid(), 'bench') RETURNING id"
         )
-        for start in range(0, products, BATCH):
-            size = min(BATCH, products - start)
+        for start in range(first, last + 1, BATCH):
+            size = min(BATCH, last + 1 - start)
             batch = await conn.fetchval(
                 """INSERT INTO batches (id, factory_id, sku, product_line, product_name, quantity, key_id)
                    VALUES (gen_random_uuid(), $1, 'SKU-B', 'Bench', 'Bench product', $2, 1) RETURNING id""",
@@ -90,7 +94,7 @@ async def seed(url: str, products: int) -> None:
                 """INSERT INTO products (id, batch_id, serial, leaf_index)
                    SELECT gen_random_uuid(), $1, $2 + i, i FROM generate_series(0, $3 - 1) AS i""",
                 batch,
-                start + 1,
+                start,
                 size,
             )
         await conn.execute("ANALYZE")
@@ -157,11 +161,13 @@ def show(name: str, result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--products", default="1000000", help="sizes, comma-separated, ascending")
     parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (closed loop)")
-    parser.add_argument("--rate", type=int, default=500, help="requests/s of the paced run")
+    parser.add_argument("--rate", default="500", help="requests/s of the paced runs, comma-separated")
     args = parser.parse_args()
+    sizes = sorted(int(size) for size in args.products.split(","))
+    rates = [int(rate) for rate in args.rate.split(",")]
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install -y wrk")
     # SIGTERM (e.g. from `timeout`) unwinds through `finally`, which stops every child this run started.
@@ -172,16 +178,12 @@ def main() -> None:
     postgres = EmbeddedPostgres(work / "postgres")
     kv = EmbeddedRedis(work / "redis", free_port())
     try:
-        started = time.perf_counter()
-        asyncio.run(seed(postgres.url, args.products))
-        print(f"seeded {args.products:,} products in {time.perf_counter() - started:.1f} s", flush=True)
         keys = {"1": base64.b64encode(os.urandom(32)).decode()}
         ring = KeyRing.from_config(keys, 1)
-        tokens = [ring.issue(serial) for serial in random.sample(range(1, args.products + 1), SAMPLE)]
-        token_file = work / "tokens.txt"
-        token_file.write_text("\n".join(tokens) + "\n")
         script = work / "verify.lua"
         script.write_text(WRK_SCRIPT)
+        token_file = work / "tokens.txt"
+        asyncio.run(seed(postgres.url, 1, 1))  # the schema, before the service starts
         grpc_port, port = free_port(), free_port()
         unlimited = json.dumps({"rate_per_s": 1_000_000, "burst": 1_000_000})
         env = {
@@ -196,7 +198,7 @@ def main() -> None:
             "LIMIT_DEVICE": unlimited,
             "LIMIT_CODE": unlimited,
         }
-        children.append(Child("scan", [sys.executable, "-m", "scan_svc"], env, work / "scan.log"))
+        scan = Child("scan", [sys.executable, "-m", "scan_svc"], env, work / "scan.log")
         values: dict[str, str | int] = {
             "listen_port": port,
             "admin_port": free_port(),
@@ -210,14 +212,16 @@ def main() -> None:
             "admin_port_svc": free_port(),
             "anchor_port": free_port(),
         }
-        children.append(envoy_child(work, "envoy", values))
+        envoy = envoy_child(work, "envoy", values)
+        children += [scan, envoy]
         for child in children:
             child.start()
         base = f"http://127.0.0.1:{port}"
+        first = ring.issue(1)
 
         def ready() -> bool:
             try:
-                return httpx.post(f"{base}/api/verify/{tokens[0]}", json={}, timeout=2).status_code == 200
+                return httpx.post(f"{base}/api/verify/{first}", json={}, timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
 
@@ -229,26 +233,40 @@ def main() -> None:
             if process.info["name"] == "postgres" and data_dir in " ".join(process.info["cmdline"] or [])
         )
         processes = {
-            "envoy": psutil.Process(children[1].process.pid),
-            "scan": psutil.Process(children[0].process.pid),
+            "envoy": psutil.Process(envoy.pid),
+            "scan": psutil.Process(scan.pid),
             "postgres": postmaster,
-            "redis": psutil.Process(kv.child.process.pid),
+            "redis": psutil.Process(kv.child.pid),
         }
-        wrk(base, script, token_file, 3, args.connections, processes)  # warm-up: pool connections, caches
-        print(f"closed loop (wrk, {args.connections} connections, {args.duration} s each):")
-        baseline = wrk(base, script, None, args.duration, args.connections, processes)
-        show("baseline GetLedgerCheckpoint", baseline)
-        verify = wrk(base, script, token_file, args.duration, args.connections, processes)
-        show("verify", verify)
-        print(f"  throughput ratio verify/baseline: {verify['rps'] / baseline['rps']:.2f}")
-        # Paced: PACED_CONNECTIONS connections, each pausing so that together they offer about --rate req/s.
-        pause_ms = max(1, round(PACED_CONNECTIONS * 1000 / args.rate))
-        print(f"paced at about {args.rate} req/s ({PACED_CONNECTIONS} connections, {pause_ms} ms apart each):")
-        paced_base = wrk(base, script, None, args.duration, PACED_CONNECTIONS, processes, pause_ms)
-        show("baseline GetLedgerCheckpoint", paced_base)
-        paced_verify = wrk(base, script, token_file, args.duration, PACED_CONNECTIONS, processes, pause_ms)
-        show("verify", paced_verify)
-        print(f"  p99 ratio verify/baseline: {paced_verify['p99'] / paced_base['p99']:.2f}")
+        seeded = 1
+        summary = []
+        for size in sizes:
+            started = time.perf_counter()
+            asyncio.run(seed(postgres.url, seeded + 1, size))
+            seeded = size
+            print(f"\n{size:,} products (seeded in {time.perf_counter() - started:.1f} s)", flush=True)
+            serials = random.sample(range(1, size + 1), SAMPLE)
+            token_file.write_text("\n".join(ring.issue(serial) for serial in serials) + "\n")
+            wrk(base, script, token_file, 3, args.connections, processes)  # warm-up: pool connections, caches
+            print(f"closed loop (wrk, {args.connections} connections, {args.duration} s each):")
+            baseline = wrk(base, script, None, args.duration, args.connections, processes)
+            show("baseline GetLedgerCheckpoint", baseline)
+            verify = wrk(base, script, token_file, args.duration, args.connections, processes)
+            show("verify", verify)
+            print(f"  throughput ratio verify/baseline: {verify['rps'] / baseline['rps']:.2f}")
+            for rate in rates:
+                # PACED_CONNECTIONS connections, each pausing so that together they offer about `rate` req/s.
+                pause_ms = max(1, round(PACED_CONNECTIONS * 1000 / rate))
+                print(f"paced at about {rate} req/s ({PACED_CONNECTIONS} connections, {pause_ms} ms apart each):")
+                paced_base = wrk(base, script, None, args.duration, PACED_CONNECTIONS, processes, pause_ms)
+                show("baseline GetLedgerCheckpoint", paced_base)
+                paced = wrk(base, script, token_file, args.duration, PACED_CONNECTIONS, processes, pause_ms)
+                show("verify", paced)
+                print(f"  p99 ratio verify/baseline: {paced['p99'] / paced_base['p99']:.2f}")
+                summary.append((size, rate, verify["rps"] / baseline["rps"], paced))
+        print("\nsummary: products, offered req/s, throughput ratio, paced verify req/s and p99")
+        for size, rate, ratio, paced in summary:
+            print(f"  {size:>12,}  {rate:>5}  {ratio:.2f}  {paced['rps']:6.0f} req/s  p99 {paced['p99']:7.2f} ms")
     finally:
         for child in reversed(children):
             child.stop()

@@ -14,7 +14,7 @@ ANCHOR_TEXT = {
     "CREATED": "waiting to be recorded",
     "ANCHORING": "being recorded",
     "ANCHORED": "recorded",
-    "FAILED": "not recorded yet (retrying)",
+    "FAILED": "not recorded yet",
 }
 
 
