@@ -52,3 +52,16 @@ async def test_edited_migration_is_refused(fresh_database: str) -> None:
         await conn.close()
     with pytest.raises(RuntimeError, match="changed after it was applied"):
         await migrate_url(fresh_database)
+
+
+async def test_scan_rollup_trigger_runs_the_statements_of_its_sql_function(fresh_database: str) -> None:
+    """4003 froze admin_scan_rollup_sql into a static trigger body: a later change to one must repeat it."""
+    await migrate_url(fresh_database)
+    conn = await asyncpg.connect(fresh_database)
+    try:
+        body = await conn.fetchval("SELECT prosrc FROM pg_proc WHERE proname = 'admin_scan_rollup'")
+        expected = await conn.fetchval("SELECT 'BEGIN ' || admin_scan_rollup_sql('new_scans') || ' RETURN NULL; END'")
+    finally:
+        await conn.close()
+    assert "EXECUTE" not in body and "new_scans" in body
+    assert body == expected
