@@ -1,4 +1,4 @@
-"""Server interceptors shared by all services, outermost first: observe -> errors -> auth -> handler."""
+"""Server interceptors shared by all services, outermost first: observe -> errors -> auth -> validation -> handler."""
 
 import contextlib
 import inspect
@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import grpc
+from google.protobuf import descriptor_pool
 from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
 from voketag import context as rpc_context
 from voketag.auth import Policy, Revocations, TokenVerifier, acting_as, authorize
 from voketag.errors import DomainError, PermissionDenied, Unauthenticated
+from voketag.validation import checked, tolerant
 
 log = logging.getLogger("voketag.rpc")
 
@@ -36,10 +38,18 @@ RPC_LATENCY = Histogram(
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 Around = Callable[[grpc.HandlerCallDetails, grpc.aio.ServicerContext], contextlib.AbstractAsyncContextManager[None]]
+# (request or request iterator, request_streaming) -> what the handler receives
+Prepare = Callable[[Any, bool], Any]
 
 
-def _wrap(handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails, around: Around) -> Any:
-    """Run the handler inside ``around``, whatever its streaming shape."""
+def _as_is(request: Any, streaming: bool) -> Any:
+    return request
+
+
+def _wrap(
+    handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails, around: Around, prepare: Prepare = _as_is
+) -> Any:
+    """Run the handler inside ``around`` on the ``prepare``d request, whatever its streaming shape."""
     kind = (
         ("stream" if handler.request_streaming else "unary")
         + "_"
@@ -50,7 +60,7 @@ def _wrap(handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails, arou
 
         async def streamed(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             async with around(details, context):
-                result = inner(request, context)
+                result = inner(prepare(request, handler.request_streaming), context)
                 # grpc.aio allows streaming handlers that are coroutines writing through context.write.
                 if inspect.isasyncgen(result):
                     async for item in result:
@@ -62,7 +72,7 @@ def _wrap(handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails, arou
 
     async def single(request: Any, context: grpc.aio.ServicerContext) -> Any:
         async with around(details, context):
-            return await inner(request, context)
+            return await inner(prepare(request, handler.request_streaming), context)
 
     return handler._replace(**{kind: single})  # type: ignore[attr-defined]
 
@@ -180,3 +190,33 @@ class AuthInterceptor(_AroundInterceptor):
         authorize(policy, principal)
         with acting_as(principal):
             yield
+
+
+class ValidationInterceptor(grpc.aio.ServerInterceptor):
+    """The field rules of voketag.validation for every request message, right before the handler: after auth,
+    so that a caller without credentials learns nothing about the contract from the answer. Its deserializer
+    never raises, so an undecodable request is answered here too instead of by grpcio (UNKNOWN)."""
+
+    def __init__(self, pool: descriptor_pool.DescriptorPool | None = None) -> None:
+        self._pool = pool or descriptor_pool.Default()
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        try:
+            method = self._pool.FindMethodByName(handler_call_details.method.lstrip("/").replace("/", "."))
+        except KeyError:
+            return handler
+        if handler.request_deserializer is not None:
+            handler = handler._replace(request_deserializer=tolerant(handler.request_deserializer, method.input_type))
+        return _wrap(handler, handler_call_details, _nothing_around, checked)
+
+
+@contextlib.asynccontextmanager
+async def _nothing_around(details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+    yield

@@ -20,7 +20,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 from voketag import migrations
 from voketag.auth import PUBLIC, Policy, Revocations, TokenVerifier, policy_of
 from voketag.db import create_pool
-from voketag.interceptors import AuthInterceptor, ErrorInterceptor, ObserveInterceptor
+from voketag.interceptors import AuthInterceptor, ErrorInterceptor, ObserveInterceptor, ValidationInterceptor
 from voketag.kv import create_redis
 from voketag.logs import setup_logging
 from voketag.settings import RuntimeSettings
@@ -116,7 +116,12 @@ async def serve(
     policies = policy_table(services)
     verifier = TokenVerifier(settings.auth_public_keys, settings.auth_issuer, settings.auth_audience)
     server = grpc.aio.server(
-        interceptors=[ObserveInterceptor(), ErrorInterceptor(), AuthInterceptor(verifier, policies, revocations)],
+        interceptors=[
+            ObserveInterceptor(),
+            ErrorInterceptor(),
+            AuthInterceptor(verifier, policies, revocations),
+            ValidationInterceptor(),
+        ],
         # Refuse to share a port with a stale process instead of silently splitting traffic.
         options=[("grpc.so_reuseport", 0)],
     )
