@@ -6,9 +6,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import json_reason
+from tests.support import extra_gateway, json_reason
 from voketag.errors import DOMAIN
-from voketag.mesh import BODY_LIMIT, IMPORT_LIMIT, Child, Mesh, envoy_child, free_port, port_open, wait_until
+from voketag.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port
 
 
 def envoy_status(reply: httpx.Response, code: int, reason: str) -> str:
@@ -142,13 +142,8 @@ def test_envoy_metrics_are_exposed(gateway: str) -> None:
 @pytest.fixture(scope="module")
 def dead_gateway(mesh: Mesh, state_dir: Path) -> Iterator[str]:
     """A second Envoy whose anchor cluster points at a port nobody listens on."""
-    values = {**mesh.envoy_values(), "listen_port": free_port(), "admin_port": free_port(), "anchor_port": free_port()}
-    envoy: Child = envoy_child(state_dir, "envoy-dead-anchor", values)
-    envoy.start()
-    url = f"http://127.0.0.1:{values['listen_port']}"
-    wait_until(lambda: port_open(int(values["listen_port"])), 30, "gateway without anchor")
-    yield url
-    envoy.stop()
+    with extra_gateway(mesh, state_dir, "envoy-dead-anchor", anchor_port=free_port()) as url:
+        yield url
 
 
 def test_service_down_is_a_status(dead_gateway: str) -> None:

@@ -7,8 +7,10 @@ import math
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
+from urllib.parse import unquote
 
 import grpc
 from google.protobuf import descriptor_pool
@@ -103,8 +105,30 @@ def _split(method: str) -> tuple[str, str]:
     return service, name
 
 
+def peer_ip(peer: str) -> IPv4Address | IPv6Address | None:
+    """The IP of a gRPC peer string ("ipv4:10.0.0.1:5000", "ipv6:%5B::1%5D:5000"); None for other transports."""
+    kind, _, rest = unquote(peer).partition(":")
+    if kind not in ("ipv4", "ipv6"):
+        return None
+    try:
+        return ip_address(rest.rpartition(":")[0].strip("[]"))
+    except ValueError:
+        return None
+
+
 class ObserveInterceptor(_AroundInterceptor):
-    """Request id, one JSON log line and the Prometheus count/latency per RPC."""
+    """Request id, client address, one JSON log line and the Prometheus count/latency per RPC."""
+
+    def __init__(self, trusted_proxies: Sequence[IPv4Network | IPv6Network] = ()) -> None:
+        self._trusted = tuple(trusted_proxies)
+
+    def client_address(self, metadata: Mapping[str, str], peer: str) -> str:
+        """The edge's x-envoy-external-address when the call comes from a trusted proxy, else the peer itself."""
+        claimed = metadata.get("x-envoy-external-address")
+        ip = peer_ip(peer)
+        if claimed and ip is not None and any(ip in network for network in self._trusted):
+            return claimed
+        return peer
 
     @contextlib.asynccontextmanager
     async def around(self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
@@ -112,7 +136,7 @@ class ObserveInterceptor(_AroundInterceptor):
         supplied = metadata.get("x-request-id", "")
         tokens = (
             rpc_context.request_id.set(supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex),
-            rpc_context.client_address.set(metadata.get("x-envoy-external-address") or context.peer()),
+            rpc_context.client_address.set(self.client_address(metadata, context.peer())),
             rpc_context.rpc_method.set(details.method),
         )
         service, method = _split(details.method)

@@ -117,7 +117,7 @@ async def serve(
     verifier = TokenVerifier(settings.auth_public_keys, settings.auth_issuer, settings.auth_audience)
     server = grpc.aio.server(
         interceptors=[
-            ObserveInterceptor(),
+            ObserveInterceptor(settings.trusted_proxies),
             ErrorInterceptor(),
             AuthInterceptor(verifier, policies, revocations),
             ValidationInterceptor(),
