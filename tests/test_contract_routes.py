@@ -6,64 +6,15 @@ Envoy's rules for the kinds of matchers the gateway uses (exact path, prefix, re
 """
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from google.api import annotations_pb2, http_pb2
-from google.protobuf import descriptor_pb2
 
-from gateway.render import DESCRIPTOR_PATH
+from tests.contract import CLUSTERS, contract_rules
 from voketag.mesh import Mesh
 
-# Service -> Envoy cluster; also the services the transcoder exposes.
-CLUSTERS = {
-    "voketag.scan.v1.ScanService": "scan",
-    "voketag.factory.v1.FactoryService": "factory",
-    "voketag.admin.v1.AdminService": "admin",
-    "voketag.anchor.v1.AnchorService": "anchor",
-}
 TRANSCODER = "envoy.filters.http.grpc_json_transcoder"
-_VERBS = ("get", "put", "post", "delete", "patch")
-
-
-@dataclass(frozen=True)
-class Rule:
-    service: str
-    method: str
-    verb: str
-    template: str
-    streaming: bool
-
-    @property
-    def sample_path(self) -> str:
-        """A concrete path the template matches: each variable becomes one segment (two for '**')."""
-        return re.sub(r"\{[^}=]+(=([^}]*))?\}", lambda m: "x1/x2" if m.group(2) == "**" else "x1", self.template)
-
-
-def _bindings(rule: http_pb2.HttpRule) -> list[tuple[str, str]]:
-    found = [(verb.upper(), getattr(rule, verb)) for verb in _VERBS if getattr(rule, verb)]
-    if rule.HasField("custom"):
-        found.append((rule.custom.kind, rule.custom.path))
-    for extra in rule.additional_bindings:
-        found += _bindings(extra)
-    return found
-
-
-def contract_rules() -> list[Rule]:
-    files = descriptor_pb2.FileDescriptorSet.FromString(DESCRIPTOR_PATH.read_bytes())
-    rules = []
-    for file in files.file:
-        for service in file.service:
-            name = f"{file.package}.{service.name}"
-            if name not in CLUSTERS:
-                continue
-            for method in service.method:
-                streaming = method.server_streaming or method.client_streaming
-                for verb, template in _bindings(method.options.Extensions[annotations_pb2.http]):
-                    rules.append(Rule(name, method.name, verb, template, streaming))
-    return rules
 
 
 def _matches(route: dict[str, Any], method: str, path: str) -> bool:

@@ -28,6 +28,8 @@ from voketag.settings import RuntimeSettings
 log = logging.getLogger("voketag.server")
 
 Probe = Callable[[], Awaitable[Any]]
+# Request metadata a server accepts: twice Envoy's request header limit (max_request_headers_kb, 60 KiB), rounded up.
+METADATA_LIMIT = 128 * 1024
 
 # Infrastructure RPCs every server answers without credentials.
 _INFRA_SERVICES = (
@@ -122,8 +124,15 @@ async def serve(
             AuthInterceptor(verifier, policies, revocations),
             ValidationInterceptor(),
         ],
-        # Refuse to share a port with a stale process instead of silently splitting traffic.
-        options=[("grpc.so_reuseport", 0)],
+        options=[
+            # Refuse to share a port with a stale process instead of silently splitting traffic.
+            ("grpc.so_reuseport", 0),
+            # Envoy accepts 60 KiB of request headers and forwards the URL twice (x-envoy-original-path): above
+            # grpc's 8 KiB soft limit calls fail at random, above its 16 KiB hard limit always, as a misleading
+            # RESOURCE_EXHAUSTED. Whatever Envoy lets through reaches the handler, which judges the fields.
+            ("grpc.max_metadata_size", METADATA_LIMIT),
+            ("grpc.absolute_max_metadata_size", METADATA_LIMIT),
+        ],
     )
     for service in services:
         service.register(service.servicer, server)

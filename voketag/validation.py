@@ -26,7 +26,10 @@ _OPAQUE = frozenset({"google.protobuf.Any"})
 
 
 class Undecodable:
-    """Stands in for a request grpcio could not parse, so that the error is raised where errors are mapped."""
+    """Stands in for a request grpcio could not parse, so that the error is raised where errors are mapped.
+
+    ``field`` names the string that is not UTF-8; empty when the wire data itself is broken.
+    """
 
     def __init__(self, field: str) -> None:
         self.field = field
@@ -121,8 +124,10 @@ def violations(message: Message) -> dict[str, str]:
 def check(request: Any) -> None:
     """Raise InvalidArgument naming every field that breaks a rule; return if the request is fine."""
     if isinstance(request, Undecodable):
-        field = request.field or "request"
-        raise InvalidArgument("INVALID_FIELD", f"{field}: must be valid UTF-8", fields={field: "must be valid UTF-8"})
+        if not request.field:
+            raise InvalidArgument("REQUEST_MALFORMED", "the request could not be decoded")
+        problem = "must be valid UTF-8"
+        raise InvalidArgument("INVALID_FIELD", f"{request.field}: {problem}", fields={request.field: problem})
     if isinstance(request, Message):
         found = violations(request)
         if found:
