@@ -160,7 +160,10 @@ async def _send(client: httpx.AsyncClient, case: Case, token: str | None) -> str
     auth = "with token" if token else "anonymous"
     if reply.status_code >= 500:
         return f"{case.label} {auth}: {reply.status_code} {body[:300]}"
-    leaked = _internal_names(body) + _internal_names(" ".join(f"{k}: {v}" for k, v in reply.headers.items()))
+    # Answers (2xx) carry data, which may name RPCs (the audit log); refusals must not name internals.
+    leaked = _internal_names(" ".join(f"{k}: {v}" for k, v in reply.headers.items()))
+    if not reply.is_success:
+        leaked += _internal_names(body)
     if leaked:
         return f"{case.label} {auth}: {reply.status_code} shows {leaked[:3]} in {body[:300]}"
     if not token and not _public(case.rule) and reply.status_code not in ANONYMOUS:
