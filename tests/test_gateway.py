@@ -40,6 +40,14 @@ def test_unknown_route_is_a_status_with_error_info(gateway: str) -> None:
     assert "/v2/nothing" in envoy_status(reply, 5, "ROUTE_NOT_FOUND")
 
 
+def test_envoy_successes_and_redirects_keep_their_bodies(gateway: str) -> None:
+    redirect = httpx.get(f"{gateway}/R/ABCDEF")
+    assert redirect.status_code == 301 and redirect.headers["location"].endswith("/r/ABCDEF")
+    assert redirect.content == b""
+    health = httpx.get(f"{gateway}/health")
+    assert health.status_code == 200 and b"code" not in health.content
+
+
 def test_malformed_json_is_a_status_with_error_info(gateway: str) -> None:
     reply = httpx.post(
         f"{gateway}/api/fraud/report", content=b'{"token": ', headers={"content-type": "application/json"}
