@@ -62,7 +62,9 @@ def users_csv(pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | Non
     where.add("role = {}", role)
     where.add("factory_id = {}", factory_id)
     where.add("active = {}", active)
-    query = f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE {where.sql} ORDER BY email, id"
+    # Roles are spelled as the API spells them (ROLE_AUDITOR), not as stored (auditor).
+    columns = ", ".join("'ROLE_' || upper(role)" if c == "role" else c for c in USER_COLUMNS)
+    query = f"SELECT {columns} FROM users WHERE {where.sql} ORDER BY email, id"
     return _csv(_rows(pool, query, where.args), USER_COLUMNS)
 
 

@@ -22,7 +22,7 @@ from admin_svc.secrets import Passwords, digest, new_secret, same
 from admin_svc.throttle import LoginThrottle
 from voketag import audit
 from voketag.auth import Principal, Revocations, Role, TokenSigner, acting_as
-from voketag.errors import AlreadyExists, FailedPrecondition, NotFound, Unauthenticated
+from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 from voketag.paging import Page, T, decode_token, page_size, paginate, text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -196,7 +196,11 @@ class Identity:
             user_id = await store.take_reset(conn, digest(reset_token))
             user = await store.user_by_id(conn, user_id, lock=True) if user_id else None
             if user is None or not user.active:
-                raise invalid("reset_token", "unknown, already used or expired")
+                raise InvalidArgument(
+                    "RESET_TOKEN_INVALID",
+                    "the reset token is unknown, already used or expired",
+                    fields={"reset_token": "unknown, already used or expired"},
+                )
             await store.close_resets(conn, user.id)
             user = await store.update_user(conn, user.id, {"password_hash": password_hash}, bump_version=True)
             ended = await store.end_sessions(conn, user.id)
