@@ -158,11 +158,14 @@ def scan_pb(row: asyncpg.Record) -> pb.ScanRecord:
     )
 
 
-def report_pb(row: asyncpg.Record, show_contact: bool) -> pb.FraudReport:
-    contact = row["contact"] if show_contact or not row["contact"] else "***"
+def report_pb(row: asyncpg.Record, admin: bool) -> pb.FraudReport:
+    """Personal data (contact) and a counterfeit code's text are for admins; every role sees the fingerprint.
+    A genuine code's token is never part of a report (docs/admin.md)."""
+    contact = row["contact"] if admin or not row["contact"] else "***"
     return pb.FraudReport(
         id=str(row["id"]),
-        token=row["token"],
+        token=(row["counterfeit_token"] or "") if admin else "",
+        token_fingerprint=row["token_fingerprint"],
         product_id=_text(row["product_id"]),
         batch_id=_text(row["batch_id"]),
         factory_id=_text(row["factory_id"]),
@@ -170,7 +173,7 @@ def report_pb(row: asyncpg.Record, show_contact: bool) -> pb.FraudReport:
         description=row["description"],
         status=pb.FraudReportStatus.Value(f"FRAUD_REPORT_STATUS_{row['status']}"),
         note=row["note"],
-        scan_id=row["scan_id"],
+        scan_id=_text(row["scan_id"]),
         country_code=row["country_code"],
         created_at=timestamp(row["created_at"]),
         updated_at=timestamp(row["updated_at"]),

@@ -613,7 +613,7 @@ class ListSuspiciousScansResponse(_message.Message):
     def __init__(self, scans: _Optional[_Iterable[_Union[ScanRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class FraudReport(_message.Message):
-    __slots__ = ("id", "token", "product_id", "batch_id", "factory_id", "contact", "description", "status", "note", "scan_id", "country_code", "created_at", "updated_at", "updated_by")
+    __slots__ = ("id", "token", "product_id", "batch_id", "factory_id", "contact", "description", "status", "note", "scan_id", "country_code", "created_at", "updated_at", "updated_by", "token_fingerprint")
     ID_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -628,6 +628,7 @@ class FraudReport(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     id: str
     token: str
     product_id: str
@@ -642,7 +643,8 @@ class FraudReport(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     updated_by: str
-    def __init__(self, id: _Optional[str] = ..., token: _Optional[str] = ..., product_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., contact: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[FraudReportStatus, str]] = ..., note: _Optional[str] = ..., scan_id: _Optional[str] = ..., country_code: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ...) -> None: ...
+    token_fingerprint: str
+    def __init__(self, id: _Optional[str] = ..., token: _Optional[str] = ..., product_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., contact: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[FraudReportStatus, str]] = ..., note: _Optional[str] = ..., scan_id: _Optional[str] = ..., country_code: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ..., token_fingerprint: _Optional[str] = ...) -> None: ...
 
 class ListFraudReportsRequest(_message.Message):
     __slots__ = ("page_size", "page_token", "status", "factory_id", "product_id", "batch_id")
