@@ -115,6 +115,7 @@ def counts_pb(counts: Counts) -> pb.DashboardCounts:
         average_risk=counts.average_risk,
         anchoring_failures=counts.anchoring_failures,
         fraud_reports=counts.fraud_reports,
+        counterfeit_scans=counts.counterfeits,
     )
 
 
@@ -403,6 +404,7 @@ class AdminApi(rpc.AdminServiceServicer):
                     average_risk=day.counts.average_risk,
                     products_created=day.counts.products,
                     fraud_reports=day.counts.fraud_reports,
+                    counterfeit_scans=day.counts.counterfeits,
                 )
                 for day in result.daily
             ],
@@ -412,6 +414,7 @@ class AdminApi(rpc.AdminServiceServicer):
                     scans=counts.scans,
                     verdicts=verdicts_pb(counts.verdicts),
                     average_risk=counts.average_risk,
+                    counterfeit_scans=counts.counterfeits,
                 )
                 for code, counts in result.by_country
             ],
@@ -444,6 +447,10 @@ class AdminApi(rpc.AdminServiceServicer):
                     average_risk=row["average_risk"],
                 )
                 for row in result.top_batches
+            ],
+            counterfeits=[
+                pb.CounterfeitStats(key_id=key_id, reason=reason, scans=scans)
+                for key_id, reason, scans in result.counterfeits
             ],
         )
 
