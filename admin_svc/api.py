@@ -21,7 +21,7 @@ from admin_svc.review import AuditFilter, Review, ScanFilter
 from voketag import context as rpc_context
 from voketag.admin.v1 import admin_service_pb2 as pb
 from voketag.admin.v1 import admin_service_pb2_grpc as rpc
-from voketag.auth import SIGNED_IN, STAFF, Principal, Role, allow, current_principal, public
+from voketag.auth import STAFF, Principal, Role, allow, current_principal, public
 from voketag.common.v1 import enums_pb2, risk_pb2
 from voketag.protos import timestamp
 
@@ -238,7 +238,8 @@ class AdminApi(rpc.AdminServiceServicer):
         tokens = await self._identity.refresh(request.refresh_token)
         return pb.RefreshTokenResponse(**_token_fields(tokens))
 
-    @allow(*SIGNED_IN)
+    # Users only: a service-account token belongs to no session; revoking the account ends its tokens.
+    @allow(Role.ADMIN, Role.AUDITOR, Role.OPERATOR)
     async def Logout(self, request: pb.LogoutRequest, context: Context) -> pb.LogoutResponse:
         await self._identity.logout(_principal(), request.refresh_token, request.all_sessions)
         return pb.LogoutResponse()
