@@ -23,6 +23,7 @@ from scan_svc.redis_store import CodeSignals, Gate
 from scan_svc.risk import Assessment, Place, Verdict
 from scan_svc.settings import ScanSettings
 from scan_svc.store import Counted, NewScan, ScanStore, ScanWriter
+from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
 from voketag.tokens import KeyRing, TokenError
 
@@ -65,17 +66,18 @@ class Outcome:
 
     @property
     def lifecycle(self) -> str:
-        """The lifecycle that applies to the product (risk.effective_lifecycle)."""
+        """The lifecycle that applies to the product (voketag.lifecycle.effective)."""
         if self.product is None:
             return ""
-        return risk.effective_lifecycle(self.product["product_lifecycle"], self.product["batch_lifecycle"])[0]
+        return lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"]).state
 
     @property
     def lifecycle_reason(self) -> str:
+        """The public reason of the lifecycle's source ('' when none was given), never the internal one."""
         if self.product is None:
             return ""
-        _, own = risk.effective_lifecycle(self.product["product_lifecycle"], self.product["batch_lifecycle"])
-        return self.product["product_reason"] if own else self.product["batch_reason"]
+        applies = lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"])
+        return self.product["product_public_reason" if applies.from_product else "batch_public_reason"]
 
     @property
     def message(self) -> str:
@@ -235,14 +237,14 @@ class Scanner:
         previous: Place | None,
         with_velocity: bool,
     ) -> Assessment:
-        lifecycle, _ = risk.effective_lifecycle(product["product_lifecycle"], product["batch_lifecycle"])
+        applies = lifecycle.effective(product["product_lifecycle"], product["batch_lifecycle"]).state
         signals = risk.Signals(
             scan_count=scan_count,
             distinct_devices=counts.distinct_devices if counts else None,
             codes_by_device=counts.codes_by_device if counts and with_velocity else None,
             here=here,
             previous=previous,
-            lifecycle=lifecycle,
+            lifecycle=applies,
             open_reports=product["open_reports"] + product["batch_confirmed"],
             confirmed_reports=product["confirmed_reports"],
         )

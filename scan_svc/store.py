@@ -23,8 +23,8 @@ WRITE_TIMEOUT_S = 5.0
 # that names the product (a serial and the key id its batch signs with).
 _PRODUCT_COLUMNS = """
 p.id AS product_id, p.serial, p.external_id, p.lifecycle AS product_lifecycle,
-p.lifecycle_reason AS product_reason, b.id AS batch_id, b.factory_id, b.sku, b.product_line,
-b.product_name, b.state, b.lifecycle AS batch_lifecycle, b.lifecycle_reason AS batch_reason,
+p.public_reason AS product_public_reason, b.id AS batch_id, b.factory_id, b.sku, b.product_line,
+b.product_name, b.state, b.lifecycle AS batch_lifecycle, b.public_reason AS batch_public_reason,
 b.created_at AS batch_created_at, b.key_id, f.name AS factory_name,
 r.open_reports, r.confirmed_reports, r.batch_confirmed,
 ag.chain_id, ag.tx_hash, ag.block_number, ag.confirmations, ar.anchored_at

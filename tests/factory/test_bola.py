@@ -53,6 +53,7 @@ def calls(stub: rpc.FactoryServiceStub, ids: dict[str, str], factory_a: str) -> 
         "GetProduct": lambda md: stub.GetProduct(pb.GetProductRequest(id=ids["product"]), metadata=md),
         "ListProducts": lambda md: stub.ListProducts(pb.ListProductsRequest(batch_id=ids["batch"]), metadata=md),
         "ReleaseBatch": lambda md: stub.ReleaseBatch(pb.ReleaseBatchRequest(id=ids["batch"]), metadata=md),
+        "SealBatch": lambda md: stub.SealBatch(pb.SealBatchRequest(id=ids["batch"]), metadata=md),
         "RevokeBatch": lambda md: stub.RevokeBatch(pb.RevokeBatchRequest(id=ids["batch"], reason="x"), metadata=md),
         "RecallBatch": lambda md: stub.RecallBatch(pb.RecallBatchRequest(id=ids["batch"], reason="x"), metadata=md),
         "RevokeProduct": lambda md: stub.RevokeProduct(
