@@ -519,6 +519,7 @@ async def insert_webhook(conn: asyncpg.Connection, hook: Mapping[str, Any]) -> W
         hook["description"],
         hook["secret"],
     )
+    assert row is not None, "INSERT ... RETURNING returns the row"
     return _webhook(row)
 
 

@@ -301,8 +301,12 @@ class Factory:
     def _tokens(self, product: Product, full: bool) -> Product:
         """The product with its token fingerprint, and with its token and link when ``full``."""
         token = self._keys.issue(product.serial, product.key_id)
-        shown = {"token": token, "link": self._link_prefix + token} if full else {}
-        return replace(product, token_fingerprint=domain.token_fingerprint(token), **shown)
+        return replace(
+            product,
+            token_fingerprint=domain.token_fingerprint(token),
+            token=token if full else "",
+            link=self._link_prefix + token if full else "",
+        )
 
     async def _audit_token_read(self, batch_id: str, tokens: int, details: Mapping[str, Any]) -> None:
         """Every read that hands out tokens is on the audit log (actor from the RPC context)."""
@@ -319,7 +323,7 @@ class Factory:
     ) -> Product:
         """The new product with its token: the creator prints its label."""
         request_id = domain.request_id(request_id)
-        fields = {
+        fields: dict[str, Any] = {
             "batch_id": domain.object_id(batch_id, "batch_id"),
             "external_id": domain.external_id(external_id),
             "metadata": domain.metadata(metadata, domain.PRODUCT_METADATA_ENTRIES, reserved=csvio.RESERVED_KEYS),
