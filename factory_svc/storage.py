@@ -244,17 +244,19 @@ async def list_batches(
 
 
 async def set_batch_lifecycle(
-    conn: asyncpg.Connection, batch_id: str, lifecycle: str, reason: str, public_reason: str
+    conn: asyncpg.Connection, batch_id: str, lifecycle: str, reason: str, public_reason: str, *, ended: bool
 ) -> None:
+    """``ended``: the new state ends the batch (voketag.lifecycle.ENDED), which stamps ended_at."""
     await conn.execute(
         """UPDATE batches SET lifecycle = $2, lifecycle_reason = $3, public_reason = $4, updated_at = now(),
                   released_at = CASE WHEN $2 = 'RELEASED' THEN now() ELSE released_at END,
-                  ended_at = CASE WHEN $2 IN ('REVOKED', 'RECALLED') THEN now() ELSE ended_at END
+                  ended_at = CASE WHEN $5 THEN now() ELSE ended_at END
            WHERE id = $1""",
         batch_id,
         lifecycle,
         reason,
         public_reason,
+        ended,
     )
 
 

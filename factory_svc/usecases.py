@@ -279,7 +279,7 @@ class Factory:
                 return batch  # a retry of the same change
             if batch.lifecycle in ENDED:
                 raise FailedPrecondition("BATCH_ENDED", f"the batch is already {batch.lifecycle.lower()}")
-            await storage.set_batch_lifecycle(conn, batch_id, target, reason, public_reason)
+            await storage.set_batch_lifecycle(conn, batch_id, target, reason, public_reason, ended=target in ENDED)
             await storage.add_event(
                 conn,
                 str(uuid.uuid4()),
