@@ -172,7 +172,3 @@ def check_token_reader(principal: Principal | None) -> None:
             "only admins and the factory's operators and service accounts may read tokens",
             fields={"view": "PRODUCT_VIEW_FULL not allowed for this role"},
         )
-
-
-def token_fingerprint(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()[:16]

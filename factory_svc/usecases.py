@@ -19,7 +19,7 @@ from factory_svc import csvio, domain, storage
 from factory_svc.model import Batch, Delivery, Product, Webhook
 from factory_svc.settings import FactorySettings
 from factory_svc.webhooks import check_target
-from voketag import audit, lifecycle, paging
+from voketag import audit, lifecycle, paging, tokens
 from voketag.auth import Principal
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from voketag.lifecycle import ENDED, PENDING_RELEASE, RELEASED
@@ -303,15 +303,15 @@ class Factory:
         token = self._keys.issue(product.serial, product.key_id)
         return replace(
             product,
-            token_fingerprint=domain.token_fingerprint(token),
+            token_fingerprint=tokens.fingerprint(token),
             token=token if full else "",
             link=self._link_prefix + token if full else "",
         )
 
-    async def _audit_token_read(self, batch_id: str, tokens: int, details: Mapping[str, Any]) -> None:
+    async def _audit_token_read(self, batch_id: str, count: int, details: Mapping[str, Any]) -> None:
         """Every read that hands out tokens is on the audit log (actor from the RPC context)."""
         async with self._pool.acquire() as conn, conn.transaction():
-            await audit.record(conn, "batch", batch_id, {"tokens_read": tokens, **details})
+            await audit.record(conn, "batch", batch_id, {"tokens_read": count, **details})
 
     async def create_product(
         self,
@@ -535,7 +535,7 @@ class Factory:
                         self._link_prefix + token if full else "",
                         lifecycle.effective(row.own_lifecycle, snapshot.lifecycle).state,
                         row.created_at.isoformat(),
-                        domain.token_fingerprint(token),
+                        tokens.fingerprint(token),
                     ),
                     row.metadata,
                 )
