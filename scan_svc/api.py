@@ -12,6 +12,7 @@ from scan_svc import page
 from scan_svc.ledger import Checkpoint, Ledger
 from scan_svc.scanning import Caller, Location, Outcome, Scanner, malformed, parse_location
 from voketag import context as rpc_context
+from voketag import lifecycle
 from voketag.auth import STAFF, allow, public
 from voketag.common.v1 import anchor_pb2, enums_pb2, risk_pb2
 from voketag.errors import InvalidArgument
@@ -86,7 +87,7 @@ def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
                 product_line=row["product_line"],
                 name=row["product_name"] or row["sku"],
                 lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{outcome.lifecycle}"),
-                lifecycle_reason=outcome.lifecycle_reason,
+                lifecycle_reason=lifecycle.public_notice(outcome.lifecycle, outcome.lifecycle_reason),
                 external_id=row["external_id"],
             )
         )
@@ -96,7 +97,7 @@ def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
                 state=enums_pb2.BatchState.Value(f"BATCH_STATE_{row['state']}"),
                 lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{row['batch_lifecycle']}"),
                 created_at=timestamp(row["batch_created_at"]),
-                lifecycle_reason=row["batch_reason"],
+                lifecycle_reason=lifecycle.public_notice(row["batch_lifecycle"], row["batch_public_reason"]),
                 factory_name=row["factory_name"],
             )
         )

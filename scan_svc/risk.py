@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 
 from scan_svc.settings import RiskThresholds, RiskWeights
+from voketag.lifecycle import ENDED
 
 
 class Kind(IntEnum):
@@ -30,19 +31,6 @@ class Verdict(StrEnum):
     SUSPICIOUS = "SUSPICIOUS"
     INVALID = "INVALID"
     REVOKED = "REVOKED"
-
-
-ENDED = frozenset({"REVOKED", "RECALLED"})
-
-
-def effective_lifecycle(product: str | None, batch: str) -> tuple[str, bool]:
-    """(lifecycle, from the product itself): an ended product or batch ends the product (a batch recall reaches
-    every product, whatever its own state); otherwise the product's own lifecycle, else its batch's."""
-    if product in ENDED:
-        return product, True  # type: ignore[return-value]
-    if batch in ENDED:
-        return batch, False
-    return (product, True) if product else (batch, False)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 Order of work for a scan: token decoding and HMAC (pure CPU); one Redis call that applies the per-IP
 limit to every request and, for a genuine token, the device and code limits and records the scan's
 signals; then one PostgreSQL transaction that finds the product, counts, scores and stores the scan. A
-forged or malformed token never reaches PostgreSQL nor any per-code key. Link-preview bots get the
-answer without any write.
+forged or malformed token never reaches PostgreSQL nor any per-code key: it only adds 1 to a Redis counter
+of counterfeit scans (scan_svc/counterfeits.py). Link-preview bots get the answer without any write.
 """
 
 import re
@@ -17,11 +17,13 @@ import asyncpg
 
 from scan_svc import risk
 from scan_svc.client import Client, ClientIdentifier
+from scan_svc.counterfeits import Counterfeits, key_id_of
 from scan_svc.metrics import RATE_LIMITED, RISK, VERDICTS, VERIFY_LATENCY
 from scan_svc.redis_store import CodeSignals, Gate
 from scan_svc.risk import Assessment, Place, Verdict
 from scan_svc.settings import ScanSettings
 from scan_svc.store import Counted, NewScan, ScanStore, ScanWriter
+from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
 from voketag.tokens import KeyRing, TokenError
 
@@ -64,17 +66,18 @@ class Outcome:
 
     @property
     def lifecycle(self) -> str:
-        """The lifecycle that applies to the product (risk.effective_lifecycle)."""
+        """The lifecycle that applies to the product (voketag.lifecycle.effective)."""
         if self.product is None:
             return ""
-        return risk.effective_lifecycle(self.product["product_lifecycle"], self.product["batch_lifecycle"])[0]
+        return lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"]).state
 
     @property
     def lifecycle_reason(self) -> str:
+        """The public reason of the lifecycle's source ('' when none was given), never the internal one."""
         if self.product is None:
             return ""
-        _, own = risk.effective_lifecycle(self.product["product_lifecycle"], self.product["batch_lifecycle"])
-        return self.product["product_reason"] if own else self.product["batch_reason"]
+        applies = lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"])
+        return self.product["product_public_reason" if applies.from_product else "batch_public_reason"]
 
     @property
     def message(self) -> str:
@@ -140,6 +143,7 @@ class Scanner:
         gate: Gate,
         store: ScanStore,
         writer: ScanWriter,
+        counterfeits: Counterfeits,
     ) -> None:
         self._settings = settings
         self._keyring = keyring
@@ -147,6 +151,7 @@ class Scanner:
         self._gate = gate
         self._store = store
         self._writer = writer
+        self._counterfeits = counterfeits
 
     async def _admit(self, limits: list[tuple[str, str]], scan: tuple[int, str] | None = None) -> CodeSignals | None:
         admission = await self._gate.admit(limits, scan)
@@ -184,6 +189,8 @@ class Scanner:
         counts = await self._admit(limits, scan)
         check_token_shape(token)
         if claims is None:
+            if not client.is_bot:
+                await self._counterfeits.count(datetime.now(UTC), location.country, key_id_of(token), rejected)
             return self._done(Outcome(risk.invalid(rejected)), client, started)
         if client.is_bot:
             product = await self._store.lookup(claims.serial, claims.key_id)
@@ -200,6 +207,7 @@ class Scanner:
             NewScan(claims.serial, claims.key_id, now, client.device_hash, here), assess
         )
         if recorded is None:
+            await self._counterfeits.count(now, location.country, claims.key_id, "UNKNOWN_PRODUCT")
             return self._done(Outcome(risk.invalid("UNKNOWN_PRODUCT")), client, started)
         counted = recorded.counted
         outcome = Outcome(
@@ -229,14 +237,14 @@ class Scanner:
         previous: Place | None,
         with_velocity: bool,
     ) -> Assessment:
-        lifecycle, _ = risk.effective_lifecycle(product["product_lifecycle"], product["batch_lifecycle"])
+        applies = lifecycle.effective(product["product_lifecycle"], product["batch_lifecycle"]).state
         signals = risk.Signals(
             scan_count=scan_count,
             distinct_devices=counts.distinct_devices if counts else None,
             codes_by_device=counts.codes_by_device if counts and with_velocity else None,
             here=here,
             previous=previous,
-            lifecycle=lifecycle,
+            lifecycle=applies,
             open_reports=product["open_reports"] + product["batch_confirmed"],
             confirmed_reports=product["confirmed_reports"],
         )

@@ -62,6 +62,8 @@ class ScanSettings(RuntimeSettings, TokenKeySettings):
     ledger_checkpoint_interval_s: float = Field(default=10.0, gt=0)
     # A sequence number missing this long (its transaction rolled back) is sealed as a void entry.
     ledger_gap_grace_s: float = Field(default=60.0, gt=0)
+    # Counterfeit scans wait in Redis at most this long before they reach the admin rollups.
+    counterfeit_flush_interval_s: float = Field(default=10.0, gt=0)
     limit_ip: Limit = Limit(rate_per_s=5, burst=300)
     limit_device: Limit = Limit(rate_per_s=1, burst=250)
     limit_code: Limit = Limit(rate_per_s=1, burst=60)

@@ -14,6 +14,7 @@ from asyncpg.cursor import CursorFactory
 from scan_svc.metrics import DB_QUERIES
 from scan_svc.risk import Assessment, Place
 from voketag import audit
+from voketag.tokens import fingerprint
 
 # A scan's transaction must finish well within the ledger's gap grace period (settings).
 WRITE_TIMEOUT_S = 5.0
@@ -22,8 +23,8 @@ WRITE_TIMEOUT_S = 5.0
 # that names the product (a serial and the key id its batch signs with).
 _PRODUCT_COLUMNS = """
 p.id AS product_id, p.serial, p.external_id, p.lifecycle AS product_lifecycle,
-p.lifecycle_reason AS product_reason, b.id AS batch_id, b.factory_id, b.sku, b.product_line,
-b.product_name, b.state, b.lifecycle AS batch_lifecycle, b.lifecycle_reason AS batch_reason,
+p.public_reason AS product_public_reason, b.id AS batch_id, b.factory_id, b.sku, b.product_line,
+b.product_name, b.state, b.lifecycle AS batch_lifecycle, b.public_reason AS batch_public_reason,
 b.created_at AS batch_created_at, b.key_id, f.name AS factory_name,
 r.open_reports, r.confirmed_reports, r.batch_confirmed,
 ag.chain_id, ag.tx_hash, ag.block_number, ag.confirmations, ar.anchored_at
@@ -147,7 +148,7 @@ class ScanStore:
         request_id: str | None,
         scan_id: int | None,
     ) -> tuple[uuid.UUID, datetime]:
-        """Store a fraud report (shared fraud_reports when the token names a product); idempotent on request_id."""
+        """Store a fraud report in the shared review queue (fraud_reports); idempotent on request_id."""
         report_id = uuid.uuid4()
         async with self._pool.acquire() as conn, conn.transaction():
             DB_QUERIES.labels("file_report").inc()
@@ -164,32 +165,30 @@ class ScanStore:
                     "SELECT report_id, created_at FROM scan_report_meta WHERE request_id = $1", request_id
                 )
                 return existing["report_id"], existing["created_at"]
-            if product is None:
-                await conn.execute(
-                    """INSERT INTO scan_orphan_reports (id, token, contact, description, country, created_at)
-                       VALUES ($1, $2, $3, $4, $5, $6)""",
-                    report_id,
-                    token,
-                    contact,
-                    description,
-                    country,
-                    claimed["created_at"],
-                )
-                await audit.record(conn, "fraud_report", str(report_id), {"token": token, "product_id": ""})
-            else:
-                await conn.execute(
-                    """INSERT INTO fraud_reports (id, product_id, batch_id, factory_id, contact, description,
-                                                  created_at, updated_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)""",
-                    report_id,
-                    product["product_id"],
-                    product["batch_id"],
-                    product["factory_id"],
-                    contact,
-                    description,
-                    claimed["created_at"],
-                )
-                await audit.record(conn, "fraud_report", str(report_id), {"product_id": str(product["product_id"])})
+            # A report about a code that names no product (a counterfeit) keeps the reported text: it is
+            # the counterfeiter's string, not a brand secret. A genuine code is kept as its fingerprint only.
+            subject = (product["product_id"], product["batch_id"], product["factory_id"]) if product else (None,) * 3
+            await conn.execute(
+                """INSERT INTO fraud_reports (id, product_id, batch_id, factory_id, contact, description, scan_id,
+                                              country_code, token_fingerprint, counterfeit_token, created_at,
+                                              updated_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)""",
+                report_id,
+                *subject,
+                contact,
+                description,
+                scan_id,
+                country,
+                fingerprint(token),
+                None if product else token,
+                claimed["created_at"],
+            )
+            await audit.record(
+                conn,
+                "fraud_report",
+                str(report_id),
+                {"product_id": str(subject[0] or ""), "token_fingerprint": fingerprint(token)},
+            )
         return report_id, claimed["created_at"]
 
     async def scan_belongs_to(self, scan_id: int, product_id: uuid.UUID) -> bool:

@@ -34,6 +34,7 @@ class Catalog:
         lifecycle: str = "RELEASED",
         state: str = "CREATED",
         reason: str = "",
+        public_reason: str = "",
         key_id: int = 1,
         name: str = "Chrono Watch",
     ) -> list[dict[str, object]]:
@@ -46,8 +47,8 @@ class Catalog:
             await conn.execute("INSERT INTO factories (id, name) VALUES ($1, $2)", factory_id, f"Factory {factory_id}")
             await conn.execute(
                 """INSERT INTO batches (id, factory_id, sku, product_line, product_name, quantity, state, lifecycle,
-                                        lifecycle_reason, key_id)
-                   VALUES ($1, $2, 'SKU-1', 'Watches', $3, $4, $5, $6, $7, $8)""",
+                                        lifecycle_reason, public_reason, key_id)
+                   VALUES ($1, $2, 'SKU-1', 'Watches', $3, $4, $5, $6, $7, $8, $9)""",
                 batch_id,
                 factory_id,
                 name,
@@ -55,6 +56,7 @@ class Catalog:
                 state,
                 lifecycle,
                 reason,
+                public_reason,
                 key_id,
             )
             rows = await conn.fetch(

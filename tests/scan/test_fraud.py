@@ -56,8 +56,8 @@ async def test_report_about_a_counterfeit_code(client: httpx.AsyncClient, catalo
     forged = forge(token)
     reply = await client.post(REPORT, json={"token": forged.lower(), "description": "sold at a market stall"})
     assert reply.status_code == 200, reply.text
-    row = await pool.fetchrow("SELECT * FROM scan_orphan_reports WHERE id = $1::uuid", reply.json()["reportId"])
-    assert row["token"] == forged
+    row = await pool.fetchrow("SELECT * FROM fraud_reports WHERE id = $1::uuid", reply.json()["reportId"])
+    assert row["counterfeit_token"] == forged and row["product_id"] is None
 
 
 async def test_invalid_reports_name_the_fields(client: httpx.AsyncClient, catalog: Catalog, pool) -> None:

@@ -35,20 +35,6 @@ def test_a_first_scan_is_authentic_with_seven_factors() -> None:
     assert [f.kind for f in result.factors] == list(risk.Kind)
 
 
-@pytest.mark.parametrize(
-    ("product", "batch", "expected"),
-    [
-        (None, "RELEASED", ("RELEASED", False)),
-        (None, "RECALLED", ("RECALLED", False)),
-        ("REVOKED", "RELEASED", ("REVOKED", True)),
-        ("RELEASED", "RECALLED", ("RECALLED", False)),  # a batch recall reaches every product
-        ("PENDING_RELEASE", "RELEASED", ("PENDING_RELEASE", True)),
-    ],
-)
-def test_effective_lifecycle(product: str | None, batch: str, expected: tuple[str, bool]) -> None:
-    assert risk.effective_lifecycle(product, batch) == expected
-
-
 def test_ended_lifecycle_is_revoked_whatever_the_score() -> None:
     assert assess(lifecycle="RECALLED").verdict is risk.Verdict.REVOKED
 

@@ -98,8 +98,11 @@ async def test_bad_location_names_the_field(client: httpx.AsyncClient, catalog: 
 
 
 async def test_revoked_and_recalled_products(client: httpx.AsyncClient, catalog: Catalog) -> None:
-    recalled = await catalog.product(lifecycle="RECALLED", reason="battery may overheat")
+    recalled = await catalog.product(
+        lifecycle="RECALLED", reason="QA ticket 4711", public_reason="battery may overheat"
+    )
     reply = await verify(client, recalled["token"])
+    assert "4711" not in reply["message"] and reply["product"]["lifecycleReason"] == "battery may overheat"
     assert reply["verdict"] == "VERDICT_REVOKED"
     assert reply["product"]["lifecycle"] == "LIFECYCLE_STATE_RECALLED"
     assert "battery may overheat" in reply["message"]
