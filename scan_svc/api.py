@@ -50,13 +50,14 @@ def _location(location: pb.CoarseLocation, caller: Caller) -> Location:
     )
 
 
-def proof_url(outcome: Outcome) -> str:
+def proof_url(outcome: Outcome, token: str) -> str:
+    """The public proof of this product: addressed by its token, which the consumer has (product ids are guessable)."""
     if outcome.product is None or outcome.product["state"] != "ANCHORED":
         return ""
-    return f"/v1/merkle/proof/{outcome.product['product_id']}"
+    return f"/v1/merkle/proof?token={token.upper()}"
 
 
-def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
+def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
     reply = pb.VerifyTokenResponse(
         verdict=enums_pb2.Verdict.Value(f"VERDICT_{outcome.verdict.value}"),
         scan_count=outcome.scan_count,
@@ -104,7 +105,7 @@ def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
         reply.anchor.CopyFrom(
             anchor_pb2.AnchorInfo(
                 state=ANCHOR_STATES[row["state"]],
-                proof_url=proof_url(outcome),
+                proof_url=proof_url(outcome, token),
                 chain_id=row["chain_id"] or 0,
                 tx_hash=row["tx_hash"] or "",
                 block_number=row["block_number"] or 0,
@@ -140,7 +141,7 @@ class ScanApi(rpc.ScanServiceServicer):
 
     @public
     async def VerifyToken(self, request: pb.VerifyTokenRequest, context: Context) -> pb.VerifyTokenResponse:
-        return _verify_response(await self._verify(request, context))
+        return _verify_response(await self._verify(request, context), request.token)
 
     @public
     async def ReportFraud(self, request: pb.ReportFraudRequest, context: Context) -> pb.ReportFraudResponse:
@@ -166,7 +167,7 @@ class ScanApi(rpc.ScanServiceServicer):
             if exc.reason != "TOKEN_MALFORMED":
                 raise
             outcome = malformed()
-        rendered = page.render(outcome, proof_url(outcome))
+        rendered = page.render(outcome, proof_url(outcome, request.token))
         # Envoy maps this header to the HTTP status (410 for a recalled product).
         await context.send_initial_metadata((("x-voketag-page", rendered.state),))
         return httpbody_pb2.HttpBody(content_type="text/html; charset=utf-8", data=rendered.html.encode())
