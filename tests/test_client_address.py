@@ -26,6 +26,7 @@ from voketag.mesh import Mesh, free_port, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Service, serve
+from voketag.settings import LOOPBACK
 
 SPOOFED = "203.0.113.9"
 
@@ -50,9 +51,9 @@ async def servers() -> AsyncIterator[dict[str, int]]:
     stop = asyncio.Event()
     tasks = []
     for name, port in ports.items():
-        overrides = {} if name == "loopback" else {"trusted_proxies": [ip_network("192.0.2.0/24")]}
+        trusted = list(LOOPBACK) if name == "loopback" else [ip_network("192.0.2.0/24")]
         settings = ScanSettings(
-            database_url="postgresql://unused/unused", grpc_port=port, metrics_port=free_port(), **overrides
+            database_url="postgresql://unused/unused", grpc_port=port, metrics_port=free_port(), trusted_proxies=trusted
         )
         service = Service(AddressEcho(), rpc.add_ScanServiceServicer_to_server, SERVICE)
         tasks.append(asyncio.create_task(serve(settings, [service], {}, stop=stop)))

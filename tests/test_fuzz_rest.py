@@ -141,9 +141,9 @@ def cases(rule: Rule) -> Iterator[Case]:
     if body is None:  # the body is a bytes field (the CSV upload): only the malformed bodies above
         return
     for field in body.fields:
-        for value in _body_values(field):
-            shown = json.dumps(value)[:20]
-            yield Case(rule, f"body {field.json_name}={shown}", base, json.dumps({field.json_name: value}).encode())
+        for wrong in _body_values(field):
+            shown = json.dumps(wrong)[:20]
+            yield Case(rule, f"body {field.json_name}={shown}", base, json.dumps({field.json_name: wrong}).encode())
 
 
 def _internal_names(text: str) -> list[str]:
