@@ -114,3 +114,18 @@ async def test_gateway_names_the_real_client_whatever_it_claims(echo_gateway: st
     assert reply.status_code == 404
     info = next(d for d in reply.json()["details"] if d["@type"].endswith("ErrorInfo"))
     assert SPOOFED not in info["metadata"]["client"]
+
+
+@pytest.mark.parametrize(
+    ("peer", "ip"),
+    [
+        ("ipv4:10.1.2.3:5000", "10.1.2.3"),
+        ("ipv6:%5B::1%5D:5000", "::1"),
+        ("ipv6:[2001:db8::7]:443", "2001:db8::7"),
+        ("unix:/run/envoy.sock", None),
+        ("ipv4:not-an-ip:1", None),
+    ],
+)
+def test_peer_ip_reads_grpc_peer_strings(peer: str, ip: str | None) -> None:
+    found = peer_ip(peer)
+    assert (str(found) if found else None) == ip
