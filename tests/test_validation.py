@@ -9,8 +9,10 @@ from grpc_status import rpc_status
 
 from tests.support import error_reason
 from voketag.admin.v1 import admin_service_pb2 as admin_pb
+from voketag.admin.v1 import admin_service_pb2_grpc as admin_rpc
 from voketag.errors import InvalidArgument
 from voketag.factory.v1 import factory_service_pb2 as factory_pb
+from voketag.factory.v1 import factory_service_pb2_grpc as factory_rpc
 from voketag.mesh import Mesh
 from voketag.scan.v1 import scan_service_pb2 as scan_pb
 from voketag.validation import BIGINT_MAX, Undecodable, bad_utf8_field, check, violations
@@ -128,8 +130,32 @@ async def test_native_grpc_bad_utf8_is_invalid_argument(mesh: Mesh) -> None:
             await call(b"\x0a\x02\xc3\x28", timeout=5)  # token = an invalid 2-byte UTF-8 sequence
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error_reason(caught.value) == "INVALID_FIELD"
-    status = rpc_status.from_call(caught.value)
+    assert grpc_violations(caught.value) == {"token": "must be valid UTF-8"}
+
+
+def grpc_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
+    status = rpc_status.from_call(error)
     assert status is not None
     bad = error_details_pb2.BadRequest()
     assert any(detail.Unpack(bad) for detail in status.details)
-    assert [v.field for v in bad.field_violations] == ["token"]
+    return {violation.field: violation.description for violation in bad.field_violations}
+
+
+async def test_native_grpc_streams_are_checked_too(mesh: Mesh, admin_token: str) -> None:
+    """A server stream is refused before its first message; a client stream at the message that breaks a rule."""
+    metadata = (("authorization", f"Bearer {admin_token}"),)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{mesh.port}") as channel:
+        export = admin_rpc.AdminServiceStub(channel).ExportScans(
+            admin_pb.ExportScansRequest(verdict=99), metadata=metadata, timeout=10
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            async for _ in export:
+                pass
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert grpc_violations(caught.value) == {"verdict": "99 is not a known value"}
+
+        upload = [factory_pb.ImportCsvRequest(batch_id="b\x00", request_id="r-1", sku="SKU-1", product_line="L")]
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await factory_rpc.FactoryServiceStub(channel).ImportCsv(iter(upload), metadata=metadata, timeout=10)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert grpc_violations(caught.value) == {"batch_id": "must not contain NUL characters"}
