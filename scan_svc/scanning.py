@@ -1,10 +1,10 @@
 """Verifying a scan and filing fraud reports: the scan service's domain flow.
 
 Order of work for a scan: token decoding and HMAC (pure CPU); one Redis call that applies the per-IP
-limit to every request and, for a genuine token, the device and code limits and records the scan's
-signals; then one PostgreSQL transaction that finds the product, counts, scores and stores the scan. A
-forged or malformed token never reaches PostgreSQL nor any per-code key. Link-preview bots get the
-answer without any write.
+limit to every request and, for a genuine token, the code's limit per client network, the device limit and
+records the scan's signals; then one PostgreSQL transaction that finds the product, counts, scores and
+stores the scan. A forged or malformed token never reaches PostgreSQL nor any per-code key. Link-preview
+bots get the answer without any write.
 """
 
 import re
