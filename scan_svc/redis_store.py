@@ -8,11 +8,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 import redis.asyncio as redis
 
 from scan_svc.metrics import REDIS_UNAVAILABLE
+from scan_svc.risk import Place
 from scan_svc.settings import Limit
 
 log = logging.getLogger("scan_svc.redis")
@@ -135,6 +137,14 @@ def place_key(latitude: float | None, longitude: float | None, country: str) -> 
     if latitude is None and not country:
         return ""
     return f"{'' if latitude is None else latitude}|{'' if longitude is None else longitude}|{country}"
+
+
+def place_from_key(stored: str, at: datetime) -> Place | None:
+    """The place ``place_key`` stored, as seen at ``at``; None for ''."""
+    if not stored:
+        return None
+    latitude, longitude, country = stored.split("|")
+    return Place(float(latitude) if latitude else None, float(longitude) if longitude else None, country, at)
 
 
 def _code_keys(serial: int) -> tuple[str, str, str]:

@@ -18,7 +18,7 @@ import asyncpg
 from scan_svc import risk
 from scan_svc.client import Client, ClientIdentifier
 from scan_svc.metrics import PREVIEWS, RATE_LIMITED, RISK, VERDICTS, VERIFY_LATENCY
-from scan_svc.redis_store import CodeSignals, Gate, ScanKeys, place_key
+from scan_svc.redis_store import CodeSignals, Gate, ScanKeys, place_from_key, place_key
 from scan_svc.risk import Assessment, Place, Verdict
 from scan_svc.settings import ScanSettings
 from scan_svc.store import Counted, NewReport, NewScan, ScanStore, ScanWriter
@@ -201,7 +201,7 @@ class Scanner:
 
         # A place that contradicts this network's first claim for the code is recorded with the scan but never
         # becomes the trail other clients' scans are compared with.
-        first = _place(counts.first_place, now) if counts else None
+        first = place_from_key(counts.first_place, now) if counts else None
         trail = here is None or first is None or not risk.moved(first, here, self._settings.risk_thresholds)
         recorded = await self._writer.record(
             NewScan(claims.serial, claims.key_id, now, client.device_hash, here, trail), assess
@@ -327,14 +327,6 @@ class Scanner:
                 reporter_network=client.network,
             )
         )
-
-
-def _place(stored: str, at: datetime) -> Place | None:
-    """A place as redis_store.place_key stored it."""
-    if not stored:
-        return None
-    latitude, longitude, country = stored.split("|")
-    return Place(float(latitude) if latitude else None, float(longitude) if longitude else None, country, at)
 
 
 def _known(location: Location) -> bool:

@@ -35,6 +35,17 @@ async def test_one_device_scanning_two_hundred_codes(client: httpx.AsyncClient, 
     assert last["riskScore"] > first["riskScore"]
 
 
+async def test_a_device_hint_reused_elsewhere_moves_nothing(make_client, catalog: Catalog) -> None:
+    products = await catalog.batch(30)
+    copier = make_client()
+    for product in products[:-1]:
+        await verify(copier, product["token"], {"deviceHint": "victim-install"})
+    own = await verify(copier, products[-1]["token"], {"deviceHint": "victim-install"})
+    assert factor(own, "DEVICE_VELOCITY")["value"] == 30
+    victim = await verify(make_client(), products[-1]["token"], {"deviceHint": "victim-install"})
+    assert factor(victim, "DEVICE_VELOCITY")["value"] == 1
+
+
 async def test_impossible_travel(make_client, catalog: Catalog) -> None:
     token = (await catalog.product())["token"]
     berlin = await verify(make_client(), token, {"location": {"latitude": 52.52, "longitude": 13.405}})

@@ -6,6 +6,7 @@ import pytest
 
 from scan_svc import risk
 from scan_svc.client import network_of
+from scan_svc.redis_store import place_from_key, place_key
 from scan_svc.settings import RiskThresholds, RiskWeights
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -105,6 +106,14 @@ def test_devices_of_one_network_count_once_publicly() -> None:
 )
 def test_a_client_contradicting_its_first_place(first: risk.Place, here: risk.Place, moved: bool) -> None:
     assert risk.moved(first, here, RiskThresholds()) is moved
+
+
+@pytest.mark.parametrize(
+    "place", [risk.Place(52.5, 13.4, "DE", NOW), risk.Place(None, None, "AU", NOW), risk.Place(-33.9, 151.2, "", NOW)]
+)
+def test_a_place_survives_its_redis_key(place: risk.Place) -> None:
+    assert place_from_key(place_key(place.latitude, place.longitude, place.country), NOW) == place
+    assert place_key(None, None, "") == "" and place_from_key("", NOW) is None
 
 
 def test_invalid_token_scores_100() -> None:
