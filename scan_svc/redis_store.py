@@ -201,7 +201,9 @@ class Gate:
 
         async def call() -> CodeSignals:
             async with self._guard.client.pipeline(transaction=False) as pipe:
-                pipe.pfcount(devices).pfcount(networks).get(refused)
+                pipe.pfcount(devices)
+                pipe.pfcount(networks)
+                pipe.get(refused)
                 counted_devices, counted_networks, refused_scans = await pipe.execute()
             return CodeSignals(int(counted_devices), int(counted_networks), int(refused_scans or 0))
 

@@ -102,6 +102,10 @@ async def _confirm(staff: httpx.AsyncClient, report_id: str) -> None:
     assert reply.status_code == 200, reply.text
 
 
+async def _factory(catalog: Catalog, product: dict) -> str:
+    return str(await catalog.pool.fetchval("SELECT factory_id FROM batches WHERE id = $1::uuid", product["batch_id"]))
+
+
 async def test_anonymous_reports_without_scans_leave_the_public_verdict(
     make_client, catalog: Catalog, staff: httpx.AsyncClient
 ) -> None:
@@ -126,10 +130,6 @@ async def test_anonymous_reports_without_scans_leave_the_public_verdict(
     page = await buyer.get(f"/r/{token}")
     assert '<h1 id="verdict">Check this product carefully</h1>' in page.text
     assert (await verify(make_client(), token))["verdict"] == "VERDICT_SUSPICIOUS"
-
-
-async def _factory(catalog: Catalog, product: dict) -> str:
-    return str(await catalog.pool.fetchval("SELECT factory_id FROM batches WHERE id = $1::uuid", product["batch_id"]))
 
 
 async def test_reports_after_a_scan_count_once_per_reporter_and_are_capped(make_client, catalog: Catalog) -> None:
