@@ -25,12 +25,17 @@ def geo_gateway(mesh: Mesh, tmp_path: Path) -> Iterator[str]:
     writer.insert_network(IPSet(["127.0.250.0/24"]), {"country": {"iso_code": "AU"}})
     writer.to_db_file(str(database))
     (tmp_path / "logs").mkdir()
-    port = free_port()
-    values = {**mesh.envoy_values(), "listen_port": port, "admin_port": free_port(), "geoip_country_db": database}
-    envoy = envoy_child(tmp_path, "envoy-geo", values)
-    envoy.start()
+    for _ in range(3):  # a free port may be taken by another process before Envoy binds it: pick another
+        port = free_port()
+        values = {**mesh.envoy_values(), "listen_port": port, "admin_port": free_port(), "geoip_country_db": database}
+        envoy = envoy_child(tmp_path, "envoy-geo", values)
+        envoy.start()
+        wait_until(lambda: port_open(port) or not envoy.running, 30, "the GeoIP Envoy")  # noqa: B023
+        if envoy.running:
+            break
+        envoy.stop()
+    assert envoy.running, "the GeoIP Envoy did not start (see envoy-geo.log)"
     try:
-        wait_until(lambda: port_open(port), 30, "the GeoIP Envoy")
         yield f"http://127.0.0.1:{port}"
     finally:
         envoy.stop()
