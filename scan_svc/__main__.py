@@ -38,7 +38,7 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
         settings,
         keyring,
         ClientIdentifier(device_salt(settings), settings.bot_user_agents),
-        Gate(guard, limits, settings.risk_thresholds.velocity_window_s),
+        Gate(guard, limits, settings.risk_thresholds.velocity_window_s, settings.risk_thresholds.client_place_ttl_s),
         ScanStore(resources.pool),
         writer,
         counterfeits,

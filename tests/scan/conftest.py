@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
+from admin_svc.bootstrap import create_admin
 from voketag.mesh import Mesh
 from voketag.tokens import KeyRing
 
@@ -117,3 +118,16 @@ def make_client(gateway: str) -> Iterator[object]:
         return new
 
     yield create
+
+
+@pytest.fixture(scope="session")
+async def staff(gateway: str, deps: dict[str, str], mesh: Mesh) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in as a real admin (created as the bootstrap command does, then Login through Envoy)."""
+    email, password = f"scan-staff-{uuid.uuid4().hex[:8]}@example.com", "a long enough passphrase"
+    await create_admin(deps["DATABASE_URL"], email, "Scan Staff", password)
+    transport = httpx.AsyncHTTPTransport(local_address=next_address())
+    async with httpx.AsyncClient(base_url=gateway, transport=transport, timeout=15) as made:
+        login = await made.post("/v1/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        made.headers["authorization"] = f"Bearer {login.json()['accessToken']}"
+        yield made
