@@ -17,9 +17,17 @@ from voketag.mesh import Mesh
 TRANSCODER = "envoy.filters.http.grpc_json_transcoder"
 
 
+_MATCHERS = {"path", "prefix", "path_separated_prefix", "safe_regex", "headers"}
+
+
 def _matches(route: dict[str, Any], method: str, path: str) -> bool:
     match = route["match"]
+    unknown = set(match) - _MATCHERS
+    assert not unknown, f"teach this test Envoy's {unknown} matcher (route {match})"
     if "path" in match and match["path"] != path:
+        return False
+    separated = match.get("path_separated_prefix")
+    if separated is not None and not (path == separated or path.startswith(separated + "/")):
         return False
     if "prefix" in match and not path.startswith(match["prefix"]):
         return False
