@@ -258,7 +258,7 @@ function reasonAction(
   const submit = h("button", { type: "submit", class: "danger" }, title);
   const result = h("div", {});
   const form = h("form", { class: "reason" }, field(`Reason (${hint})`, reason), submit, result);
-  const wrapper = h("details", { class: "action" }, h("summary", {}, title), form);
+  const wrapper = h("details", { class: "action" }, h("summary", {}, `${title}…`), form);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     submit.disabled = true;

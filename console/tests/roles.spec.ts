@@ -1,0 +1,58 @@
+// Each role sees exactly its screens, every screen passes axe-core, and screenshots are saved.
+import { check, expect, record, signIn, test, TOKEN_PATTERN, type RoleName } from "./fixtures";
+
+const SCREENS: Record<RoleName, string[]> = {
+  admin: ["Dashboard", "Batches", "Fraud review", "Scans", "Anchors", "Users", "Audit log", "Webhooks"],
+  auditor: ["Dashboard", "Fraud review", "Scans", "Anchors", "Audit log"],
+  operator: ["Batches", "Anchors", "Webhooks"],
+};
+const ALL = SCREENS.admin;
+const PATHS: Record<string, string> = {
+  Dashboard: "dashboard",
+  Batches: "batches",
+  "Fraud review": "fraud",
+  Scans: "scans",
+  Anchors: "anchors",
+  Users: "users",
+  "Audit log": "audit",
+  Webhooks: "webhooks",
+};
+
+test("the sign-in page loads fast and passes axe-core", async ({ page, problems }) => {
+  await page.goto("/console/signin");
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  const load = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+    return nav.loadEventEnd - nav.startTime;
+  });
+  record("first_load_ms", Math.round(load));
+  await check(page, "anonymous", "signin");
+  await page.getByLabel("Email").fill("nobody@example.com");
+  await page.getByLabel("Password").fill("wrong password here");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("Wrong email or password.");
+  await check(page, "anonymous", "signin-wrong-password");
+  expect(problems).toEqual([]);
+});
+
+for (const role of Object.keys(SCREENS) as RoleName[]) {
+  test(`${role} sees exactly its screens`, async ({ page }) => {
+    await signIn(page, role);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await expect(nav.getByRole("link")).toHaveText(SCREENS[role]);
+    for (const screen of SCREENS[role]) {
+      await nav.getByRole("link", { name: screen, exact: true }).click();
+      await expect(page).toHaveURL(new RegExp(`/console/${PATHS[screen]}$`));
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+      await check(page, role, PATHS[screen]);
+      if (role === "auditor") {
+        await expect(page.locator("main")).not.toContainText(TOKEN_PATTERN);
+      }
+    }
+    // A screen outside the role is not reachable by typing its address either.
+    for (const screen of ALL.filter((s) => !SCREENS[role].includes(s))) {
+      await page.goto(`/console/${PATHS[screen]}`);
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText("Not available for your role");
+    }
+  });
+}
