@@ -1,0 +1,82 @@
+// An admin reviews a consumer's fraud report, and the dashboard shows the API's numbers.
+import { randomUUID } from "node:crypto";
+import { apiToken, check, expect, record, signIn, test } from "./fixtures";
+
+test("admin reviews a fraud report and changes its status", async ({ page, request }) => {
+  const token = await apiToken(request);
+  const headers = { authorization: `Bearer ${token}` };
+  // A consumer reports a genuine code: a real batch, its printed token from the export, the public API.
+  const { factories } = (await (await request.get("/v1/admin/factories", { headers })).json()) as { factories: { id: string }[] };
+  const batch = await request.post("/v1/batches", {
+    headers,
+    data: { requestId: randomUUID(), productLine: "Perfume", sku: `FR-${Date.now()}`, quantity: 2, factoryId: factories[0].id },
+  });
+  expect(batch.status()).toBe(200);
+  const batchId = ((await batch.json()) as { batch: { id: string } }).batch.id;
+  const csv = await (await request.get(`/v1/export/csv?batch_id=${batchId}`, { headers })).text();
+  const productToken = csv.split(/\r?\n/)[1].split(",")[3];
+  const description = `Seller on a market offers these for a third of the price (${Date.now()})`;
+  const filed = await request.post("/api/fraud/report", { data: { token: productToken, description, contact: "buyer@example.com", requestId: randomUUID() } });
+  expect(filed.status()).toBe(200);
+  const reportId = ((await filed.json()) as { reportId: string }).reportId;
+
+  await signIn(page, "admin", "/console/fraud");
+  await expect(page.getByRole("table", { name: "Fraud reports, newest first" })).toBeVisible();
+  await page.getByRole("link", { name: `Report ${reportId.slice(0, 8)}` }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(reportId.slice(0, 8));
+  await expect(page.locator("main")).toContainText(description);
+  await expect(page.getByRole("table", { name: "Latest scans of the product" }).or(page.getByText("No scans of this product."))).toBeVisible();
+  await check(page, "admin", "fraud-report");
+
+  await page.getByRole("form", { name: "Review" }).getByLabel("Status").selectOption({ label: "Investigating" });
+  await page.getByRole("form", { name: "Review" }).getByLabel("Note").fill("Asked the marketplace for the seller's details");
+  await page.getByRole("button", { name: "Save review" }).click();
+  await expect(page.locator("dl.facts")).toContainText("Investigating");
+  await expect(page.locator("dl.facts")).toContainText("Asked the marketplace");
+
+  const after = (await (await request.get(`/v1/admin/fraud/reports/${reportId}`, { headers })).json()) as { report: { status: string; note: string } };
+  expect(after.report.status).toBe("FRAUD_REPORT_STATUS_INVESTIGATING");
+  expect(after.report.note).toBe("Asked the marketplace for the seller's details");
+  await check(page, "admin", "fraud-report-reviewed");
+});
+
+test("the dashboard's numbers equal the API's for the same range", async ({ page, request }) => {
+  const headers = { authorization: `Bearer ${await apiToken(request)}` };
+  await signIn(page, "admin", "/console/dashboard");
+  for (const days of [7, 30, 90]) {
+    await page.getByLabel("Date range").selectOption(String(days));
+    await expect(page.locator("#dashboard-body[aria-busy]")).toHaveCount(0);
+    await expect(page.locator("#figures")).toBeVisible();
+    const start = await page.getByLabel("From").inputValue();
+    const end = await page.getByLabel("To").inputValue();
+    const api = (await (await request.get(`/v1/admin/analytics?start_date=${start}&end_date=${end}`, { headers })).json()) as {
+      daily: { date: string; scans: string; verdicts: Record<string, string> }[];
+      verdictDistribution: Record<string, string>;
+      riskHistogram: { count: string }[];
+      byCountry: { countryCode: string; scans: string }[];
+    };
+    const total = api.daily.reduce((sum, d) => sum + Number(d.scans), 0);
+    expect(total, "the seeded scans fall in the range").toBeGreaterThan(0);
+    const figure = async (id: string) => Number((await page.locator(`[aria-labelledby=${id}]`).innerText()).replaceAll(",", ""));
+    expect(await figure("fig-scans")).toBe(total);
+    for (const verdict of ["authentic", "suspicious", "invalid", "revoked"]) {
+      expect(await figure(`fig-${verdict}`)).toBe(Number(api.verdictDistribution[verdict]));
+    }
+    // Each table row equals the API's day, bucket and country (the first two tables sit in closed <details>).
+    const dailyRows = page.getByRole("table", { name: "Scans per day by verdict", includeHidden: true }).locator("tbody tr");
+    await expect(dailyRows).toHaveCount(api.daily.length);
+    const shown = await dailyRows.evaluateAll((rows) => rows.map((r) => [r.children[0].textContent, r.children[1].textContent]));
+    expect(shown).toEqual(api.daily.map((d) => [d.date, String(Number(d.scans))]));
+    const buckets = await page.getByRole("table", { name: "Risk-score distribution", includeHidden: true }).locator("tbody tr td:nth-child(2)").allTextContents();
+    expect(buckets).toEqual(api.riskHistogram.map((b) => String(Number(b.count))));
+    const countries = await page.getByRole("table", { name: "Scans by country" }).locator("tbody tr td:nth-child(2)").allTextContents();
+    expect(countries).toEqual(api.byCountry.map((c) => String(Number(c.scans))));
+    if (days === 90) {
+      const draw = await page.evaluate(() => performance.getEntriesByName("dashboard-draw").at(-1)?.duration ?? -1);
+      expect(draw).toBeGreaterThanOrEqual(0);
+      record("dashboard_draw_ms_90d", Math.round(draw));
+      await page.getByText("Scans per day by verdict: numbers as a table").click();
+      await check(page, "admin", "dashboard-90d");
+    }
+  }
+});
