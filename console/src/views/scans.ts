@@ -1,11 +1,19 @@
 // Scans: risky and invalid scans with filters and their seven risk factors explained.
 import { admin } from "../api.js";
-import type { ScanRecord } from "../gen/voketag/admin/v1/admin_service_pb.js";
+import type { Factory, ScanRecord } from "../gen/voketag/admin/v1/admin_service_pb.js";
 import { VerdictSchema } from "../gen/voketag/common/v1/enums_pb.js";
 import { RiskFactorKindSchema } from "../gen/voketag/common/v1/risk_pb.js";
 import { dayStart, done, enumOptions, errorBox, field, h, label, loading, Pager, short, table, when } from "../ui.js";
 
-export function scansView(main: HTMLElement): void {
+export async function scansView(main: HTMLElement): Promise<void> {
+  let factories: Factory[];
+  try {
+    factories = (await admin.listFactories({ pageSize: 1000 })).factories;
+  } catch (error) {
+    main.replaceChildren(h("h1", { tabindex: -1 }, "Scans"), errorBox(error, () => void scansView(main)));
+    return;
+  }
+  const factory = h("select", { name: "factory" }, h("option", { value: "" }, "All factories"), ...factories.map((f) => h("option", { value: f.id }, f.name)));
   const verdict = h("select", { name: "verdict" }, ...enumOptions(VerdictSchema));
   const minRisk = h("input", { type: "number", name: "min_risk", min: 0, max: 100, value: 50 });
   const after = h("input", { type: "date", name: "after" });
@@ -15,6 +23,7 @@ export function scansView(main: HTMLElement): void {
   const filters = h(
     "form",
     { class: "filters", "aria-label": "Filter scans" },
+    field("Factory", factory),
     field("Verdict", verdict),
     field("Minimum risk", minRisk),
     field("From", after),
@@ -33,6 +42,7 @@ export function scansView(main: HTMLElement): void {
       const reply = await admin.listSuspiciousScans({
         pageSize: 25,
         pageToken: pager.token,
+        factoryId: factory.value,
         verdict: Number(verdict.value),
         minRisk: Number(minRisk.value || 0),
         startTime: dayStart(after.value),
@@ -56,7 +66,7 @@ export function scansView(main: HTMLElement): void {
                 h(
                   "details",
                   {},
-                  h("summary", {}, `${s.factors.length} factors`),
+                  h("summary", {}, `${s.factors.length} ${s.factors.length === 1 ? "factor" : "factors"}`),
                   h(
                     "ul",
                     { class: "factors" },
