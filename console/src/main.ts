@@ -8,6 +8,7 @@ import { signInView } from "./views/signin.js";
 import { dashboardView } from "./views/dashboard.js";
 import { batchesView, batchView } from "./views/batches.js";
 import { fraudView, reportView } from "./views/fraud.js";
+import { productsView, productView } from "./views/products.js";
 import { scansView } from "./views/scans.js";
 import { anchorsView } from "./views/anchors.js";
 import { usersView } from "./views/users.js";
@@ -27,11 +28,14 @@ interface Screen {
 const { ADMIN, AUDITOR, OPERATOR } = Role;
 
 // Who sees which screen, from issue 13: auditors read dashboards, scans, fraud, anchors and the audit
-// log; operators work on their own factory's batches, anchors and webhooks; admins see everything.
+// log, and products with their proofs (never their tokens); operators work on their own factory's
+// batches, products, anchors and webhooks; admins see everything.
 const SCREENS: Screen[] = [
   { path: /^\/dashboard$/, title: "Dashboard", roles: [ADMIN, AUDITOR], view: dashboardView, nav: "/console/dashboard" },
   { path: /^\/batches$/, title: "Batches", roles: [ADMIN, OPERATOR], view: batchesView, nav: "/console/batches" },
   { path: /^\/batches\/(?<id>[0-9a-f-]{36})$/, title: "Batch", roles: [ADMIN, OPERATOR], view: batchView },
+  { path: /^\/products$/, title: "Products", roles: [ADMIN, AUDITOR, OPERATOR], view: productsView, nav: "/console/products" },
+  { path: /^\/products\/(?<id>[0-9a-f-]{36})$/, title: "Product", roles: [ADMIN, AUDITOR, OPERATOR], view: productView },
   { path: /^\/fraud$/, title: "Fraud review", roles: [ADMIN, AUDITOR], view: fraudView, nav: "/console/fraud" },
   { path: /^\/fraud\/(?<id>[0-9a-f-]{36})$/, title: "Fraud report", roles: [ADMIN, AUDITOR], view: reportView },
   { path: /^\/scans$/, title: "Scans", roles: [ADMIN, AUDITOR], view: scansView, nav: "/console/scans" },

@@ -61,6 +61,9 @@ test("operator: batch, CSV import errors and success, export, recall -> consumer
   await firstRow.getByRole("button", { name: "Recall product" }).click();
   await expect(page.getByRole("table", { name: "Products in leaf order" }).locator("tbody tr").first()).toContainText("Recalled");
   await check(page, "operator", "batch-recalled");
+  await page.getByRole("link", { name: `Product ${lines[1].split(",")[1]}` }).click();
+  await expect(page.locator("dl.facts")).toContainText("Faulty clasp");
+  await check(page, "operator", "product");
 
   const consumer = await context.newPage();
   const reply = await consumer.goto(`/r/${productToken}`);

@@ -2,14 +2,15 @@
 import { check, expect, record, signIn, test, TOKEN_PATTERN, type RoleName } from "./fixtures";
 
 const SCREENS: Record<RoleName, string[]> = {
-  admin: ["Dashboard", "Batches", "Fraud review", "Scans", "Anchors", "Users", "Audit log", "Webhooks"],
-  auditor: ["Dashboard", "Fraud review", "Scans", "Anchors", "Audit log"],
-  operator: ["Batches", "Anchors", "Webhooks"],
+  admin: ["Dashboard", "Batches", "Products", "Fraud review", "Scans", "Anchors", "Users", "Audit log", "Webhooks"],
+  auditor: ["Dashboard", "Products", "Fraud review", "Scans", "Anchors", "Audit log"],
+  operator: ["Batches", "Products", "Anchors", "Webhooks"],
 };
 const ALL = SCREENS.admin;
 const PATHS: Record<string, string> = {
   Dashboard: "dashboard",
   Batches: "batches",
+  Products: "products",
   "Fraud review": "fraud",
   Scans: "scans",
   Anchors: "anchors",
@@ -48,6 +49,18 @@ for (const role of Object.keys(SCREENS) as RoleName[]) {
       if (role === "auditor") {
         await expect(page.locator("main")).not.toContainText(TOKEN_PATTERN);
       }
+    }
+    if (role === "auditor") {
+      // A product page reached from a fraud report: lifecycle, scans and proof, never the token.
+      await nav.getByRole("link", { name: "Fraud review" }).click();
+      await page.getByRole("table", { name: "Fraud reports, newest first" }).getByRole("link").first().click();
+      await page.getByRole("link", { name: "Open the product" }).click();
+      await expect(page.getByRole("heading", { level: 1 })).toContainText("Product");
+      await expect(page.getByRole("heading", { name: "Scans and risk history" })).toBeVisible();
+      await expect(page.getByRole("heading", { name: "Fraud reports" })).toBeVisible();
+      await check(page, role, "product");
+      await expect(page.locator("main")).not.toContainText(TOKEN_PATTERN);
+      await expect(page.getByText("Recall product…")).toHaveCount(0);
     }
     // A screen outside the role is not reachable by typing its address either.
     for (const screen of ALL.filter((s) => !SCREENS[role].includes(s))) {

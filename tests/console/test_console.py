@@ -25,9 +25,10 @@ ARTIFACTS = ROOT / "test-artifacts" / "console"
 CHROMIUM = Path("/usr/bin/chromium")
 # What each role must have a screenshot of (console/tests/roles.spec.ts names them by path).
 SCREENS = {
-    "admin": {"dashboard", "batches", "fraud", "scans", "anchors", "users", "audit", "webhooks", "fraud-report"},
-    "auditor": {"dashboard", "fraud", "scans", "anchors", "audit"},
-    "operator": {"batches", "anchors", "webhooks", "batch", "import-error", "batch-recalled"},
+    "admin": {"dashboard", "batches", "products", "fraud", "scans", "anchors", "users", "audit", "webhooks"}
+    | {"fraud-report", "dashboard-90d"},
+    "auditor": {"dashboard", "products", "product", "fraud", "scans", "anchors", "audit"},
+    "operator": {"batches", "products", "product", "anchors", "webhooks", "batch", "import-error", "batch-recalled"},
     "anonymous": {"signin", "signin-wrong-password", "signin-expired"},
 }
 

@@ -248,7 +248,7 @@ async function importForm(batchId = ""): Promise<HTMLElement> {
 }
 
 /** A reason form for revoke/recall: the reason is required and (for recalls) shown to consumers. */
-function reasonAction(
+export function reasonAction(
   title: string,
   hint: string,
   act: (reason: string) => Promise<unknown>,
@@ -310,7 +310,7 @@ export async function batchView(main: HTMLElement, params: Record<string, string
         table<Product>(
           "Products in leaf order",
           [
-            { label: "Serial", cell: (p) => p.serial.toString(), numeric: true },
+            { label: "Serial", cell: (p) => link(`/console/products/${p.id}`, p.serial.toString(), { "aria-label": `Product ${p.serial}` }), numeric: true },
             { label: "External id", cell: (p) => p.externalId || "—" },
             { label: "Lifecycle", cell: (p) => label(LifecycleStateSchema, p.lifecycle) },
             { label: "Reason", cell: (p) => p.lifecycleReason || "—" },

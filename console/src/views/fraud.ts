@@ -75,12 +75,12 @@ export async function reportView(main: HTMLElement, params: Record<string, strin
           ["Description", report.description],
           ["Contact", report.contact || "—"],
           ["Country", report.countryCode || "—"],
-          ["Product", report.productId || "none: the code names no product (likely counterfeit)"],
+          ["Product", report.productId ? link(`/console/products/${report.productId}`, report.productId, { "aria-label": "Open the product" }) : "none: the code names no product (likely counterfeit)"],
           ["Batch", report.batchId || "—"],
           ["Quoted scan", report.scanId || "—"],
           ["Staff note", report.note || "—"],
           ["Last changed", `${when(report.updatedAt)}${report.updatedBy ? ` by ${short(report.updatedBy)}` : ""}`],
-        ] as [string, string][]
+        ] as [string, Node | string][]
       ).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
     ),
     session.is(Role.ADMIN) ? reviewForm(report, () => void reportView(main, params)) : null,
