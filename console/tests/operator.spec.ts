@@ -83,3 +83,16 @@ test("operator never sees another factory's batches", async ({ page }) => {
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(page.getByText("No batches match these filters.")).toBeVisible();
 });
+
+test("operator: a webhook to a private address is refused with the field named, and nothing is listed", async ({ page }) => {
+  await signIn(page, "operator", "/console/webhooks");
+  await expect(page.getByText("No webhooks registered.")).toBeVisible();
+  await page.getByLabel("URL").fill("https://127.0.0.1:9/hook");
+  await page.getByLabel("Batch recalled").check();
+  await page.getByRole("button", { name: "Register webhook" }).click();
+  const alert = page.getByRole("form", { name: "Register a webhook" }).getByRole("alert");
+  await expect(alert).toContainText("private, loopback or link-local");
+  await expect(alert).toContainText("url:");
+  await expect(page.getByText("No webhooks registered.")).toBeVisible();
+  await check(page, "operator", "webhook-refused");
+});

@@ -28,7 +28,8 @@ SCREENS = {
     "admin": {"dashboard", "batches", "products", "fraud", "scans", "anchors", "users", "audit", "webhooks"}
     | {"fraud-report", "dashboard-90d"},
     "auditor": {"dashboard", "products", "product", "fraud", "scans", "anchors", "audit"},
-    "operator": {"batches", "products", "product", "anchors", "webhooks", "batch", "import-error", "batch-recalled"},
+    "operator": {"batches", "products", "product", "anchors", "webhooks", "batch", "import-error", "batch-recalled"}
+    | {"webhook-refused"},
     "anonymous": {"signin", "signin-wrong-password", "signin-expired"},
 }
 
