@@ -80,3 +80,42 @@ test("the dashboard's numbers equal the API's for the same range", async ({ page
     }
   }
 });
+
+test("admin creates a user and a service account (secrets shown once), deactivates and revokes them", async ({ page }) => {
+  const email = `new-${randomUUID().slice(0, 8)}@example.com`;
+  await signIn(page, "admin", "/console/users");
+  const newUser = page.getByRole("form", { name: "New user" });
+  await newUser.getByLabel("Email").fill(email);
+  await newUser.getByLabel("Display name").fill("New Operator");
+  await newUser.getByLabel("Role").selectOption({ label: "Operator" });
+  await newUser.getByLabel("Factory").selectOption({ index: 1 });
+  await newUser.getByRole("button", { name: "Create user" }).click();
+  await expect(page.getByLabel(`Password set-up token for ${email}`)).not.toHaveValue("");
+  const row = page.getByRole("row").filter({ hasText: email });
+  await expect(row).toContainText("Operator");
+
+  const account = page.getByRole("form", { name: "New service account" });
+  const name = `mes-${randomUUID().slice(0, 6)}`;
+  await account.getByLabel("Name").fill(name);
+  await account.getByLabel("Factory").selectOption({ index: 1 });
+  await account.getByRole("button", { name: "Create service account" }).click();
+  await expect(page.getByLabel(/^Client secret of /)).not.toHaveValue("");
+  await check(page, "admin", "users-secret-shown");
+
+  await row.getByText("Manage").click();
+  await row.getByRole("button", { name: "Deactivate" }).click();
+  await expect(page.getByRole("row").filter({ hasText: email })).toContainText("No");
+  await page.getByRole("button", { name: `Revoke ${name}` }).click();
+  await expect(page.getByRole("row").filter({ hasText: name })).toContainText("Revoked");
+  // Secrets are not kept: a reload shows none.
+  await page.reload();
+  await expect(page.getByLabel(/^Client secret of /)).toHaveCount(0);
+});
+
+test("admin verifies the audit log's hash chain", async ({ page }) => {
+  await signIn(page, "admin", "/console/audit");
+  await page.getByRole("button", { name: "Verify the hash chain" }).click();
+  await expect(page.locator("#verify-result")).toContainText("The chain is intact");
+  await page.getByRole("table", { name: "Audit log, newest first" }).getByText("Details").first().click();
+  await check(page, "admin", "audit-verified");
+});

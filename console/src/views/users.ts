@@ -107,7 +107,7 @@ export async function usersView(main: HTMLElement): Promise<void> {
             onclick: () =>
               void admin
                 .resetPassword({ id: user.id })
-                .then((r) => secrets.replaceChildren(secretBox(`Password reset token for ${user.email}`, r.resetToken)))
+                .then((r) => secrets.prepend(secretBox(`Password reset token for ${user.email}`, r.resetToken)))
                 .catch((error: unknown) => result.replaceChildren(errorBox(error))),
           },
           "Reset password",
@@ -200,7 +200,7 @@ function createUserForm(factories: Factory[], secrets: HTMLElement, after: () =>
         id = requestId();
         form.reset();
         result.replaceChildren();
-        secrets.replaceChildren(secretBox(`Password set-up token for ${r.user?.email}`, r.passwordResetToken));
+        secrets.prepend(secretBox(`Password set-up token for ${r.user?.email}`, r.passwordResetToken));
         after();
       })
       .catch((error: unknown) => result.replaceChildren(errorBox(error)))
@@ -237,7 +237,7 @@ function createAccountForm(factories: Factory[], secrets: HTMLElement, after: ()
         id = requestId();
         form.reset();
         result.replaceChildren();
-        secrets.replaceChildren(secretBox(`Client secret of ${r.serviceAccount?.clientId}`, r.clientSecret));
+        secrets.prepend(secretBox(`Client secret of ${r.serviceAccount?.clientId}`, r.clientSecret));
         after();
       })
       .catch((error: unknown) => result.replaceChildren(errorBox(error)))
