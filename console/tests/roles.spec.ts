@@ -1,5 +1,5 @@
 // Each role sees exactly its screens, every screen passes axe-core, and screenshots are saved.
-import { check, expect, record, signIn, test, TOKEN_PATTERN, type RoleName } from "./fixtures";
+import { check, expect, password, record, signIn, test, TOKEN_PATTERN, users, type RoleName } from "./fixtures";
 
 const SCREENS: Record<RoleName, string[]> = {
   admin: ["Dashboard", "Batches", "Products", "Fraud review", "Scans", "Anchors", "Users", "Audit log", "Webhooks"],
@@ -54,6 +54,9 @@ for (const role of Object.keys(SCREENS) as RoleName[]) {
       // A product page reached from a fraud report: lifecycle, scans and proof, never the token.
       await nav.getByRole("link", { name: "Fraud review" }).click();
       await page.getByRole("table", { name: "Fraud reports, newest first" }).getByRole("link").first().click();
+      // Read only: the report is shown, the review form is not.
+      await expect(page.getByRole("heading", { level: 1 })).toContainText("Fraud report");
+      await expect(page.getByRole("button", { name: "Save review" })).toHaveCount(0);
       await page.getByRole("link", { name: "Open the product" }).click();
       await expect(page.getByRole("heading", { level: 1 })).toContainText("Product");
       await expect(page.getByRole("heading", { name: "Scans and risk history" })).toBeVisible();
@@ -69,3 +72,24 @@ for (const role of Object.keys(SCREENS) as RoleName[]) {
     }
   });
 }
+
+test("keyboard only: sign-in, skip link and navigation", async ({ page }) => {
+  await page.goto("/console/signin");
+  await expect(page.getByLabel("Email")).toBeFocused();
+  await page.keyboard.type(users.auditor);
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await page.keyboard.type(password);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeFocused();
+  // The skip link (first in the page) shows when focused and jumps to the content.
+  const skip = page.getByRole("link", { name: "Skip to content" });
+  await skip.focus();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("main")).toBeFocused();
+  // Enter on a navigation link opens its screen with the focus on its title.
+  await page.getByRole("link", { name: "Scans" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Scans", level: 1 })).toBeFocused();
+});
