@@ -71,3 +71,15 @@ test("sign-out ends the session on the server", async ({ page, request }) => {
   await page.goto("/console/dashboard");
   await expect(page).toHaveURL(/\/console\/signin\?next=%2Fconsole%2Fdashboard$/);
 });
+
+test("the session renews itself in the background, without the password", async ({ page }) => {
+  await page.clock.install();
+  await signIn(page, "auditor", "/console/scans");
+  const before = await page.evaluate(() => sessionStorage.getItem("voketag.console.refresh"));
+  // Past the access token's renewal point (15 min lifetime, renewed a minute early): the timer fires.
+  await page.clock.runFor(15 * 60_000);
+  await expect.poll(() => page.evaluate(() => sessionStorage.getItem("voketag.console.refresh"))).not.toBe(before);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
+  await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Audit log, newest first" })).toBeVisible();
+});
