@@ -119,3 +119,27 @@ test("admin verifies the audit log's hash chain", async ({ page }) => {
   await page.getByRole("table", { name: "Audit log, newest first" }).getByText("Details").first().click();
   await check(page, "admin", "audit-verified");
 });
+
+test("scans page: filters and paging over the seeded scans", async ({ page }) => {
+  await signIn(page, "admin", "/console/scans");
+  const rows = page.getByRole("table", { name: "Scans, newest first" }).locator("tbody tr");
+  await expect(rows).toHaveCount(25);
+  const first = (await rows.first().textContent()) ?? "";
+  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByText("Page 2")).toBeVisible();
+  await expect(rows.first()).not.toHaveText(first);
+  await page.getByRole("button", { name: "Previous" }).click();
+  await expect(page.getByText("Page 1")).toBeVisible();
+  await expect(rows.first()).toHaveText(first);
+  // Only suspicious scans of risk >= 90: every row says so.
+  await page.getByLabel("Verdict").selectOption({ label: "Suspicious" });
+  await page.getByLabel("Minimum risk").fill("90");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page.getByText("Page 1")).toBeVisible();
+  const risks = await rows.locator("td:nth-child(3)").allInnerTexts();
+  expect(risks.length).toBeGreaterThan(0);
+  expect(risks.every((r) => Number(r) >= 90)).toBe(true);
+  expect((await rows.locator("td:nth-child(2)").allInnerTexts()).every((v) => v === "Suspicious")).toBe(true);
+  await rows.first().getByText(/factors?$/).click();
+  await check(page, "admin", "scans-filtered");
+});

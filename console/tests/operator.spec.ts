@@ -96,3 +96,30 @@ test("operator: a webhook to a private address is refused with the field named, 
   await expect(page.getByText("No webhooks registered.")).toBeVisible();
   await check(page, "operator", "webhook-refused");
 });
+
+test("operator: a held batch is released, then revoked with a reason", async ({ page }) => {
+  const sku = `HOLD-${Date.now().toString(36).toUpperCase()}`;
+  await signIn(page, "operator", "/console/batches");
+  const create = page.getByRole("form", { name: "Create a batch" });
+  await create.getByLabel("Product line").fill("Belts");
+  await create.getByLabel("SKU").fill(sku);
+  await create.getByLabel("Quantity").fill("2");
+  await create.getByLabel(/Hold for release/).check();
+  await create.getByRole("button", { name: "Create batch" }).click();
+  const facts = page.locator("dl.facts");
+  await expect(facts).toContainText("Pending release");
+  await page.getByRole("button", { name: "Release batch" }).click();
+  await expect(facts).toContainText("Released");
+  await expect(page.getByRole("button", { name: "Release batch" })).toHaveCount(0);
+
+  // A reason is required: an empty one is refused by the form, nothing changes.
+  await page.getByText("Revoke batch…").click();
+  await page.getByRole("button", { name: "Revoke batch" }).click();
+  await expect(facts).toContainText("Released");
+  await page.getByLabel("Reason (internal, not shown to consumers)").fill("Labels printed twice");
+  await page.getByRole("button", { name: "Revoke batch" }).click();
+  await expect(facts).toContainText("Revoked — Labels printed twice");
+  // Final: no lifecycle actions remain.
+  await expect(page.getByText("Recall batch…")).toHaveCount(0);
+  await check(page, "operator", "batch-revoked");
+});

@@ -133,6 +133,7 @@ async function createForm(): Promise<HTMLElement> {
   const sku = h("input", { name: "sku", required: true, maxlength: 64, pattern: "[A-Za-z0-9._\\-]+" });
   const quantity = h("input", { name: "quantity", type: "number", required: true, min: 1, max: 1000000, value: 100 });
   const name = h("input", { name: "product_name", maxlength: 200 });
+  const hold = h("input", { type: "checkbox", name: "hold", id: "create-hold" });
   const submit = h("button", { type: "submit" }, "Create batch");
   const result = h("div", {});
   // One id per filled-in form: a second click or a retry after a lost reply is the same request.
@@ -146,6 +147,7 @@ async function createForm(): Promise<HTMLElement> {
     field("SKU", sku, "Letters, digits, dot, underscore, dash"),
     field("Quantity", quantity, "1 to 1,000,000 products"),
     field("Product name (optional)", name),
+    h("div", { class: "check field" }, hold, h("label", { for: hold.id }, "Hold for release (consumers see it as not yet released)")),
     submit,
     result,
   );
@@ -161,6 +163,7 @@ async function createForm(): Promise<HTMLElement> {
         sku: sku.value,
         quantity: Number(quantity.value),
         productName: name.value,
+        initialLifecycle: hold.checked ? LifecycleState.PENDING_RELEASE : LifecycleState.RELEASED,
       })
       .then(({ batch }) => {
         id = requestId();
