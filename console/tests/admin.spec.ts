@@ -143,3 +143,19 @@ test("scans page: filters and paging over the seeded scans", async ({ page }) =>
   await rows.first().getByText(/factors?$/).click();
   await check(page, "admin", "scans-filtered");
 });
+
+test("dashboard: a custom range is drawn; a reversed one is refused with the field named", async ({ page }) => {
+  await signIn(page, "admin", "/console/dashboard");
+  await page.getByLabel("Date range").selectOption("custom");
+  const today = new Date();
+  const day = (offset: number) => new Date(today.getTime() - offset * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel("From").fill(day(3));
+  await page.getByLabel("To").fill(day(10));
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page.getByRole("alert")).toContainText("start_date");
+  await check(page, "admin", "dashboard-range-error");
+  await page.getByLabel("From").fill(day(10));
+  await page.getByLabel("To").fill(day(3));
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page.getByRole("table", { name: "Scans per day by verdict", includeHidden: true }).locator("tbody tr")).toHaveCount(8);
+});

@@ -26,7 +26,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 # What each role must have a screenshot of (console/tests/roles.spec.ts names them by path).
 SCREENS = {
     "admin": {"dashboard", "batches", "products", "fraud", "scans", "anchors", "users", "audit", "webhooks"}
-    | {"fraud-report", "dashboard-90d", "users-secret-shown", "audit-verified", "scans-filtered"},
+    | {"fraud-report", "dashboard-90d", "users-secret-shown", "audit-verified", "scans-filtered"}
+    | {"dashboard-range-error"},
     "auditor": {"dashboard", "products", "product", "fraud", "scans", "anchors", "audit"},
     "operator": {"batches", "products", "product", "anchors", "webhooks", "batch", "import-error", "batch-recalled"}
     | {"webhook-refused", "batch-revoked"},
