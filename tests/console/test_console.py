@@ -25,12 +25,16 @@ ARTIFACTS = ROOT / "test-artifacts" / "console"
 CHROMIUM = Path("/usr/bin/chromium")
 # What each role must have a screenshot of (console/tests/roles.spec.ts names them by path).
 SCREENS = {
-    "admin": {"dashboard", "batches", "products", "fraud", "scans", "anchors", "users", "audit", "webhooks"}
-    | {"fraud-report", "dashboard-90d", "users-secret-shown", "audit-verified", "scans-filtered"}
-    | {"dashboard-range-error"},
+    "admin": {
+        *("dashboard", "batches", "products", "fraud", "scans", "anchors", "users", "audit", "webhooks"),
+        *("fraud-report", "dashboard-90d", "dashboard-range-error", "users-secret-shown", "audit-verified"),
+        "scans-filtered",
+    },
     "auditor": {"dashboard", "products", "product", "fraud", "scans", "anchors", "audit"},
-    "operator": {"batches", "products", "product", "anchors", "webhooks", "batch", "import-error", "batch-recalled"}
-    | {"webhook-refused", "batch-revoked"},
+    "operator": {
+        *("batches", "products", "product", "anchors", "webhooks"),
+        *("batch", "import-error", "batch-recalled", "batch-revoked", "webhook-refused"),
+    },
     "anonymous": {"signin", "signin-wrong-password", "signin-expired"},
 }
 
