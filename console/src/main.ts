@@ -1,9 +1,8 @@
 // Entry point: the router, the persistent navigation and the session lifecycle.
 import "./style.css";
-import { Role } from "./gen/voketag/common/v1/enums_pb.js";
+import { Role, RoleSchema } from "./gen/voketag/common/v1/enums_pb.js";
 import { session } from "./session.js";
 import { h, label } from "./ui.js";
-import { RoleSchema } from "./gen/voketag/common/v1/enums_pb.js";
 import { signInView } from "./views/signin.js";
 import { dashboardView } from "./views/dashboard.js";
 import { batchesView, batchView } from "./views/batches.js";

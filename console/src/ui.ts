@@ -22,8 +22,14 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       element.setAttribute(key, String(value));
     }
   }
-  element.append(...children.filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false).map((c) => (typeof c === "number" ? String(c) : c)));
+  element.append(...nodes(children));
   return element;
+}
+
+function nodes(children: Child[]): (Node | string)[] {
+  return children
+    .filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false)
+    .map((c) => (typeof c === "number" ? String(c) : c));
 }
 
 /** "ANCHOR_STATE_CONFIRMING" -> "Confirming": the generated enum's own value names, for people. */
@@ -90,7 +96,7 @@ export function loading(target: HTMLElement, what = "Loading…"): void {
 
 export function done(target: HTMLElement, ...children: Child[]): void {
   target.removeAttribute("aria-busy");
-  target.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false && typeof c !== "number"));
+  target.replaceChildren(...nodes(children));
 }
 
 /** An error box naming the fields at fault, with a retry button when the action can be repeated. */
