@@ -64,6 +64,14 @@ test("operator: batch, CSV import errors and success, export, recall -> consumer
   await page.getByRole("link", { name: `Product ${lines[1].split(",")[1]}` }).click();
   await expect(page.locator("dl.facts")).toContainText("Faulty clasp");
   await check(page, "operator", "product");
+  // The printed link (and its QR) only on request.
+  await expect(page.getByLabel("Printed link")).toHaveCount(0);
+  await page.getByRole("button", { name: "Show the printed link" }).click();
+  await expect(page.getByLabel("Printed link")).toHaveValue(new RegExp(`/r/${productToken}$`, "i"));
+  await expect(page.getByRole("img", { name: /^QR code of HTTPS?:\/\//i })).toBeVisible();
+  await check(page, "operator", "product-link");
+  await page.getByRole("button", { name: "Hide the printed link" }).click();
+  await expect(page.getByLabel("Printed link")).toHaveCount(0);
 
   const consumer = await context.newPage();
   const reply = await consumer.goto(`/r/${productToken}`);

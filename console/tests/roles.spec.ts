@@ -64,6 +64,7 @@ for (const role of Object.keys(SCREENS) as RoleName[]) {
       await check(page, role, "product");
       await expect(page.locator("main")).not.toContainText(TOKEN_PATTERN);
       await expect(page.getByText("Recall product…")).toHaveCount(0);
+      await expect(page.getByRole("button", { name: "Show the printed link" })).toHaveCount(0);
     }
     // A screen outside the role is not reachable by typing its address either.
     for (const screen of ALL.filter((s) => !SCREENS[role].includes(s))) {

@@ -33,7 +33,7 @@ SCREENS = {
     "auditor": {"dashboard", "products", "product", "fraud", "scans", "anchors", "audit"},
     "operator": {
         *("batches", "products", "product", "anchors", "webhooks"),
-        *("batch", "import-error", "batch-recalled", "batch-revoked", "webhook-refused"),
+        *("batch", "import-error", "batch-recalled", "batch-revoked", "webhook-refused", "product-link"),
     },
     "anonymous": {"signin", "signin-wrong-password", "signin-expired"},
 }

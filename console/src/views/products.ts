@@ -1,5 +1,6 @@
 // Products: find one by id, and its page with lifecycle, scans (risk history), fraud reports, the
 // proof bundle and (for admins and operators) revoke/recall.
+import { encode } from "uqr";
 import { admin, factory } from "../api.js";
 import { FraudReportStatusSchema } from "../gen/voketag/admin/v1/admin_service_pb.js";
 import { LifecycleState, LifecycleStateSchema, Role, VerdictSchema } from "../gen/voketag/common/v1/enums_pb.js";
@@ -81,6 +82,7 @@ export async function productView(main: HTMLElement, params: Record<string, stri
         : null,
       writer && !ended ? reasonAction("Recall product", "shown to consumers", (reason) => factory.recallProduct({ id: params.id, reason }), reload) : null,
     ),
+    writer ? printedLink(product.link) : null,
     staff ? scans : null,
     staff ? reports : null,
   );
@@ -136,4 +138,34 @@ async function loadReports(target: HTMLElement, productId: string): Promise<void
   } catch (error) {
     done(target, h("h2", { id: "reports-title" }, "Fraud reports"), errorBox(error, () => void loadReports(target, productId)));
   }
+}
+
+/** The printed link and its QR code, for the roles that print labels, only when asked for: the token
+ * in it is what a counterfeiter would need. The link comes from the factory service exactly as it is
+ * printed (upper case, so the QR stays in alphanumeric mode). */
+function printedLink(url: string): HTMLElement {
+  const box = h("div", { class: "printed", hidden: true });
+  const toggle = h("button", { type: "button", "aria-expanded": "false" }, "Show the printed link");
+  toggle.addEventListener("click", () => {
+    const showing = box.hidden;
+    box.hidden = !showing;
+    toggle.textContent = showing ? "Hide the printed link" : "Show the printed link";
+    toggle.setAttribute("aria-expanded", String(showing));
+    box.replaceChildren(...(showing ? [h("input", { readonly: true, value: url, class: "secret", "aria-label": "Printed link" }), qr(url)] : []));
+  });
+  return h("div", {}, toggle, box);
+}
+
+function qr(text: string): HTMLCanvasElement {
+  const { data, size } = encode(text, { ecc: "M", border: 4 });
+  const scale = 4;
+  const canvas = h("canvas", { width: size * scale, height: size * scale, role: "img", "aria-label": `QR code of ${text}` });
+  const context = canvas.getContext("2d");
+  if (context) {
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.fillStyle = "#000";
+    data.forEach((row, y) => row.forEach((dark, x) => dark && context.fillRect(x * scale, y * scale, scale, scale)));
+  }
+  return canvas;
 }
