@@ -23,6 +23,8 @@ from voketag.mesh import ROOT
 DIST = ROOT / "console" / "dist"
 ARTIFACTS = ROOT / "test-artifacts" / "console"
 CHROMIUM = Path("/usr/bin/chromium")
+# Called directly: `npx` would fetch Playwright from the registry when node_modules lacks it.
+PLAYWRIGHT = ROOT / "node_modules" / ".bin" / "playwright"
 # What each role must have a screenshot of (console/tests/roles.spec.ts names them by path).
 SCREENS = {
     "admin": {
@@ -94,6 +96,7 @@ def _users(gateway: str, database_url: str) -> dict[str, str]:
 def test_console_in_chromium(gateway: str, deps: dict[str, str]) -> None:
     assert (DIST / "index.html").is_file(), "the console is not built: run `make console` (make test does)"
     assert CHROMIUM.is_file(), "Debian's chromium is missing: run `make browser`"
+    assert PLAYWRIGHT.is_file(), "Playwright is not installed: run `make install`"
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     env = {
         **os.environ,
@@ -105,7 +108,7 @@ def test_console_in_chromium(gateway: str, deps: dict[str, str]) -> None:
         "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
     }
     run = subprocess.run(
-        ["npx", "playwright", "test", "-c", "console/playwright.config.ts"],
+        [str(PLAYWRIGHT), "test", "-c", "console/playwright.config.ts"],
         cwd=ROOT,
         env=env,
         capture_output=True,
