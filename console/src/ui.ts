@@ -171,6 +171,16 @@ export function dayStart(value: string, days = 0): Timestamp | undefined {
   return timestampFromMs(Date.parse(`${value}T00:00:00Z`) + days * 86_400_000);
 }
 
+/** Only the newest of overlapping loads may draw: a reply that arrives after a newer request was
+ * made (a filter changed while the previous page was still loading) is dropped. */
+export function latestOnly(): () => () => boolean {
+  let newest = 0;
+  return () => {
+    const mine = ++newest;
+    return () => mine === newest;
+  };
+}
+
 export function requestId(): string {
   return crypto.randomUUID();
 }

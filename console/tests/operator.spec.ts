@@ -1,9 +1,9 @@
 // An operator's day: create a batch, import a CSV with a bad line (named, nothing written), import a
 // good one, export it, recall a product, and the consumer page then shows the recall.
 import { readFileSync } from "node:fs";
-import { apiToken, check, expect, signIn, test } from "./fixtures";
+import { apiToken, check, expect, provoked, signIn, test } from "./fixtures";
 
-test("operator: batch, CSV import errors and success, export, recall -> consumer page", async ({ page, request, context }) => {
+test("operator: batch, CSV import errors and success, export, recall -> consumer page", async ({ page, request, context, problems }) => {
   const stamp = Date.now().toString(36).toUpperCase();
   await signIn(page, "operator");
   await expect(page).toHaveURL(/\/console\/batches$/);
@@ -29,6 +29,7 @@ test("operator: batch, CSV import errors and success, export, recall -> consumer
   await importForm.getByRole("button", { name: "Import CSV" }).click();
   await expect(importForm.getByRole("alert")).toContainText("Nothing was imported");
   await expect(importForm.getByRole("alert")).toContainText("line 3");
+  provoked(problems, /status of 400/);
   await check(page, "operator", "import-error");
   const none = await request.get(`/v1/batches?sku=CSV-${stamp}`, { headers: { authorization: `Bearer ${token}` } });
   expect(((await none.json()) as { batches: unknown[] }).batches).toHaveLength(0);

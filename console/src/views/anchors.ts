@@ -4,7 +4,7 @@ import { anchor } from "../api.js";
 import type { AnchorRecord } from "../gen/voketag/anchor/v1/anchor_service_pb.js";
 import { AnchorState, AnchorStateSchema, Role } from "../gen/voketag/common/v1/enums_pb.js";
 import { session } from "../session.js";
-import { done, enumOptions, errorBox, errorMessage, field, h, label, link, loading, notice, Pager, short, table, when } from "../ui.js";
+import { done, enumOptions, errorBox, errorMessage, field, h, label, latestOnly, link, loading, notice, Pager, short, table, when } from "../ui.js";
 
 export function anchorsView(main: HTMLElement): void {
   const state = h("select", { name: "state" }, ...enumOptions(AnchorStateSchema));
@@ -40,10 +40,15 @@ export function anchorsView(main: HTMLElement): void {
       .catch((error: unknown) => result.replaceChildren(errorBox(error)));
   }
 
+  const fresh = latestOnly();
   async function load(): Promise<void> {
+    const current = fresh();
     loading(list);
     try {
       const reply = await anchor.listAnchors({ pageSize: 25, pageToken: pager.token, state: Number(state.value) });
+      if (!current()) {
+        return;
+      }
       pager.next = reply.nextPageToken;
       const batchLinks = session.is(Role.ADMIN, Role.OPERATOR);
       done(
@@ -78,7 +83,9 @@ export function anchorsView(main: HTMLElement): void {
         pager.controls(() => void load()),
       );
     } catch (error) {
-      done(list, errorBox(error, () => void load()));
+      if (current()) {
+        done(list, errorBox(error, () => void load()));
+      }
     }
   }
   main.replaceChildren(h("h1", { tabindex: -1 }, "Anchors"), filters, result, list);

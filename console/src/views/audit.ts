@@ -2,7 +2,7 @@
 import { admin } from "../api.js";
 import type { AuditLogEntry } from "../gen/voketag/admin/v1/admin_service_pb.js";
 import { RoleSchema } from "../gen/voketag/common/v1/enums_pb.js";
-import { dayStart, done, errorBox, errorMessage, field, h, hex, label, loading, notice, Pager, table, when } from "../ui.js";
+import { dayStart, done, errorBox, errorMessage, field, h, hex, label, latestOnly, loading, notice, Pager, table, when } from "../ui.js";
 
 export function auditView(main: HTMLElement): void {
   const actor = h("input", { name: "actor", maxlength: 64 });
@@ -46,7 +46,9 @@ export function auditView(main: HTMLElement): void {
       .catch((error: unknown) => verdict.replaceChildren(errorBox(error)));
   });
 
+  const fresh = latestOnly();
   async function load(): Promise<void> {
+    const current = fresh();
     loading(list);
     try {
       const reply = await admin.listAuditLogs({
@@ -59,6 +61,9 @@ export function auditView(main: HTMLElement): void {
         startTime: dayStart(after.value),
         endTime: dayStart(before.value, 1),
       });
+      if (!current()) {
+        return;
+      }
       pager.next = reply.nextPageToken;
       done(
         list,
@@ -103,7 +108,9 @@ export function auditView(main: HTMLElement): void {
         pager.controls(() => void load()),
       );
     } catch (error) {
-      done(list, errorBox(error, () => void load()));
+      if (current()) {
+        done(list, errorBox(error, () => void load()));
+      }
     }
   }
   main.replaceChildren(h("h1", { tabindex: -1 }, "Audit log"), h("div", { class: "actions" }, verify), verdict, filters, list);

@@ -24,6 +24,7 @@ import {
   h,
   hex,
   label,
+  latestOnly,
   link,
   loading,
   notice,
@@ -80,7 +81,9 @@ export async function batchesView(main: HTMLElement): Promise<void> {
     void load();
   });
 
+  const fresh = latestOnly();
   async function load(): Promise<void> {
+    const current = fresh();
     loading(list);
     try {
       const reply = await factory.listBatches({
@@ -93,6 +96,9 @@ export async function batchesView(main: HTMLElement): Promise<void> {
         createdAfter: dayStart(after.value),
         createdBefore: dayStart(before.value, 1),
       });
+      if (!current()) {
+        return;
+      }
       pager.next = reply.nextPageToken;
       done(
         list,
@@ -114,7 +120,9 @@ export async function batchesView(main: HTMLElement): Promise<void> {
         pager.controls(() => void load()),
       );
     } catch (error) {
-      done(list, errorBox(error, () => void load()));
+      if (current()) {
+        done(list, errorBox(error, () => void load()));
+      }
     }
   }
 

@@ -12,7 +12,7 @@ import {
 } from "chart.js";
 import { admin } from "../api.js";
 import type { GetAnalyticsResponse, GetDashboardResponse } from "../gen/voketag/admin/v1/admin_service_pb.js";
-import { done, errorBox, field, h, loading, table, when } from "../ui.js";
+import { done, errorBox, field, h, latestOnly, loading, table, when } from "../ui.js";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -60,18 +60,25 @@ export function dashboardView(main: HTMLElement): void {
     void load();
   });
 
+  const fresh = latestOnly();
   async function load(): Promise<void> {
+    const current = fresh();
     loading(body);
     try {
       const [analytics, dashboard] = await Promise.all([
         admin.getAnalytics({ startDate: start.value, endDate: end.value }),
         admin.getDashboard({}),
       ]);
+      if (!current()) {
+        return;
+      }
       performance.mark("dashboard-data");
       draw(body, analytics, dashboard);
       performance.measure("dashboard-draw", "dashboard-data");
     } catch (error) {
-      done(body, errorBox(error, () => void load()));
+      if (current()) {
+        done(body, errorBox(error, () => void load()));
+      }
     }
   }
 

@@ -4,7 +4,7 @@ import { admin, factory } from "../api.js";
 import { FraudReportStatus, FraudReportStatusSchema, type FraudReport } from "../gen/voketag/admin/v1/admin_service_pb.js";
 import { LifecycleStateSchema, Role, VerdictSchema } from "../gen/voketag/common/v1/enums_pb.js";
 import { session } from "../session.js";
-import { announce, done, enumOptions, errorBox, field, h, label, link, loading, notice, Pager, short, table, when } from "../ui.js";
+import { announce, done, enumOptions, errorBox, field, h, label, latestOnly, link, loading, notice, Pager, short, table, when } from "../ui.js";
 
 export function fraudView(main: HTMLElement): void {
   const status = h("select", { name: "status" }, ...enumOptions(FraudReportStatusSchema));
@@ -17,10 +17,15 @@ export function fraudView(main: HTMLElement): void {
     void load();
   });
 
+  const fresh = latestOnly();
   async function load(): Promise<void> {
+    const current = fresh();
     loading(list);
     try {
       const reply = await admin.listFraudReports({ pageSize: 25, pageToken: pager.token, status: Number(status.value) });
+      if (!current()) {
+        return;
+      }
       pager.next = reply.nextPageToken;
       done(
         list,
@@ -40,7 +45,9 @@ export function fraudView(main: HTMLElement): void {
         pager.controls(() => void load()),
       );
     } catch (error) {
-      done(list, errorBox(error, () => void load()));
+      if (current()) {
+        done(list, errorBox(error, () => void load()));
+      }
     }
   }
   main.replaceChildren(h("h1", { tabindex: -1 }, "Fraud review"), filters, list);

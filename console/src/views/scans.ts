@@ -3,7 +3,7 @@ import { admin } from "../api.js";
 import type { Factory, ScanRecord } from "../gen/voketag/admin/v1/admin_service_pb.js";
 import { VerdictSchema } from "../gen/voketag/common/v1/enums_pb.js";
 import { RiskFactorKindSchema } from "../gen/voketag/common/v1/risk_pb.js";
-import { dayStart, done, enumOptions, errorBox, field, h, label, loading, Pager, short, table, when } from "../ui.js";
+import { dayStart, done, enumOptions, errorBox, field, h, label, latestOnly, loading, Pager, short, table, when } from "../ui.js";
 
 export async function scansView(main: HTMLElement): Promise<void> {
   let factories: Factory[];
@@ -36,7 +36,9 @@ export async function scansView(main: HTMLElement): Promise<void> {
     void load();
   });
 
+  const fresh = latestOnly();
   async function load(): Promise<void> {
+    const current = fresh();
     loading(list);
     try {
       const reply = await admin.listSuspiciousScans({
@@ -48,6 +50,9 @@ export async function scansView(main: HTMLElement): Promise<void> {
         startTime: dayStart(after.value),
         endTime: dayStart(before.value, 1),
       });
+      if (!current()) {
+        return;
+      }
       pager.next = reply.nextPageToken;
       done(
         list,
@@ -83,7 +88,9 @@ export async function scansView(main: HTMLElement): Promise<void> {
         pager.controls(() => void load()),
       );
     } catch (error) {
-      done(list, errorBox(error, () => void load()));
+      if (current()) {
+        done(list, errorBox(error, () => void load()));
+      }
     }
   }
   main.replaceChildren(h("h1", { tabindex: -1 }, "Scans"), filters, list);
