@@ -159,3 +159,17 @@ test("dashboard: a custom range is drawn; a reversed one is refused with the fie
   await page.getByRole("button", { name: "Show" }).click();
   await expect(page.getByRole("table", { name: "Scans per day by verdict", includeHidden: true }).locator("tbody tr")).toHaveCount(8);
 });
+
+test("anchors: an admin retries a failed anchoring", async ({ page }) => {
+  await signIn(page, "admin", "/console/anchors");
+  await page.getByLabel("State").selectOption({ label: "Failed" });
+  await page.getByRole("button", { name: "Filter" }).click();
+  const rows = page.getByRole("table", { name: "Anchoring of each batch" }).locator("tbody tr");
+  await expect(rows.first()).toContainText("the node kept refusing the transaction");
+  const before = await rows.count();
+  await check(page, "admin", "anchors-failed");
+  await rows.first().getByRole("button", { name: /^Retry anchoring/ }).click();
+  await expect(page.locator("#anchor-result")).toContainText("anchoring requested again");
+  // No longer failed: the filtered list has one row less.
+  await expect(rows).toHaveCount(before - 1);
+});

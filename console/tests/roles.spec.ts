@@ -66,6 +66,14 @@ for (const role of Object.keys(SCREENS) as RoleName[]) {
       await expect(page.getByText("Recall product…")).toHaveCount(0);
       await expect(page.getByRole("button", { name: "Show the printed link" })).toHaveCount(0);
     }
+    if (role !== "admin") {
+      // Failed anchorings are visible, their retry is not (admin only).
+      await nav.getByRole("link", { name: "Anchors" }).click();
+      await page.getByLabel("State").selectOption({ label: "Failed" });
+      await page.getByRole("button", { name: "Filter" }).click();
+      await expect(page.getByRole("table", { name: "Anchoring of each batch" })).toContainText("Failed");
+      await expect(page.getByRole("button", { name: /^Retry/ })).toHaveCount(0);
+    }
     // A screen outside the role is not reachable by typing its address either.
     for (const screen of ALL.filter((s) => !SCREENS[role].includes(s))) {
       await page.goto(`/console/${PATHS[screen]}`);

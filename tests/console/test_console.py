@@ -30,7 +30,7 @@ SCREENS = {
     "admin": {
         *("dashboard", "batches", "products", "fraud", "scans", "anchors", "users", "audit", "webhooks"),
         *("fraud-report", "dashboard-90d", "dashboard-range-error", "users-secret-shown", "audit-verified"),
-        "scans-filtered",
+        *("scans-filtered", "anchors-failed"),
     },
     "auditor": {"dashboard", "products", "product", "fraud", "scans", "anchors", "audit"},
     "operator": {
@@ -48,7 +48,7 @@ def _ok(reply: httpx.Response) -> dict[str, Any]:
 
 def _users(gateway: str, database_url: str) -> dict[str, str]:
     """An admin (bootstrap command's function), factories A and B, an auditor, an operator of A, a batch
-    of B the operator must never see, and scans/reports of A for the dashboard."""
+    of B the operator must never see, scans/reports of A for the dashboard and two failed anchors."""
     suffix = uuid.uuid4().hex[:8]
     emails = {role: f"console-{role}-{suffix}@example.com" for role in ("admin", "auditor", "operator")}
     asyncio.run(create_admin(database_url, emails["admin"], "Ada Admin", PASSWORD))
@@ -79,7 +79,13 @@ def _users(gateway: str, database_url: str) -> dict[str, str]:
     async def scans() -> None:
         conn = await asyncpg.connect(database_url)
         try:
-            await seed(conn, plant["A"], scans=600)
+            seeded = await seed(conn, plant["A"], scans=600)
+            # Two batches whose anchoring failed for good, as anchor_svc leaves them: the retry action.
+            await conn.executemany(
+                """INSERT INTO anchor_records (batch_id, factory_id, state, attempts, last_error)
+                   VALUES ($1, $2, 'FAILED', 5, 'the node kept refusing the transaction')""",
+                [(batch_id, uuid.UUID(plant["A"])) for batch_id in seeded.batch_ids[:2]],
+            )
         finally:
             await conn.close()
 
