@@ -27,11 +27,9 @@ from anchor_svc import storage
 from anchor_svc.chain import GWEI, Chain, ChainUnavailable, Fees, Receipt, Rejected, Signed
 from anchor_svc.settings import AnchorSettings
 from voketag import merkle
+from voketag.locks import Lock, try_xact_lock
 
 log = logging.getLogger("anchor_svc.pump")
-
-# Arbitrary constant shared by every anchor service: the key of the anchoring-cycle advisory lock.
-CYCLE_LOCK = 0x766F6B6574616703
 
 
 class WrongChain(RuntimeError):
@@ -74,7 +72,7 @@ class Anchorer:
     async def cycle(self) -> bool:
         """One pass; False when another process holds the cycle lock."""
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", CYCLE_LOCK):
+            if not await try_xact_lock(conn, Lock.ANCHOR_CYCLE):
                 return False
             await self._settle_interrupted_sends()
             await self.aggregate()

@@ -34,8 +34,6 @@ from voketag import merkle
 
 log = logging.getLogger("scan_svc.ledger")
 
-# Arbitrary constant: the advisory lock that makes one sealer at a time.
-SEAL_LOCK = 0x766F6B6574616703
 SEAL_BATCH = 5000
 # Entries hashed between two yields to the event loop: sealing a full batch at once would hold verifications
 # back for a few hundred milliseconds (the hashing is pure Python work on the serving loop).
@@ -139,7 +137,7 @@ class Ledger:
         added = 0
         while True:
             async with self._store.pool.acquire() as conn, conn.transaction():
-                state = await self._store.lock_state(conn, SEAL_LOCK)
+                state = await self._store.lock_state(conn)
                 if state is None:
                     return added
                 size, head, frontier = state["tree_size"], state["head_hash"], list(state["frontier"])

@@ -14,6 +14,7 @@ from asyncpg.cursor import CursorFactory
 from scan_svc.metrics import DB_QUERIES
 from scan_svc.risk import Assessment, Place
 from voketag import audit
+from voketag.locks import Lock, try_xact_lock
 
 # A scan's transaction must finish well within the ledger's gap grace period (settings).
 WRITE_TIMEOUT_S = 5.0
@@ -328,9 +329,9 @@ class LedgerStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def lock_state(self, conn: asyncpg.Connection, lock_key: int) -> asyncpg.Record | None:
+    async def lock_state(self, conn: asyncpg.Connection) -> asyncpg.Record | None:
         """The sealer state, locked; None when another sealer holds the lock."""
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_key):
+        if not await try_xact_lock(conn, Lock.LEDGER_SEAL):
             return None
         return await conn.fetchrow("SELECT tree_size, head_hash, frontier FROM scan_ledger_state FOR UPDATE")
 
