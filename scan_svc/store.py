@@ -392,6 +392,14 @@ class LedgerStore:
     async def tree_size(self, conn: asyncpg.Connection) -> int:
         return int(await conn.fetchval("SELECT tree_size FROM scan_ledger_state"))
 
+    async def scans_in_range(self, conn: asyncpg.Connection, first: int, last: int) -> int:
+        """Committed scans with sequence numbers first..last (0: no upper bound)."""
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM scans WHERE ledger_seq >= $1 AND ($2 = 0 OR ledger_seq <= $2)", first, last
+            )
+        )
+
     async def chain_hash(self, conn: asyncpg.Connection, seq: int) -> bytes | None:
         return await conn.fetchval("SELECT chain_hash FROM scan_ledger WHERE seq = $1", seq)
 
