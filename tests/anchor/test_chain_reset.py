@@ -2,6 +2,7 @@
 anchoring notices, says so, and anchors again with nonces from the chain; proofs of the lost chain stop
 saying ANCHORED meanwhile."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,7 @@ async def test_a_fresh_chain_under_the_same_database_is_detected_and_everything_
     # The node restarts as a new chain on the same address (what `make up` did before it kept anvil's state).
     anvil.stop()
     fresh = Anvil(tmp_path / "fresh-anvil.log", anvil.port)
+    reset_at = time.monotonic()
     try:
         new = await sealed_batches(pool, 1)
         async with pool.acquire() as conn:
@@ -61,6 +63,7 @@ async def test_a_fresh_chain_under_the_same_database_is_detected_and_everything_
 
         # Recovered by itself: everything on the current chain, nonces from 0.
         await run_until(anchorer, pool, old + new, "ANCHORED")
+        print(f"\nfresh chain: all batches ANCHORED again {time.monotonic() - reset_at:.1f} s after it started")
         for batch_id in old + new:
             verification = await anchoring.verify(batch_id)
             assert verification.ok, verification.explanation
@@ -84,6 +87,7 @@ async def test_a_nonce_gap_on_the_same_chain_is_closed_with_nonces_from_the_chai
     async with pool.acquire() as conn:
         await storage.ensure_record(conn, batch_ids[0], urgent=True)
     before = _metric("anchor_chain_resyncs_total", reason="nonce_gap")
+    started = time.monotonic()
     await anchorer.cycle()
     assert await pool.fetchval("SELECT nonce FROM anchor_aggregations") == 5
 
@@ -92,5 +96,6 @@ async def test_a_nonce_gap_on_the_same_chain_is_closed_with_nonces_from_the_chai
     orphaned = await pool.fetchval("SELECT last_error FROM anchor_aggregations WHERE state = 'ORPHANED'")
     assert "nonce gap" in orphaned
     await run_until(anchorer, pool, batch_ids, "ANCHORED")
+    print(f"\nnonce gap: ANCHORED {time.monotonic() - started:.1f} s after the stuck transaction was signed")
     rows = await pool.fetch("SELECT nonce, state FROM anchor_aggregations ORDER BY id")
     assert [(row["nonce"], row["state"]) for row in rows] == [(5, "ORPHANED"), (0, "ANCHORED")]
