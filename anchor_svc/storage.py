@@ -259,8 +259,9 @@ async def insert_aggregation(
 ) -> int:
     aggregation_id = int(
         await conn.fetchval(
-            """INSERT INTO anchor_aggregations (chain_id, sender, nonce, root, leaves, size, tx_hash)
-               VALUES ($1, $2, $3, $4, $5, $6, '') RETURNING id""",
+            """INSERT INTO anchor_aggregations (chain_id, sender, nonce, root, leaves, size, tx_hash, chain_ref)
+               VALUES ($1, $2, $3, $4, $5, $6, '', (SELECT id FROM anchor_chains WHERE retired_at IS NULL))
+               RETURNING id""",
             chain_id,
             sender,
             nonce,
@@ -517,7 +518,7 @@ async def fail_aggregation(conn: asyncpg.Connection, aggregation_id: int, error:
            WHERE a.id = $1 AND a.state = 'SUBMITTED' AND NOT a.accepted
              AND NOT EXISTS (SELECT 1 FROM anchor_aggregations o
                              WHERE o.chain_id = a.chain_id AND o.sender = a.sender AND o.nonce > a.nonce
-                               AND o.state <> 'FAILED')
+                               AND o.state NOT IN ('FAILED', 'ORPHANED'))
            RETURNING a.chain_id, a.sender, a.nonce""",
         aggregation_id,
         error[:500],
@@ -555,3 +556,86 @@ async def note_unreachable(conn: asyncpg.Connection, error: str) -> None:
            WHERE state IN ('PENDING', 'SUBMITTED', 'CONFIRMING') AND last_error <> $1""",
         error[:500],
     )
+
+
+async def current_chain(conn: asyncpg.Connection) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT id, chain_id, genesis_hash FROM anchor_chains WHERE retired_at IS NULL")
+
+
+async def latest_mined_unrecorded(conn: asyncpg.Connection) -> asyncpg.Record | None:
+    """The newest mined aggregation sent before the chain was recorded (chain_ref NULL)."""
+    return await conn.fetchrow(
+        """SELECT id, tx_hash, block_number, block_hash FROM anchor_aggregations
+           WHERE chain_ref IS NULL AND block_hash IS NOT NULL AND state IN ('CONFIRMING', 'ANCHORED')
+           ORDER BY block_number DESC LIMIT 1"""
+    )
+
+
+async def adopt_chain(conn: asyncpg.Connection, chain_id: int, genesis_hash: str, unrecorded_too: bool) -> int:
+    """Make (chain_id, genesis_hash) the current chain; with ``unrecorded_too`` the aggregations sent before
+    chains were recorded count as sent to it."""
+    await conn.execute("UPDATE anchor_chains SET retired_at = now() WHERE retired_at IS NULL")
+    chain_ref = int(
+        await conn.fetchval(
+            """INSERT INTO anchor_chains (chain_id, genesis_hash) VALUES ($1, $2)
+               ON CONFLICT (chain_id, genesis_hash) DO UPDATE SET retired_at = NULL RETURNING id""",
+            chain_id,
+            genesis_hash,
+        )
+    )
+    if unrecorded_too:
+        await conn.execute("UPDATE anchor_aggregations SET chain_ref = $1 WHERE chain_ref IS NULL", chain_ref)
+    return chain_ref
+
+
+async def orphan_other_chains(conn: asyncpg.Connection, chain_ref: int, error: str) -> list[str]:
+    """Every aggregation that lives on another chain than ``chain_ref`` (or on an unrecorded one) is ORPHANED;
+    returns the batch ids that go back to PENDING."""
+    return await _orphan(
+        conn,
+        "state IN ('SUBMITTED', 'CONFIRMING', 'ANCHORED', 'ABANDONED') AND chain_ref IS DISTINCT FROM $1",
+        chain_ref,
+        error,
+    )
+
+
+async def orphan_unmined(conn: asyncpg.Connection, chain_ref: int, error: str) -> list[str]:
+    """The SUBMITTED aggregations of chain ``chain_ref`` (stuck behind a nonce gap) are ORPHANED; returns the
+    batch ids that go back to PENDING."""
+    return await _orphan(conn, "state = 'SUBMITTED' AND chain_ref = $1", chain_ref, error)
+
+
+async def _orphan(conn: asyncpg.Connection, which: str, chain_ref: int, error: str) -> list[str]:
+    """ORPHANED for the aggregations ``which`` selects; their batches PENDING again, urgent, with ``error``."""
+    rows = await conn.fetch(
+        f"""WITH gone AS (
+                UPDATE anchor_aggregations SET state = 'ORPHANED', sending = false, last_error = $2
+                WHERE {which} RETURNING id)
+            UPDATE anchor_records r SET state = 'PENDING', aggregation_id = NULL, aggregate_index = NULL,
+                   urgent = true, anchored_at = NULL, last_error = $2, updated_at = now()
+            FROM gone WHERE r.aggregation_id = gone.id
+            RETURNING r.batch_id::text AS batch_id""",
+        chain_ref,
+        error[:500],
+    )
+    batch_ids = [row["batch_id"] for row in rows]
+    await conn.execute(
+        "UPDATE batches SET state = 'ANCHORING', updated_at = now() WHERE id = ANY($1::uuid[]) AND state = 'ANCHORED'",
+        batch_ids,
+    )
+    return batch_ids
+
+
+async def restart_nonces(conn: asyncpg.Connection, chain_id: int, sender: str, confirmed: int) -> None:
+    """Nonces from the chain again: the counter restarts at the node's count, released nonces are void."""
+    await conn.execute(
+        "UPDATE anchor_nonces SET next_nonce = $3 WHERE chain_id = $1 AND sender = $2", chain_id, sender, confirmed
+    )
+    await conn.execute("DELETE FROM anchor_released_nonces WHERE chain_id = $1 AND sender = $2", chain_id, sender)
+
+
+async def lowest_submitted_nonce(conn: asyncpg.Connection, chain_ref: int) -> int | None:
+    value = await conn.fetchval(
+        "SELECT min(nonce) FROM anchor_aggregations WHERE state = 'SUBMITTED' AND chain_ref = $1", chain_ref
+    )
+    return None if value is None else int(value)

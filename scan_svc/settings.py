@@ -85,3 +85,12 @@ class ScanSettings(RuntimeSettings, TokenKeySettings):
         r"discordbot|linkedinbot|skypeuripreview|embedly|pinterest|redditbot|applebot|googlebot|bingbot|"
         r"yandex|duckduckbot|baiduspider|preview"
     )
+
+
+class LedgerVerifySettings(TokenKeySettings):
+    """voketag-ledger-verify: the database, and any key that can check checkpoint signatures (all optional)."""
+
+    database_url: SecretStr
+    # Ed25519 public key (PEM) of LEDGER_SIGNING_KEY: enough to check checkpoints without any secret.
+    ledger_public_key: str | None = None
+    ledger_signing_key: SecretStr | None = None

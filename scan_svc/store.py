@@ -14,6 +14,7 @@ from asyncpg.cursor import CursorFactory
 from scan_svc.metrics import DB_QUERIES
 from scan_svc.risk import Assessment, Place
 from voketag import audit
+from voketag.locks import Lock, try_xact_lock
 from voketag.tokens import fingerprint
 
 # A scan's transaction must finish well within the ledger's gap grace period (settings).
@@ -370,9 +371,9 @@ class LedgerStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def lock_state(self, conn: asyncpg.Connection, lock_key: int) -> asyncpg.Record | None:
+    async def lock_state(self, conn: asyncpg.Connection) -> asyncpg.Record | None:
         """The sealer state, locked; None when another sealer holds the lock."""
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_key):
+        if not await try_xact_lock(conn, Lock.LEDGER_SEAL):
             return None
         return await conn.fetchrow("SELECT tree_size, head_hash, frontier FROM scan_ledger_state FOR UPDATE")
 
@@ -432,6 +433,14 @@ class LedgerStore:
 
     async def tree_size(self, conn: asyncpg.Connection) -> int:
         return int(await conn.fetchval("SELECT tree_size FROM scan_ledger_state"))
+
+    async def scans_in_range(self, conn: asyncpg.Connection, first: int, last: int) -> int:
+        """Committed scans with sequence numbers first..last (0: no upper bound)."""
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM scans WHERE ledger_seq >= $1 AND ($2 = 0 OR ledger_seq <= $2)", first, last
+            )
+        )
 
     async def chain_hash(self, conn: asyncpg.Connection, seq: int) -> bytes | None:
         return await conn.fetchval("SELECT chain_hash FROM scan_ledger WHERE seq = $1", seq)
