@@ -10,7 +10,8 @@ from scan_svc.keys import device_salt
 from scan_svc.redis_store import Gate, Guard
 from scan_svc.scanning import Scanner
 from scan_svc.settings import ScanSettings
-from scan_svc.store import ScanStore, ScanWriter
+from scan_svc.store import LedgerStore, ScanStore, ScanWriter
+from scan_svc.tlog import Transparency, witnesses
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Resources, Service, run_service
 from voketag.tokens import KeyRing
@@ -34,6 +35,9 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
     writer = ScanWriter(resources.pool, settings.scan_write_batch)
     writer.start()
     counterfeits = Counterfeits(guard, resources.pool)
+    signer = ledger_module.notary(settings)
+    ledger = ledger_module.build(resources.pool, settings, signer)
+    transparency = Transparency(LedgerStore(resources.pool), signer, witnesses(settings.ledger_witness_keys))
     scanner = Scanner(
         settings,
         keyring,
@@ -42,11 +46,11 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
         ScanStore(resources.pool),
         writer,
         counterfeits,
+        transparency,
     )
-    ledger = ledger_module.build(resources.pool, settings)
     _background.add(asyncio.get_running_loop().create_task(ledger.run(settings.ledger_seal_interval_s)))
     _background.add(asyncio.get_running_loop().create_task(counterfeits.run(settings.counterfeit_flush_interval_s)))
-    return ScanApi(scanner, ledger)
+    return ScanApi(scanner, ledger, transparency)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from scan_svc.keys import ledger_key, ledger_public_key
 from scan_svc.metrics import LEDGER_SEALED
 from scan_svc.settings import LedgerVerifySettings, ScanSettings
 from scan_svc.store import LedgerStore
-from voketag import merkle
+from voketag import merkle, note
 
 log = logging.getLogger("scan_svc.ledger")
 
@@ -125,15 +125,17 @@ class Ledger:
         gap_grace_s: float,
         checkpoint_interval_s: float,
         public_key: Ed25519PublicKey | None = None,
+        notary: note.Signer | None = None,
     ) -> None:
         """Without ``signing_key`` the ledger can only be checked (seal=False), and checkpoint signatures only
-        with ``public_key``."""
+        with ``public_key``. With ``notary`` each checkpoint is also signed as a C2SP checkpoint note."""
         self._store = store
         self._key = signing_key
         self.public_key = signing_key.public_key() if signing_key is not None else public_key
         self._key_id = key_id
         self._grace_s = gap_grace_s
         self._interval_s = checkpoint_interval_s
+        self.notary = notary
 
     def sign(self, tree_size: int, root_hash: bytes, head_hash: bytes) -> Checkpoint:
         if self._key is None:
@@ -201,6 +203,9 @@ class Ledger:
                 checkpoint.signature,
                 checkpoint.key_id,
             )
+            if self.notary is not None:
+                text = note.Checkpoint(self.notary.name, size, checkpoint.root_hash).text()
+                await self._store.sign_note(conn, size, self.notary.name, self.notary.private_key.sign(text))
 
     async def run(self, interval_s: float) -> None:
         """Seal forever (the scan service runs this as a background task)."""
@@ -287,13 +292,20 @@ def _entry_problem(entry: Mapping[str, Any]) -> str:
     return ""
 
 
-def build(pool: asyncpg.Pool, settings: ScanSettings) -> Ledger:
+def notary(settings: ScanSettings) -> note.Signer:
+    """The ledger key as the signer of C2SP notes, named by the log's origin."""
+    return note.Signer(settings.ledger_origin, ledger_key(settings))
+
+
+def build(pool: asyncpg.Pool, settings: ScanSettings, signer: note.Signer | None = None) -> Ledger:
+    signer = signer or notary(settings)
     return Ledger(
         LedgerStore(pool),
-        ledger_key(settings),
+        signer.private_key,
         settings.ledger_key_id,
         settings.ledger_gap_grace_s,
         settings.ledger_checkpoint_interval_s,
+        notary=signer,
     )
 
 

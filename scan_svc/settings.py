@@ -68,6 +68,11 @@ class ScanSettings(RuntimeSettings, TokenKeySettings):
     ledger_checkpoint_interval_s: float = Field(default=10.0, gt=0)
     # A sequence number missing this long (its transaction rolled back) is sealed as a void entry.
     ledger_gap_grace_s: float = Field(default=60.0, gt=0)
+    # Origin line of the C2SP checkpoints and name of the ledger's signing key in them (a schema-less URL).
+    ledger_origin: str = Field(default="voketag.local/scan-ledger", pattern=r"^[^\s+]*[^\s+0-9][^\s+]*$")
+    # Witness verifier keys (C2SP vkeys of type 0x04, "<name>+<hex id>+<base64 key>") whose cosignatures
+    # the ledger accepts and serves with its checkpoints.
+    ledger_witness_keys: list[str] = Field(default_factory=list)
     # Counterfeit scans wait in Redis at most this long before they reach the admin rollups.
     counterfeit_flush_interval_s: float = Field(default=10.0, gt=0)
     limit_ip: Limit = Limit(rate_per_s=5, burst=300)

@@ -1,0 +1,191 @@
+"""Third-party commands for the scan ledger, using only its public HTTP API and published keys (docs/ledger.md).
+
+``voketag-ledger-check``: check the latest checkpoint's signature, its consistency with an older checkpoint
+you kept, and a scan receipt (offline signature, then inclusion in the checkpoint). Exit 1 on any failure.
+
+``voketag-ledger-witness``: a C2SP witness. Poll the log, check consistency from the last checkpoint it
+cosigned, refuse and report a fork (exit 1), else cosign and submit the cosignature.
+"""
+
+import argparse
+import base64
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from scan_svc.tlog import open_receipt
+from voketag import merkle, note
+
+
+class CheckFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class LogClient:
+    base_url: str
+    log_key: note.Verifier
+    http: httpx.Client
+
+    def checkpoint(self) -> tuple[note.Checkpoint, bytes, str]:
+        """The latest checkpoint, its text and the whole note, once the log's signature verifies."""
+        reply = self.http.get(f"{self.base_url}/v1/ledger/checkpoint", headers={"accept": "text/plain"})
+        reply.raise_for_status()
+        return self.open(reply.text)
+
+    def open(self, signed: str) -> tuple[note.Checkpoint, bytes, str]:
+        try:
+            text, signers = note.open_note(signed, [self.log_key])
+            checkpoint = note.Checkpoint.parse(text)
+        except note.NoteError as exc:
+            raise CheckFailed(f"checkpoint: {exc}") from exc
+        if self.log_key.name not in signers or checkpoint.origin != self.log_key.name:
+            raise CheckFailed("checkpoint: not signed by the log for its origin")
+        return checkpoint, text, signed
+
+    def consistent(self, old: note.Checkpoint, new: note.Checkpoint) -> bool:
+        """Does the log prove that ``new`` extends ``old``? (RFC 9162 section 2.1.4.2)"""
+        if old.tree_size >= new.tree_size:
+            return old.tree_size == new.tree_size and old.root_hash == new.root_hash
+        if old.tree_size == 0:
+            return True
+        reply = self.http.get(
+            f"{self.base_url}/v1/ledger/consistency",
+            params={"firstTreeSize": old.tree_size, "secondTreeSize": new.tree_size},
+        )
+        reply.raise_for_status()
+        proof = [base64.b64decode(node) for node in reply.json()["proof"]]
+        return merkle.verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof)
+
+    def included(self, leaf_index: int, leaf_hash: bytes, checkpoint: note.Checkpoint) -> bool:
+        reply = self.http.get(
+            f"{self.base_url}/v1/ledger/proofs/{leaf_index}", params={"treeSize": checkpoint.tree_size}
+        )
+        reply.raise_for_status()
+        proof = [base64.b64decode(node) for node in reply.json()["proof"]]
+        return merkle.verify_inclusion(leaf_hash, leaf_index, checkpoint.tree_size, proof, checkpoint.root_hash)
+
+
+def check(client: LogClient, kept: str | None, receipt: str | None) -> dict[str, Any]:
+    checkpoint, _, signed = client.checkpoint()
+    report: dict[str, Any] = {"tree_size": checkpoint.tree_size, "signature": "ok", "checkpoint": signed}
+    if kept is not None:
+        old, _, _ = client.open(kept)
+        if not client.consistent(old, checkpoint):
+            raise CheckFailed(
+                f"the log at {checkpoint.tree_size} is not consistent with your checkpoint at {old.tree_size}"
+            )
+        report["consistent_from"] = old.tree_size
+    if receipt is not None:
+        try:
+            scan = open_receipt(receipt, client.log_key)
+        except note.NoteError as exc:
+            raise CheckFailed(f"receipt: {exc}") from exc
+        if scan.leaf_index >= checkpoint.tree_size:
+            report["receipt"] = "signed; not in the latest checkpoint yet"
+        elif not client.included(scan.leaf_index, scan.leaf_hash, checkpoint):
+            raise CheckFailed(f"receipt: leaf {scan.leaf_index} is not in the checkpoint of {checkpoint.tree_size}")
+        else:
+            report["receipt"] = f"leaf {scan.leaf_index} included"
+    return report
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log", required=True, help="base URL of the VokeTag gateway, e.g. https://voketag.example")
+    parser.add_argument("--log-key", required=True, help="the ledger's verifier key <name>+<hex id>+<base64 key>")
+
+
+def check_main() -> None:
+    """voketag-ledger-check: verify the scan ledger's checkpoint, consistency and a receipt from the outside."""
+    parser = argparse.ArgumentParser(description=check_main.__doc__)
+    _common(parser)
+    parser.add_argument("--kept", type=Path, help="a checkpoint note you saved earlier: prove the log only grew")
+    parser.add_argument("--receipt", type=Path, help="a scan receipt note: check it and its inclusion")
+    parser.add_argument("--save", type=Path, help="write the verified checkpoint here (keep it for next time)")
+    args = parser.parse_args()
+    with httpx.Client(timeout=15) as http:
+        client = LogClient(args.log.rstrip("/"), note.Verifier.parse(args.log_key), http)
+        try:
+            report = check(
+                client,
+                args.kept.read_text() if args.kept else None,
+                args.receipt.read_text() if args.receipt else None,
+            )
+        except CheckFailed as exc:
+            print(json.dumps({"ok": False, "problem": str(exc)}))
+            sys.exit(1)
+    if args.save:
+        args.save.write_text(report["checkpoint"])
+    print(json.dumps({"ok": True, **report}))
+
+
+@dataclass
+class Witness:
+    client: LogClient
+    signer: note.Signer
+    state: Path
+
+    def step(self) -> dict[str, Any]:
+        """One poll: cosign the latest checkpoint if it extends the last one seen, else report a fork."""
+        checkpoint, text, _ = self.client.checkpoint()
+        last = self._last()
+        if last is not None and not self.client.consistent(last, checkpoint):
+            return {
+                "ok": False,
+                "fork": True,
+                "seen": {"tree_size": last.tree_size, "root_hash": base64.b64encode(last.root_hash).decode()},
+                "offered": {
+                    "tree_size": checkpoint.tree_size,
+                    "root_hash": base64.b64encode(checkpoint.root_hash).decode(),
+                },
+            }
+        line = self.signer.line(text, int(time.time()))
+        reply = self.client.http.post(
+            f"{self.client.base_url}/v1/ledger/checkpoint:cosign",
+            json={"treeSize": checkpoint.tree_size, "cosignature": line},
+        )
+        reply.raise_for_status()
+        self.state.write_text(text.decode())
+        return {"ok": True, "cosigned": checkpoint.tree_size}
+
+    def _last(self) -> note.Checkpoint | None:
+        if not self.state.exists():
+            return None
+        return note.Checkpoint.parse(self.state.read_bytes())
+
+
+def witness_main() -> None:
+    """voketag-ledger-witness: cosign the scan ledger's checkpoints after checking they only grow."""
+    parser = argparse.ArgumentParser(description=witness_main.__doc__)
+    _common(parser)
+    parser.add_argument("--name", required=True, help="the witness's key name (a schema-less URL)")
+    parser.add_argument("--key", type=Path, required=True, help="the witness's Ed25519 private key (PEM)")
+    parser.add_argument("--state", type=Path, required=True, help="file of the last checkpoint cosigned")
+    parser.add_argument("--interval", type=float, default=0, help="seconds between polls; 0: poll once")
+    parser.add_argument("--print-vkey", action="store_true", help="print the witness verifier key and exit")
+    args = parser.parse_args()
+    key = serialization.load_pem_private_key(args.key.read_bytes(), None)
+    if not isinstance(key, Ed25519PrivateKey):
+        parser.error("--key must be an Ed25519 private key")
+    signer = note.Signer(args.name, key, note.COSIGNATURE_V1)
+    if args.print_vkey:
+        print(signer.verifier)
+        return
+    with httpx.Client(timeout=15) as http:
+        witness = Witness(LogClient(args.log.rstrip("/"), note.Verifier.parse(args.log_key), http), signer, args.state)
+        while True:
+            try:
+                outcome = witness.step()
+            except CheckFailed as exc:
+                outcome = {"ok": False, "problem": str(exc)}
+            print(json.dumps(outcome), flush=True)
+            if outcome.get("fork") or args.interval <= 0:
+                sys.exit(0 if outcome["ok"] else 1)
+            time.sleep(args.interval)
