@@ -16,7 +16,7 @@ from typing import Any
 from scan_svc.ledger import scan_leaf
 from scan_svc.store import LedgerStore
 from voketag import merkle, note
-from voketag.errors import FailedPrecondition, InvalidArgument, NotFound
+from voketag.errors import InvalidArgument, NotFound
 
 RECEIPT_HEADER = "scan-receipt/v1"
 COSIGNATURE_MAX = 1000
@@ -78,30 +78,27 @@ class Transparency:
     async def receipt_at(self, leaf_index: int) -> Receipt:
         entry = await self._store.entry(self._store.pool, leaf_index + 1)
         if entry is None or entry["id"] is None:
-            raise NotFound("SCAN_NOT_FOUND", "no scan has this leaf index", fields={"leaf_index": "unknown"})
+            raise NotFound("NOT_FOUND", "no scan has this leaf index", fields={"leaf_index": "unknown"})
         return self.receipt(entry)
 
-    async def checkpoint(self, tree_size: int = 0) -> str:
+    async def _stored(self, tree_size: int) -> Mapping[str, Any]:
         row = await self._store.note_checkpoint(self._store.pool, tree_size)
         if row is None:
             if tree_size:
-                raise NotFound(
-                    "CHECKPOINT_NOT_FOUND", "no checkpoint of this tree size", fields={"tree_size": "no checkpoint"}
-                )
-            raise FailedPrecondition("NO_CHECKPOINT", "the ledger has no checkpoint yet")
-        return self._note(row)
+                raise NotFound("NOT_FOUND", "no checkpoint of this tree size", fields={"tree_size": "no checkpoint"})
+            raise NotFound("NOT_FOUND", "the ledger has no signed checkpoint yet")
+        return row
+
+    async def checkpoint(self, tree_size: int = 0) -> str:
+        return self._note(await self._stored(tree_size))
 
     async def inclusion(self, leaf_index: int, tree_size: int) -> tuple[int, bytes, list[bytes], str]:
         """(tree size, leaf hash, RFC 9162 proof, checkpoint note) of a leaf in a stored checkpoint."""
-        row = await self._store.note_checkpoint(self._store.pool, tree_size)
-        if row is None:
-            raise NotFound(
-                "CHECKPOINT_NOT_FOUND", "no checkpoint of this tree size", fields={"tree_size": "no checkpoint"}
-            )
+        row = await self._stored(tree_size)
         size = row["tree_size"]
         if leaf_index >= size:
             raise NotFound(
-                "LEAF_NOT_SEALED",
+                "NOT_FOUND",
                 "the leaf is not in this checkpoint (yet)",
                 fields={"leaf_index": f"must be below the tree size {size}"},
             )
@@ -114,11 +111,9 @@ class Transparency:
             raise InvalidArgument(
                 "INVALID_FIELD", "a cosignature line is needed", fields={"cosignature": "1-1000 chars"}
             )
-        row = await self._store.note_checkpoint(self._store.pool, tree_size)
-        if row is None or tree_size == 0:
-            raise NotFound(
-                "CHECKPOINT_NOT_FOUND", "no checkpoint of this tree size", fields={"tree_size": "no checkpoint"}
-            )
+        if tree_size == 0:
+            raise InvalidArgument("INVALID_FIELD", "name the cosigned checkpoint", fields={"tree_size": "required"})
+        row = await self._stored(tree_size)
         body = note.Checkpoint(row["origin"], row["tree_size"], row["root_hash"]).text()
         try:
             _, signatures = note.parse(body.decode() + "\n" + line.rstrip("\n") + "\n")
@@ -130,12 +125,12 @@ class Transparency:
         witness = next((w for w in self._witnesses if (w.name, w.key_id) == (signature.name, signature.key_id)), None)
         if witness is None:
             raise InvalidArgument(
-                "UNKNOWN_WITNESS", "not a configured witness key", fields={"cosignature": "unknown key"}
+                "INVALID_FIELD", "not a configured witness key", fields={"cosignature": "unknown key"}
             )
         timestamp = witness.verify(body, signature.signature)
         if timestamp is None:
             raise InvalidArgument(
-                "BAD_COSIGNATURE",
+                "INVALID_FIELD",
                 "the cosignature does not verify over this checkpoint",
                 fields={"cosignature": "bad signature"},
             )

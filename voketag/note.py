@@ -62,8 +62,9 @@ class Verifier:
     @classmethod
     def parse(cls, vkey: str) -> "Verifier":
         """Parse ``<name>+<hex id>+<base64 key>``; the id must be the one the name and key give."""
-        name, sep, rest = vkey.strip().rpartition("+")
-        name, sep2, hex_id = name.rpartition("+")
+        # Names never contain '+'; the base64 key may.
+        name, sep, rest = vkey.strip().partition("+")
+        hex_id, sep2, rest = rest.partition("+")
         if not sep or not sep2 or not _valid_name(name) or len(hex_id) != 8:
             raise NoteError("a verifier key reads <name>+<8 hex digits>+<base64 key>")
         try:
