@@ -28,7 +28,7 @@ from anchor_svc import storage
 from anchor_svc.chain import GWEI, Chain, ChainUnavailable, Fees, Receipt, Rejected, Signed
 from anchor_svc.resync import Resync
 from anchor_svc.settings import AnchorSettings
-from voketag import merkle
+from voketag import merkle, note
 from voketag.locks import Lock, try_xact_lock
 
 log = logging.getLogger("anchor_svc.pump")
@@ -112,18 +112,26 @@ class Anchorer:
             if not pending:
                 return None
             roots = [bytes(row["batch_root"]) for row in pending]
+            # The scan ledger's latest checkpoint rides along as the last leaf (docs/ledger.md).
+            checkpoint = await storage.ledger_checkpoint_to_anchor(conn)
+            if checkpoint is not None:
+                roots.append(
+                    note.Checkpoint(checkpoint["origin"], checkpoint["tree_size"], checkpoint["root_hash"]).commitment()
+                )
             aggregate_root = merkle.root([merkle.leaf_hash(root) for root in roots])
             nonce = await storage.allocate_nonce(conn, chain_id, self._chain.sender, confirmed)
             aggregation_id = await storage.insert_aggregation(
                 conn, chain_id, self._chain.sender, nonce, aggregate_root, [row["batch_id"] for row in pending], roots
             )
+            if checkpoint is not None:
+                await storage.insert_ledger_anchor(conn, aggregation_id, checkpoint, len(roots) - 1)
             signed = self._chain.sign(chain_id, nonce, aggregate_root, fees)
             await storage.insert_transaction(
                 conn, aggregation_id, signed.tx_hash, signed.raw, fees.max_fee, fees.priority_fee
             )
         log.info(
             "aggregated",
-            extra={"aggregation": aggregation_id, "batches": len(roots), "nonce": nonce, "tx": signed.tx_hash},
+            extra={"aggregation": aggregation_id, "batches": len(pending), "nonce": nonce, "tx": signed.tx_hash},
         )
         return aggregation_id
 

@@ -204,6 +204,44 @@ async def pending_roots(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     )
 
 
+async def ledger_checkpoint_to_anchor(conn: asyncpg.Connection) -> asyncpg.Record | None:
+    """The latest signed scan-ledger checkpoint larger than any a live aggregation carries, if there is one."""
+    return await conn.fetchrow(
+        """SELECT c.origin, c.tree_size, c.root_hash FROM scan_ledger_checkpoints c
+           WHERE c.note_signature IS NOT NULL
+             AND c.tree_size > coalesce((SELECT max(l.tree_size) FROM anchor_ledger_checkpoints l
+                                         JOIN anchor_aggregations a ON a.id = l.aggregation_id
+                                         WHERE a.state IN ('SUBMITTED', 'CONFIRMING', 'ANCHORED')), 0)
+           ORDER BY c.tree_size DESC LIMIT 1"""
+    )
+
+
+async def insert_ledger_anchor(
+    conn: asyncpg.Connection, aggregation_id: int, checkpoint: asyncpg.Record, aggregate_index: int
+) -> None:
+    await conn.execute(
+        """INSERT INTO anchor_ledger_checkpoints (aggregation_id, origin, tree_size, root_hash, aggregate_index)
+           VALUES ($1, $2, $3, $4, $5)""",
+        aggregation_id,
+        checkpoint["origin"],
+        checkpoint["tree_size"],
+        checkpoint["root_hash"],
+        aggregate_index,
+    )
+
+
+async def ledger_anchor(conn: asyncpg.Connection, tree_size: int) -> asyncpg.Record | None:
+    """An anchored ledger checkpoint (the largest when ``tree_size`` is 0) with its aggregation."""
+    return await conn.fetchrow(
+        """SELECT l.origin, l.tree_size, l.root_hash, l.aggregate_index, a.leaves, a.size, a.root, a.chain_id,
+                  a.tx_hash, a.block_number, a.sender, a.anchored_at
+           FROM anchor_ledger_checkpoints l JOIN anchor_aggregations a ON a.id = l.aggregation_id
+           WHERE a.state = 'ANCHORED' AND ($1 = 0 OR l.tree_size = $1)
+           ORDER BY l.tree_size DESC LIMIT 1""",
+        tree_size,
+    )
+
+
 async def allocate_nonce(conn: asyncpg.Connection, chain_id: int, sender: str, confirmed: int) -> int:
     """The next nonce of ``sender``; the row lock serialises allocators until their transaction ends.
 

@@ -1,13 +1,16 @@
 """Third-party commands for the scan ledger, using only its public HTTP API and published keys (docs/ledger.md).
 
 ``voketag-ledger-check``: check the latest checkpoint's signature, its consistency with an older checkpoint
-you kept, and a scan receipt (offline signature, then inclusion in the checkpoint). Exit 1 on any failure.
+you kept, a scan receipt (offline signature, then inclusion in the checkpoint), and with an EVM node the
+largest anchored checkpoint: signed by the log, in the aggregate tree, carried by a mined transaction, and
+consistent with the latest. Exit 1 on any failure.
 
 ``voketag-ledger-witness``: a C2SP witness. Poll the log, check consistency from the last checkpoint it
 cosigned, refuse and report a fork (exit 1), else cosign and submit the cosignature.
 """
 
 import argparse
+import asyncio
 import base64
 import json
 import sys
@@ -19,7 +22,9 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import SecretStr
 
+from anchor_svc.chain import Chain, ChainUnavailable
 from scan_svc.tlog import open_receipt
 from voketag import merkle, note
 
@@ -72,10 +77,75 @@ class LogClient:
         proof = [base64.b64decode(node) for node in reply.json()["proof"]]
         return merkle.verify_inclusion(leaf_hash, leaf_index, checkpoint.tree_size, proof, checkpoint.root_hash)
 
+    def anchored(self) -> tuple[note.Checkpoint, dict[str, Any]]:
+        """The largest anchored checkpoint, once it is signed by the log and sits in the aggregate tree."""
+        reply = self.http.get(f"{self.base_url}/v1/anchors/ledger")
+        if reply.status_code == 404:
+            raise CheckFailed("anchoring: no ledger checkpoint is anchored yet")
+        reply.raise_for_status()
+        facts = reply.json()
+        root = base64.b64decode(facts["rootHash"])
+        anchored = note.Checkpoint(facts["origin"], int(facts["treeSize"]), root)
+        if anchored.origin != self.log_key.name:
+            raise CheckFailed("anchoring: the anchored checkpoint is of another log")
+        signed = self.http.get(f"{self.base_url}/v1/ledger/checkpoint:note", params={"treeSize": anchored.tree_size})
+        if signed.status_code != 200 or self.open(signed.text)[0] != anchored:
+            raise CheckFailed(
+                f"anchoring: the log has no signed checkpoint matching the anchored one at {anchored.tree_size}"
+            )
+        commitment = anchored.commitment()
+        path = [base64.b64decode(node) for node in facts["aggregatePath"]]
+        aggregate_root = base64.b64decode(facts["aggregateRoot"])
+        if base64.b64decode(facts["commitment"]) != commitment or not merkle.verify_inclusion(
+            merkle.leaf_hash(commitment),
+            int(facts["aggregateIndex"]),
+            int(facts["aggregateSize"]),
+            path,
+            aggregate_root,
+        ):
+            raise CheckFailed("anchoring: the checkpoint is not in the aggregate tree")
+        return anchored, facts
 
-def check(client: LogClient, kept: str | None, receipt: str | None) -> dict[str, Any]:
+
+async def chain_check(rpc_url: str, facts: dict[str, Any], sender: str | None) -> None:
+    """The anchoring transaction is mined on the node and carries the aggregate root as its data."""
+    chain = Chain(SecretStr(rpc_url), timeout_s=10)
+    try:
+        chain_id = await chain.chain_id()
+        tx = await chain.transaction(facts["txHash"])
+        receipt = await chain.receipt(facts["txHash"])
+    except ChainUnavailable as exc:
+        raise CheckFailed(f"chain: the node does not answer: {exc}") from exc
+    finally:
+        await chain.close()
+    if chain_id != int(facts["chainId"]):
+        raise CheckFailed(f"chain: the node is on chain {chain_id}, the anchor on {facts['chainId']}")
+    if tx is None or receipt is None or receipt.status != 1:
+        raise CheckFailed(f"chain: transaction {facts['txHash']} is not mined")
+    if tx.data != base64.b64decode(facts["aggregateRoot"]):
+        raise CheckFailed("chain: the transaction does not carry the aggregate root")
+    if sender is not None and tx.sender.lower() != sender.lower():
+        raise CheckFailed(f"chain: the transaction was sent by {tx.sender}, not {sender}")
+
+
+def check(
+    client: LogClient, kept: str | None, receipt: str | None, rpc_url: str | None = None, sender: str | None = None
+) -> dict[str, Any]:
     checkpoint, _, signed = client.checkpoint()
     report: dict[str, Any] = {"tree_size": checkpoint.tree_size, "signature": "ok", "checkpoint": signed}
+    if rpc_url is not None:
+        anchored, facts = client.anchored()
+        asyncio.run(chain_check(rpc_url, facts, sender))
+        if not client.consistent(anchored, checkpoint):
+            raise CheckFailed(
+                f"the log at {checkpoint.tree_size} is not consistent with its checkpoint anchored at "
+                f"{anchored.tree_size}"
+            )
+        report["anchored"] = {
+            "tree_size": anchored.tree_size,
+            "tx_hash": facts["txHash"],
+            "block": facts["blockNumber"],
+        }
     if kept is not None:
         old, _, _ = client.open(kept)
         if not client.consistent(old, checkpoint):
@@ -109,6 +179,8 @@ def check_main() -> None:
     parser.add_argument("--kept", type=Path, help="a checkpoint note you saved earlier: prove the log only grew")
     parser.add_argument("--receipt", type=Path, help="a scan receipt note: check it and its inclusion")
     parser.add_argument("--save", type=Path, help="write the verified checkpoint here (keep it for next time)")
+    parser.add_argument("--rpc", help="EVM JSON-RPC URL: check the anchored checkpoint and its transaction")
+    parser.add_argument("--sender", help="the anchoring address you trust")
     args = parser.parse_args()
     with httpx.Client(timeout=15) as http:
         client = LogClient(args.log.rstrip("/"), note.Verifier.parse(args.log_key), http)
@@ -117,6 +189,8 @@ def check_main() -> None:
                 client,
                 args.kept.read_text() if args.kept else None,
                 args.receipt.read_text() if args.receipt else None,
+                args.rpc,
+                args.sender,
             )
         except CheckFailed as exc:
             print(json.dumps({"ok": False, "problem": str(exc)}))

@@ -196,6 +196,11 @@ class Checkpoint:
     def text(self) -> bytes:
         return f"{self.origin}\n{self.tree_size}\n{base64.b64encode(self.root_hash).decode()}\n".encode()
 
+    def commitment(self) -> bytes:
+        """What the anchoring aggregate tree holds for this checkpoint: SHA-256 of its text (32 bytes, the
+        size of a batch root, so it is one more aggregate leaf)."""
+        return hashlib.sha256(self.text()).digest()
+
     @classmethod
     def parse(cls, text: bytes) -> "Checkpoint":
         lines = text.decode().split("\n")

@@ -19,8 +19,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from scan_svc.tlog import open_receipt
+from tests.anchor.conftest import make_batch
+from tests.conftest import AUDIENCE, ISSUER
 from tests.scan.conftest import Catalog, next_address
 from voketag import note
+from voketag.auth import Role, TokenSigner
 from voketag.mesh import Mesh, free_port
 from voketag.tokens import KeyRing
 
@@ -161,6 +164,8 @@ def tlog_mesh(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
         "LEDGER_WITNESS_KEYS": json.dumps([WITNESS_VKEY]),
         "LEDGER_SEAL_INTERVAL_S": "0.1",
         "LEDGER_CHECKPOINT_INTERVAL_S": "0.2",
+        "ANCHOR_CONFIRMATIONS": "1",
+        "ANCHOR_TICK_S": "0.2",
     }
     running = Mesh(state, deps["DATABASE_URL"], deps["REDIS_URL"], deps["ETH_RPC_URL"], free_port(), extra_env=env)
     running.start()
@@ -289,6 +294,22 @@ async def test_receipt_verifies_offline_and_later_in_the_tree(
     assert "/v1/ledger/receipts/" in page.text
 
 
+async def _anchor_a_batch(db: asyncpg.Pool, http: httpx.AsyncClient, mesh: Mesh) -> dict[str, object]:
+    """Anchor a new batch through the public API; the ledger's latest checkpoint joins its aggregate tree."""
+    async with db.acquire() as conn:
+        batch_id = await make_batch(conn, 4)
+    admin = TokenSigner(mesh.signing_key, "dev", ISSUER, AUDIENCE).mint("admin-1", Role.ADMIN)
+    reply = await http.post("/v1/anchor", json={"batchId": batch_id}, headers={"authorization": f"Bearer {admin}"})
+    assert reply.status_code == 200, reply.text
+    for _ in range(600):
+        anchored = await http.get("/v1/anchors/ledger")
+        if anchored.status_code == 200:
+            return anchored.json()
+        assert anchored.status_code == 404, anchored.text
+        await asyncio.sleep(0.1)
+    raise AssertionError("the ledger checkpoint was not anchored")
+
+
 def _run(command: str, *args: str) -> tuple[int, dict[str, object]]:
     done = subprocess.run([str(BIN / command), *args], capture_output=True, text=True, timeout=60, check=False)
     return done.returncode, json.loads(done.stdout.strip().splitlines()[-1])
@@ -323,8 +344,29 @@ async def test_cosignature_endpoint_refuses_bad_input(http: httpx.AsyncClient, t
     assert wrong_size.status_code == 404
 
 
+async def test_checkpoint_anchored_with_the_batches_verifies_against_the_chain(
+    http: httpx.AsyncClient, tlog_catalog: Catalog, db, base_url: str, tlog_mesh: Mesh, deps: dict[str, str]
+) -> None:
+    await _scan(http, tlog_catalog, 2)
+    before, _ = await _checkpoint_at_least(http, 2)
+    facts = await _anchor_a_batch(db, http, tlog_mesh)
+    assert int(facts["treeSize"]) >= before.tree_size and facts["origin"] == ORIGIN
+    anchored = note.Checkpoint(ORIGIN, int(facts["treeSize"]), base64.b64decode(facts["rootHash"]))
+    assert base64.b64decode(facts["commitment"]) == hashlib.sha256(anchored.text()).digest()
+    # The transaction's data on the node is the aggregate root that holds the commitment (checked here by hand).
+    call = {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionByHash", "params": [facts["txHash"]]}
+    tx = (await http.post(deps["ETH_RPC_URL"], json=call)).json()["result"]
+    assert bytes.fromhex(tx["input"][2:]) == base64.b64decode(facts["aggregateRoot"])
+    await _scan(http, tlog_catalog)
+    status, report = await asyncio.to_thread(
+        _run, "voketag-ledger-check", "--log", base_url, "--log-key", LOG_VKEY, "--rpc", deps["ETH_RPC_URL"]
+    )
+    assert (status, report["ok"]) == (0, True), report
+    assert report["anchored"]["tree_size"] == anchored.tree_size
+
+
 async def test_witness_cosigns_then_refuses_a_rewritten_history(
-    http: httpx.AsyncClient, tlog_catalog: Catalog, db, base_url: str, tmp_path: Path
+    http: httpx.AsyncClient, tlog_catalog: Catalog, db, base_url: str, tmp_path: Path, deps: dict[str, str]
 ) -> None:
     key_file, state = tmp_path / "witness.pem", tmp_path / "witness-state"
     key_file.write_text(_pem(WITNESS_KEY))
@@ -366,3 +408,9 @@ async def test_witness_cosigns_then_refuses_a_rewritten_history(
     )
     assert (status, report["ok"]) == (1, False)
     assert "not consistent" in str(report["problem"])
+    # Without any kept checkpoint, the anchored one on chain exposes the rewrite too.
+    status, report = await asyncio.to_thread(
+        _run, "voketag-ledger-check", "--log", base_url, "--log-key", LOG_VKEY, "--rpc", deps["ETH_RPC_URL"]
+    )
+    assert (status, report["ok"]) == (1, False)
+    assert "anchor" in str(report["problem"])
