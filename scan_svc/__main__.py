@@ -46,9 +46,10 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
         ScanStore(resources.pool),
         writer,
         counterfeits,
-        transparency,
+        transparency if settings.ledger_transparency else None,
     )
-    _background.add(asyncio.get_running_loop().create_task(ledger.run(settings.ledger_seal_interval_s)))
+    if settings.ledger_transparency:
+        _background.add(asyncio.get_running_loop().create_task(ledger.run(settings.ledger_seal_interval_s)))
     _background.add(asyncio.get_running_loop().create_task(counterfeits.run(settings.counterfeit_flush_interval_s)))
     return ScanApi(scanner, ledger, transparency)
 

@@ -23,7 +23,7 @@ from scan_svc.metrics import PREVIEWS, RATE_LIMITED, RISK, VERDICTS, VERIFY_LATE
 from scan_svc.redis_store import CodeSignals, Gate, ScanKeys, place_from_key, place_key
 from scan_svc.risk import Assessment, Place, Verdict
 from scan_svc.settings import ScanSettings
-from scan_svc.store import Counted, NewReport, NewScan, ScanStore, ScanWriter
+from scan_svc.store import Counted, NewReport, NewScan, Recorded, ScanStore, ScanWriter
 from scan_svc.tlog import Receipt, Transparency
 from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
@@ -152,7 +152,7 @@ class Scanner:
         store: ScanStore,
         writer: ScanWriter,
         counterfeits: Counterfeits,
-        transparency: Transparency,
+        transparency: Transparency | None,
     ) -> None:
         self._settings = settings
         self._keyring = keyring
@@ -237,10 +237,15 @@ class Scanner:
             recorded.scan_id,
             now,
             recorded.ledger_seq,
-            self._transparency.receipt(recorded.stored) if recorded.stored is not None else None,
+            self._receipt(recorded),
         )
         RISK.observe(recorded.assessment.score)
         return self._done(outcome, client, started)
+
+    def _receipt(self, recorded: Recorded) -> Receipt | None:
+        if self._transparency is None or recorded.stored is None:
+            return None
+        return self._transparency.receipt(recorded.stored)
 
     async def _preview(self, product: asyncpg.Record, serial: int) -> Outcome:
         """What a link preview shows: the current state, scored, nothing recorded."""

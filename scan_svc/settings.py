@@ -73,6 +73,9 @@ class ScanSettings(RuntimeSettings, TokenKeySettings):
     # Witness verifier keys (C2SP vkeys of type 0x04, "<name>+<hex id>+<base64 key>") whose cosignatures
     # the ledger accepts and serves with its checkpoints.
     ledger_witness_keys: list[str] = Field(default_factory=list)
+    # False: this instance runs no sealer and gives no scan receipts (bench/scan_verify.py measures the cost of
+    # both with it; a deployment keeps it on, or the ledger is never sealed).
+    ledger_transparency: bool = True
     # Counterfeit scans wait in Redis at most this long before they reach the admin rollups.
     counterfeit_flush_interval_s: float = Field(default=10.0, gt=0)
     limit_ip: Limit = Limit(rate_per_s=5, burst=300)
