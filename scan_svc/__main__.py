@@ -1,6 +1,7 @@
 """Entry point: settings -> storage -> serve."""
 
 import asyncio
+import logging
 
 from scan_svc import ledger as ledger_module
 from scan_svc.api import SERVICE, ScanApi
@@ -15,6 +16,8 @@ from scan_svc.tlog import Transparency, witnesses
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Resources, Service, run_service
 from voketag.tokens import KeyRing
+
+log = logging.getLogger("scan_svc")
 
 # The background tasks live as long as the event loop; this reference keeps them from being garbage-collected.
 _background: set[asyncio.Task[None]] = set()
@@ -36,6 +39,8 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
     writer.start()
     counterfeits = Counterfeits(guard, resources.pool)
     signer = ledger_module.notary(settings)
+    # Operators publish this key (docs/ledger.md): checkpoints, receipts and the check command rely on it.
+    log.info("ledger verifier key", extra={"vkey": str(signer.verifier)})
     ledger = ledger_module.build(resources.pool, settings, signer)
     transparency = Transparency(LedgerStore(resources.pool), signer, witnesses(settings.ledger_witness_keys))
     scanner = Scanner(
