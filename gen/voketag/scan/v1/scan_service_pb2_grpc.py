@@ -34,7 +34,8 @@ class ScanServiceStub:
     HMAC-SHA256 tag (>= 96 bits). A malformed or forged token is rejected before
     any database or Redis work. VerifyToken, ReportFraud and RenderPage are
     public and rate limited per IP, device and token (RESOURCE_EXHAUSTED /
-    HTTP 429 with Retry-After). The ledger RPCs need ROLE_ADMIN or ROLE_AUDITOR.
+    HTTP 429 with Retry-After). VerifyLedger needs ROLE_ADMIN or ROLE_AUDITOR;
+    the other ledger RPCs are public (they reveal hashes and signatures only).
     """
 
     def __init__(self, channel):
@@ -103,7 +104,8 @@ class ScanServiceServicer:
     HMAC-SHA256 tag (>= 96 bits). A malformed or forged token is rejected before
     any database or Redis work. VerifyToken, ReportFraud and RenderPage are
     public and rate limited per IP, device and token (RESOURCE_EXHAUSTED /
-    HTTP 429 with Retry-After). The ledger RPCs need ROLE_ADMIN or ROLE_AUDITOR.
+    HTTP 429 with Retry-After). VerifyLedger needs ROLE_ADMIN or ROLE_AUDITOR;
+    the other ledger RPCs are public (they reveal hashes and signatures only).
     """
 
     def VerifyToken(self, request, context):
@@ -263,7 +265,8 @@ class ScanService:
     HMAC-SHA256 tag (>= 96 bits). A malformed or forged token is rejected before
     any database or Redis work. VerifyToken, ReportFraud and RenderPage are
     public and rate limited per IP, device and token (RESOURCE_EXHAUSTED /
-    HTTP 429 with Retry-After). The ledger RPCs need ROLE_ADMIN or ROLE_AUDITOR.
+    HTTP 429 with Retry-After). VerifyLedger needs ROLE_ADMIN or ROLE_AUDITOR;
+    the other ledger RPCs are public (they reveal hashes and signatures only).
     """
 
     @staticmethod
