@@ -62,10 +62,10 @@ class Transparency:
 
     def receipt(self, scan: Mapping[str, Any]) -> Receipt:
         """The receipt of a stored scan row (what the sealer will hash into the ledger)."""
-        leaf = scan_leaf(scan)
-        index = scan["ledger_seq"] - 1
-        signed = self._sign(receipt_text(self.origin, index, leaf, scan["scanned_at"]))
-        return Receipt(index, leaf, scan["scanned_at"], signed)
+        return self._receipt(scan["ledger_seq"] - 1, scan_leaf(scan), scan["scanned_at"])
+
+    def _receipt(self, index: int, leaf: bytes, scanned_at: datetime) -> Receipt:
+        return Receipt(index, leaf, scanned_at, self._sign(receipt_text(self.origin, index, leaf, scanned_at)))
 
     def _sign(self, text: bytes) -> str:
         return text.decode() + "\n" + self.signer.line(text)
@@ -79,7 +79,10 @@ class Transparency:
         entry = await self._store.entry(self._store.pool, leaf_index + 1)
         if entry is None or entry["id"] is None:
             raise NotFound("NOT_FOUND", "no scan has this leaf index", fields={"leaf_index": "unknown"})
-        return self.receipt(entry)
+        if entry["leaf_hash"] is None:
+            return self.receipt(entry)
+        # Sealed: promise what the ledger holds, never a hash of the row as it may read now.
+        return self._receipt(leaf_index, entry["leaf_hash"], entry["scanned_at"])
 
     async def _stored(self, tree_size: int) -> Mapping[str, Any]:
         row = await self._store.note_checkpoint(self._store.pool, tree_size)

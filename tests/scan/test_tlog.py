@@ -310,6 +310,20 @@ async def _anchor_a_batch(db: asyncpg.Pool, http: httpx.AsyncClient, mesh: Mesh)
     raise AssertionError("the ledger checkpoint was not anchored")
 
 
+async def test_bad_ledger_requests_are_clear_errors(http: httpx.AsyncClient) -> None:
+    for path, params, status, field in [
+        ("/v1/ledger/receipts/999999999", {}, 404, "leaf_index"),
+        ("/v1/ledger/proofs/999999999", {}, 404, "leaf_index"),
+        ("/v1/ledger/checkpoint:note", {"treeSize": 999999999}, 404, "tree_size"),
+        ("/v1/ledger/proofs/1", {"treeSize": 999999999}, 404, "tree_size"),
+        ("/v1/ledger/receipts/-1", {}, 400, ""),
+        ("/v1/anchors/ledger", {"treeSize": 999999999}, 404, "tree_size"),
+    ]:
+        reply = await http.get(path, params=params)
+        assert reply.status_code == status, (path, reply.text)
+        assert field in reply.text.replace("leafIndex", "leaf_index").replace("treeSize", "tree_size")
+
+
 def _run(command: str, *args: str) -> tuple[int, dict[str, object]]:
     done = subprocess.run([str(BIN / command), *args], capture_output=True, text=True, timeout=60, check=False)
     return done.returncode, json.loads(done.stdout.strip().splitlines()[-1])
