@@ -321,16 +321,26 @@ async def insert_aggregation(
 async def insert_transaction(
     conn: asyncpg.Connection, aggregation_id: int, tx_hash: str, raw: bytes, max_fee: int, priority_fee: int
 ) -> None:
-    """Store a signed transaction and make it the aggregation's current one (before it is broadcast)."""
-    await conn.execute(
+    """Store a signed transaction and make it the aggregation's current one (before it is broadcast).
+
+    Re-anchoring the same batches with the same nonce and fees after a chain reset signs the very bytes of
+    the ORPHANED aggregation's transaction: that one then belongs to the new aggregation. Any other clash
+    of hashes raises (it would mean one transaction for two live aggregations).
+    """
+    stored = await conn.fetchval(
         """INSERT INTO anchor_transactions (tx_hash, aggregation_id, raw, max_fee_per_gas, max_priority_fee_per_gas)
-           VALUES ($1, $2, $3, $4, $5)""",
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (tx_hash) DO UPDATE SET aggregation_id = EXCLUDED.aggregation_id, created_at = now()
+           WHERE (SELECT state FROM anchor_aggregations WHERE id = anchor_transactions.aggregation_id) = 'ORPHANED'
+           RETURNING tx_hash""",
         tx_hash,
         aggregation_id,
         raw,
         max_fee,
         priority_fee,
     )
+    if stored is None:
+        raise RuntimeError(f"transaction {tx_hash} already belongs to another live aggregation")
     await conn.execute(
         "UPDATE anchor_aggregations SET tx_hash = $2, signed_at = now() WHERE id = $1", aggregation_id, tx_hash
     )
@@ -601,11 +611,11 @@ async def current_chain(conn: asyncpg.Connection) -> asyncpg.Record | None:
 
 
 async def latest_mined_unrecorded(conn: asyncpg.Connection) -> asyncpg.Record | None:
-    """The newest mined aggregation sent before the chain was recorded (chain_ref NULL)."""
+    """The newest ANCHORED aggregation sent before the chain was recorded (chain_ref NULL); a CONFIRMING one
+    could still be reorganised away without the chain being another."""
     return await conn.fetchrow(
         """SELECT id, tx_hash, block_number, block_hash FROM anchor_aggregations
-           WHERE chain_ref IS NULL AND block_hash IS NOT NULL AND state IN ('CONFIRMING', 'ANCHORED')
-           ORDER BY block_number DESC LIMIT 1"""
+           WHERE chain_ref IS NULL AND state = 'ANCHORED' ORDER BY block_number DESC LIMIT 1"""
     )
 
 

@@ -340,7 +340,9 @@ def main() -> None:
     try:
         mesh.start()
         _print_summary(mesh, urls, deps)
-        supervisor = Supervisor(mesh.children)
+        # The embedded Redis and anvil keep their data across a restart (append-only file, state file).
+        restartable = {dep.child.name: dep.child for dep in deps if isinstance(dep, EmbeddedRedis | Anvil)}
+        supervisor = Supervisor({**mesh.children, **restartable})
         while not stopping:
             time.sleep(0.5)
             supervisor.poll()

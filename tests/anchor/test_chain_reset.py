@@ -99,3 +99,26 @@ async def test_a_nonce_gap_on_the_same_chain_is_closed_with_nonces_from_the_chai
     print(f"\nnonce gap: ANCHORED {time.monotonic() - started:.1f} s after the stuck transaction was signed")
     rows = await pool.fetch("SELECT nonce, state FROM anchor_aggregations ORDER BY id")
     assert [(row["nonce"], row["state"]) for row in rows] == [(5, "ORPHANED"), (0, "ANCHORED")]
+
+
+async def test_anchors_made_before_chains_were_recorded_are_checked_against_the_node(
+    pool, anvil, make_anchorer, tmp_path: Path
+) -> None:
+    """The upgrade case: a database from before this check, and a node that was reset meanwhile."""
+    anchorer = make_anchorer()
+    batch_ids = await sealed_batches(pool, 1)
+    async with pool.acquire() as conn:
+        await storage.ensure_record(conn, batch_ids[0], urgent=True)
+    await run_until(anchorer, pool, batch_ids, "ANCHORED")
+    await pool.execute("UPDATE anchor_aggregations SET chain_ref = NULL")
+    await pool.execute("DELETE FROM anchor_chains")
+
+    anvil.stop()
+    fresh = Anvil(tmp_path / "fresh-anvil.log", anvil.port)
+    try:
+        await anchorer.cycle()
+        assert await pool.fetchval("SELECT state FROM anchor_aggregations ORDER BY id LIMIT 1") == "ORPHANED"
+        await run_until(anchorer, pool, batch_ids, "ANCHORED")
+        assert await pool.fetchval("SELECT count(*) FROM anchor_aggregations WHERE chain_ref IS NULL") == 1
+    finally:
+        fresh.stop()

@@ -57,7 +57,12 @@ def test_a_killed_service_is_restarted_and_the_rest_keeps_serving(tmp_path: Path
         )
     gateway = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: "VokeTag mesh is up" in read_log(out), 120, "the mesh")
+
+        def up() -> bool:
+            assert runner.poll() is None, read_log(out)
+            return "VokeTag mesh is up" in read_log(out)
+
+        wait_for(up, 120, "the mesh")
         keys = json.loads((state / "token-keys.json").read_text())
         token = asyncio.run(_product_token(deps["DATABASE_URL"], keys))
         verify = f"{gateway}/api/verify/{token}"
