@@ -72,7 +72,9 @@ class Transparency:
 
     def _note(self, row: Mapping[str, Any]) -> str:
         body = note.Checkpoint(row["origin"], row["tree_size"], row["root_hash"]).text()
-        log_line = note.Signature(self.origin, self.signer.verifier.key_id, row["note_signature"]).line
+        # The origin the checkpoint was signed under (LEDGER_ORIGIN may have changed since).
+        signed_by = note.Verifier(row["origin"], note.ED25519, self.signer.private_key.public_key())
+        log_line = note.Signature(signed_by.name, signed_by.key_id, row["note_signature"]).line
         return body.decode() + "\n" + log_line + "".join(row["cosignatures"])
 
     async def receipt_at(self, leaf_index: int) -> Receipt:

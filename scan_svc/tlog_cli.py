@@ -3,7 +3,7 @@
 ``voketag-ledger-check``: check the latest checkpoint's signature, its consistency with an older checkpoint
 you kept, a scan receipt (offline signature, then inclusion in the checkpoint), and with an EVM node the
 largest anchored checkpoint: signed by the log, in the aggregate tree, carried by a mined transaction, and
-consistent with the latest. Exit 1 on any failure.
+consistent with the latest. Exit 1 when a check fails, 2 when the log does not answer.
 
 ``voketag-ledger-witness``: a C2SP witness. Poll the log, check consistency from the last checkpoint it
 cosigned, refuse and report a fork (exit 1), else cosign and submit the cosignature.
@@ -195,6 +195,9 @@ def check_main() -> None:
         except CheckFailed as exc:
             print(json.dumps({"ok": False, "problem": str(exc)}))
             sys.exit(1)
+        except httpx.HTTPError as exc:
+            print(json.dumps({"ok": False, "problem": f"the log did not answer: {exc}"}))
+            sys.exit(2)
     if args.save:
         args.save.write_text(report["checkpoint"])
     print(json.dumps({"ok": True, **report}))
@@ -257,7 +260,8 @@ def witness_main() -> None:
         while True:
             try:
                 outcome = witness.step()
-            except CheckFailed as exc:
+            except (CheckFailed, httpx.HTTPError) as exc:
+                # Not a fork: the log was unreachable or answered nonsense; try again at the next poll.
                 outcome = {"ok": False, "problem": str(exc)}
             print(json.dumps(outcome), flush=True)
             if outcome.get("fork") or args.interval <= 0:

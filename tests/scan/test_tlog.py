@@ -264,7 +264,7 @@ async def test_proofs_match_an_independent_rfc9162_implementation(
 
 
 async def test_receipt_verifies_offline_and_later_in_the_tree(
-    http: httpx.AsyncClient, tlog_catalog: Catalog, db
+    http: httpx.AsyncClient, tlog_catalog: Catalog, db, base_url: str, tmp_path: Path
 ) -> None:
     (answer,) = await _scan(http, tlog_catalog)
     receipt = answer["receipt"]
@@ -288,6 +288,14 @@ async def test_receipt_verifies_offline_and_later_in_the_tree(
     assert _b64(proof.json()["proof"]) == _path(opened.leaf_index, leaves)
     again = await http.get(f"/v1/ledger/receipts/{opened.leaf_index}")
     assert again.json()["receipt"]["note"] == receipt["note"]
+    # The check command does both steps: the signature offline, then inclusion in the latest checkpoint.
+    (tmp_path / "receipt").write_text(receipt["note"])
+    (tmp_path / "altered").write_text(altered)
+    check = ("voketag-ledger-check", "--log", base_url, "--log-key", LOG_VKEY, "--receipt")
+    status, report = await asyncio.to_thread(_run, *check, str(tmp_path / "receipt"))
+    assert (status, report["receipt"]) == (0, f"leaf {opened.leaf_index} included")
+    status, report = await asyncio.to_thread(_run, *check, str(tmp_path / "altered"))
+    assert (status, report["ok"]) == (1, False) and "receipt" in str(report["problem"])
     # The consumer page links to the receipt.
     product = await tlog_catalog.product()
     page = await http.get(f"/r/{product['token']}")
