@@ -17,8 +17,10 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
-from scan_svc.tlog import open_receipt
+from scan_svc.settings import ScanSettings
+from scan_svc.tlog import open_receipt, witnesses
 from tests.anchor.conftest import make_batch
 from tests.conftest import AUDIENCE, ISSUER
 from tests.scan.conftest import Catalog, next_address
@@ -137,6 +139,18 @@ def test_cosignature_round_trip() -> None:
     moved = note.Checkpoint(ORIGIN, 6, hashlib.sha256(b"x").digest()).text().decode()
     with pytest.raises(note.NoteError):
         note.open_note(moved + "\n" + witness.line(body, 1700000000), [verifier])
+
+
+def test_only_cosignature_keys_can_be_witnesses_and_origins_are_names() -> None:
+    log_key = str(note.Signer(WITNESS, Ed25519PrivateKey.generate()).verifier)
+    with pytest.raises(ValueError, match="0x04"):
+        witnesses([log_key])
+    assert [w.name for w in witnesses([str(note.Signer(WITNESS, WITNESS_KEY, note.COSIGNATURE_V1).verifier)])] == [
+        WITNESS
+    ]
+    for origin in ("has space/log", "plus+log", "12345", ""):
+        with pytest.raises(ValidationError):
+            ScanSettings(database_url="postgresql://x/y", token_keys={}, ledger_origin=origin)
 
 
 # --- the service, through Envoy ---
