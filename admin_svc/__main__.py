@@ -42,7 +42,15 @@ def build_identity(settings: AdminSettings, resources: Resources) -> Identity:
         Passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism),
         LoginThrottle(
             resources.redis,
-            Limits(settings.login_failures_per_account, settings.login_failures_per_address, settings.login_window_s),
+            Limits(
+                settings.login_failures_per_pair,
+                settings.login_failures_per_address,
+                settings.login_window_s,
+                settings.login_account_burst,
+                settings.login_account_interval_s,
+                settings.service_token_burst,
+                settings.service_token_interval_s,
+            ),
         ),
         Lifetimes(
             settings.access_token_ttl_s,

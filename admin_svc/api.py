@@ -21,7 +21,7 @@ from admin_svc.review import AuditFilter, Review, ScanFilter
 from voketag import context as rpc_context
 from voketag.admin.v1 import admin_service_pb2 as pb
 from voketag.admin.v1 import admin_service_pb2_grpc as rpc
-from voketag.auth import SIGNED_IN, STAFF, Principal, Role, allow, current_principal, public
+from voketag.auth import STAFF, Principal, Role, allow, current_principal, public
 from voketag.common.v1 import enums_pb2, risk_pb2
 from voketag.protos import timestamp
 
@@ -115,6 +115,7 @@ def counts_pb(counts: Counts) -> pb.DashboardCounts:
         average_risk=counts.average_risk,
         anchoring_failures=counts.anchoring_failures,
         fraud_reports=counts.fraud_reports,
+        counterfeit_scans=counts.counterfeits,
     )
 
 
@@ -158,11 +159,14 @@ def scan_pb(row: asyncpg.Record) -> pb.ScanRecord:
     )
 
 
-def report_pb(row: asyncpg.Record, show_contact: bool) -> pb.FraudReport:
-    contact = row["contact"] if show_contact or not row["contact"] else "***"
+def report_pb(row: asyncpg.Record, admin: bool) -> pb.FraudReport:
+    """Personal data (contact) and a counterfeit code's text are for admins; every role sees the fingerprint.
+    A genuine code's token is never part of a report (docs/admin.md)."""
+    contact = row["contact"] if admin or not row["contact"] else "***"
     return pb.FraudReport(
         id=str(row["id"]),
-        token=row["token"],
+        token=(row["counterfeit_token"] or "") if admin else "",
+        token_fingerprint=row["token_fingerprint"],
         product_id=_text(row["product_id"]),
         batch_id=_text(row["batch_id"]),
         factory_id=_text(row["factory_id"]),
@@ -170,7 +174,7 @@ def report_pb(row: asyncpg.Record, show_contact: bool) -> pb.FraudReport:
         description=row["description"],
         status=pb.FraudReportStatus.Value(f"FRAUD_REPORT_STATUS_{row['status']}"),
         note=row["note"],
-        scan_id=row["scan_id"],
+        scan_id=_text(row["scan_id"]),
         country_code=row["country_code"],
         created_at=timestamp(row["created_at"]),
         updated_at=timestamp(row["updated_at"]),
@@ -234,7 +238,8 @@ class AdminApi(rpc.AdminServiceServicer):
         tokens = await self._identity.refresh(request.refresh_token)
         return pb.RefreshTokenResponse(**_token_fields(tokens))
 
-    @allow(*SIGNED_IN)
+    # Users only: a service-account token belongs to no session; revoking the account ends its tokens.
+    @allow(Role.ADMIN, Role.AUDITOR, Role.OPERATOR)
     async def Logout(self, request: pb.LogoutRequest, context: Context) -> pb.LogoutResponse:
         await self._identity.logout(_principal(), request.refresh_token, request.all_sessions)
         return pb.LogoutResponse()
@@ -400,6 +405,7 @@ class AdminApi(rpc.AdminServiceServicer):
                     average_risk=day.counts.average_risk,
                     products_created=day.counts.products,
                     fraud_reports=day.counts.fraud_reports,
+                    counterfeit_scans=day.counts.counterfeits,
                 )
                 for day in result.daily
             ],
@@ -409,6 +415,7 @@ class AdminApi(rpc.AdminServiceServicer):
                     scans=counts.scans,
                     verdicts=verdicts_pb(counts.verdicts),
                     average_risk=counts.average_risk,
+                    counterfeit_scans=counts.counterfeits,
                 )
                 for code, counts in result.by_country
             ],
@@ -441,6 +448,10 @@ class AdminApi(rpc.AdminServiceServicer):
                     average_risk=row["average_risk"],
                 )
                 for row in result.top_batches
+            ],
+            counterfeits=[
+                pb.CounterfeitStats(key_id=key_id, reason=reason, scans=scans)
+                for key_id, reason, scans in result.counterfeits
             ],
         )
 

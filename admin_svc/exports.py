@@ -13,6 +13,7 @@ import asyncpg
 
 from admin_svc.review import ScanFilter, scan_where
 from admin_svc.review_store import Where
+from voketag import audit
 
 CHUNK_BYTES = 64 * 1024
 MAX_SCAN_ROWS = 5_000_000
@@ -57,13 +58,31 @@ async def _rows(pool: asyncpg.Pool, query: str, args: list[Any]) -> AsyncIterato
             yield row
 
 
+def _texts(filters: dict[str, Any]) -> dict[str, str]:
+    """Filters as the audit entry shows them: '' for "not filtered"."""
+    return {name: "" if value is None else cell(value) for name, value in filters.items()}
+
+
+async def _audited(
+    pool: asyncpg.Pool, kind: str, filters: dict[str, str], chunks: AsyncIterator[bytes]
+) -> AsyncIterator[bytes]:
+    """Record the export (who, what, which filters) before its first byte leaves: a cut stream is still on record."""
+    async with pool.acquire() as conn, conn.transaction():
+        await audit.record(conn, "export", kind, filters)
+    async for chunk in chunks:
+        yield chunk
+
+
 def users_csv(pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | None) -> AsyncIterator[bytes]:
     where = Where()
     where.add("role = {}", role)
     where.add("factory_id = {}", factory_id)
     where.add("active = {}", active)
-    query = f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE {where.sql} ORDER BY email, id"
-    return _csv(_rows(pool, query, where.args), USER_COLUMNS)
+    # Roles are spelled as the API spells them (ROLE_AUDITOR), not as stored (auditor).
+    columns = ", ".join("'ROLE_' || upper(role)" if c == "role" else c for c in USER_COLUMNS)
+    query = f"SELECT {columns} FROM users WHERE {where.sql} ORDER BY email, id"
+    filters = _texts({"role": role, "factory_id": factory_id, "active": active})
+    return _audited(pool, "users", filters, _csv(_rows(pool, query, where.args), USER_COLUMNS))
 
 
 def scans_csv(pool: asyncpg.Pool, scans: ScanFilter) -> AsyncIterator[bytes]:
@@ -72,4 +91,4 @@ def scans_csv(pool: asyncpg.Pool, scans: ScanFilter) -> AsyncIterator[bytes]:
                        s.risk_score, s.country, s.device_hash, s.ledger_seq
                 FROM scans s JOIN products p ON p.id = s.product_id
                 WHERE {where.sql} ORDER BY s.id LIMIT {where.arg(MAX_SCAN_ROWS)}"""
-    return _csv(_rows(pool, query, where.args), SCAN_COLUMNS)
+    return _audited(pool, "scans", _texts(vars(scans)), _csv(_rows(pool, query, where.args), SCAN_COLUMNS))

@@ -19,10 +19,10 @@ from admin_svc import identity_store as store
 from admin_svc.model import Factory, Revoked, ServiceAccount, Tokens, User
 from admin_svc.paging import invalid, request_hash
 from admin_svc.secrets import Passwords, digest, new_secret, same
-from admin_svc.throttle import LoginThrottle
+from admin_svc.throttle import LoginThrottle, client_host
 from voketag import audit
 from voketag.auth import Principal, Revocations, Role, TokenSigner, acting_as
-from voketag.errors import AlreadyExists, FailedPrecondition, NotFound, Unauthenticated
+from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 from voketag.paging import Page, T, decode_token, page_size, paginate, text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -109,14 +109,16 @@ class Identity:
         if not 3 <= len(email) <= 254:
             raise invalid("email", "3..254 chars")
         check_text(password, "password", 1, 128)
-        await self._throttle.check(email, address)
+        await self._throttle.check_login(email, address)
         async with self._pool.acquire() as conn:
             user = await store.user_by_email(conn, email)
         stored = user.password_hash if user else None
         if not await self._passwords.verify(stored, password) or user is None or not user.active:
-            await self._throttle.failed(email, address)
+            await self._throttle.login_failed(email, address)
+            reason = "unknown account" if user is None else ("deactivated" if not user.active else "wrong password")
+            await self._record_failure("user", str(user.id) if user else "", reason, address)
             raise Unauthenticated("INVALID_CREDENTIALS", "wrong email or password")
-        await self._throttle.succeeded(email, address)
+        await self._throttle.login_succeeded(email, address)
         rehashed = await self._passwords.hash(password) if self._passwords.needs_rehash(stored or "") else None
         async with self._pool.acquire() as conn, conn.transaction():
             user = await store.touch_login(conn, user.id, rehashed)
@@ -125,6 +127,17 @@ class Identity:
             with acting_as(_principal_of(user)):
                 await audit.record(conn, "session", str(session_id), {"user_id": str(user.id)})
         return self._tokens(access, refresh, user)
+
+    async def _record_failure(self, object_type: str, object_id: str, reason: str, address: str) -> None:
+        """Audit a refused sign-in: who was tried (never what was typed: an unknown email may be a password
+        typed in the wrong field) and from where (staff sign-ins are not consumer traffic)."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await audit.record(
+                conn,
+                object_type,
+                object_id,
+                {"event": "sign-in failed", "reason": reason, "address": client_host(address)},
+            )
 
     async def refresh(self, refresh_token: str) -> Tokens:
         if not 1 <= len(refresh_token) <= 128:
@@ -151,8 +164,6 @@ class Identity:
         return tokens
 
     async def logout(self, principal: Principal, refresh_token: str, all_sessions: bool) -> None:
-        if principal.role == Role.SERVICE_ACCOUNT:
-            return
         user_id = uuid.UUID(principal.subject) if _is_uuid(principal.subject) else None
         async with self._pool.acquire() as conn, conn.transaction():
             targets = [uuid.UUID(principal.session_id)] if principal.session_id else []
@@ -167,13 +178,15 @@ class Identity:
     async def service_token(self, client_id: str, client_secret: str, address: str) -> tuple[str, int]:
         check_text(client_id, "client_id", 1, 64)
         check_text(client_secret, "client_secret", 1, 128)
-        await self._throttle.check(f"client:{client_id}", address)
         async with self._pool.acquire() as conn:
             account = await store.account_by_client_id(conn, client_id)
         expected = account.secret_hash if account else digest(secrets.token_urlsafe(32))
         if not same(digest(client_secret), expected) or account is None or not account.active:
-            await self._throttle.failed(f"client:{client_id}", address)
+            await self._throttle.exchange_failed(address)
+            reason = "unknown client id" if account is None else ("revoked" if not account.active else "wrong secret")
+            await self._record_failure("service_account", str(account.id) if account else "", reason, address)
             raise Unauthenticated("INVALID_CREDENTIALS", "wrong client id or secret")
+        await self._throttle.exchange_admitted(client_id)
         async with self._pool.acquire() as conn, conn.transaction():
             await store.touch_account(conn, account.id)
             principal = Principal(str(account.id), Role.SERVICE_ACCOUNT, str(account.factory_id), "")
@@ -196,7 +209,11 @@ class Identity:
             user_id = await store.take_reset(conn, digest(reset_token))
             user = await store.user_by_id(conn, user_id, lock=True) if user_id else None
             if user is None or not user.active:
-                raise invalid("reset_token", "unknown, already used or expired")
+                raise InvalidArgument(
+                    "RESET_TOKEN_INVALID",
+                    "the reset token is unknown, already used or expired",
+                    fields={"reset_token": "unknown, already used or expired"},
+                )
             await store.close_resets(conn, user.id)
             user = await store.update_user(conn, user.id, {"password_hash": password_hash}, bump_version=True)
             ended = await store.end_sessions(conn, user.id)
@@ -299,7 +316,7 @@ class Identity:
             )
             user = await store.update_user(conn, user_id, changes, bump_version=revoke)
             ended = await store.end_sessions(conn, user_id) if not user.active else []
-            await audit.record(conn, "user", str(user_id), {"fields": ",".join(sorted(set(paths)))})
+            await audit.record(conn, "user", str(user_id), _changes(paths, current, user))
         if revoke:
             await self._publish(Revoked({str(user.id): user.token_version}, ended))
         return user
@@ -414,6 +431,22 @@ class Identity:
         async with self._pool.acquire() as conn:
             versions, sessions = await store.recent_revocations(conn, horizon)
         await self._publish(Revoked(versions, sessions))
+
+
+# Security-relevant fields: their old and new values go into the audit entry of UpdateUser / DeleteUser.
+_AUDITED_VALUES = {
+    "role": lambda u: u.role.value,
+    "factory_id": lambda u: str(u.factory_id or ""),
+    "active": lambda u: "true" if u.active else "false",
+}
+
+
+def _changes(paths: Sequence[str], before: User, after: User) -> dict[str, str]:
+    details = {"fields": ",".join(sorted(set(paths)))}
+    for name, value in _AUDITED_VALUES.items():
+        if name in paths or value(before) != value(after):
+            details[f"{name}.old"], details[f"{name}.new"] = value(before), value(after)
+    return details
 
 
 def _principal_of(user: User) -> Principal:

@@ -27,6 +27,8 @@ class Counts:
     risk_sum: int = 0
     anchoring_failures: int = 0
     fraud_reports: int = 0
+    # Scans of codes that name no product: in scans and verdicts["INVALID"], not in risk_sum.
+    counterfeits: int = 0
 
     @property
     def scans(self) -> int:
@@ -34,7 +36,13 @@ class Counts:
 
     @property
     def average_risk(self) -> float:
-        return self.risk_sum / self.scans if self.scans else 0.0
+        """Mean risk of the scans of the brand's codes: counterfeit scans (always 100) would drown it."""
+        recorded = self.scans - self.counterfeits
+        return self.risk_sum / recorded if recorded else 0.0
+
+    def add_counterfeits(self, scans: int) -> None:
+        self.counterfeits += scans
+        self.verdicts["INVALID"] += scans
 
 
 @dataclass
@@ -63,6 +71,8 @@ class Analytics:
     histogram: list[int]
     top_products: list[asyncpg.Record]
     top_batches: list[asyncpg.Record]
+    # (key id, reason, scans), most scans first.
+    counterfeits: list[tuple[int, str, int]]
 
 
 def window_starts(now: datetime) -> list[datetime]:
@@ -110,10 +120,11 @@ class Reports:
         now = datetime.now(UTC)
         starts = window_starts(now)
         # Independent reads on separate connections: the answer takes as long as the slowest one.
-        totals, windows, catalog = await asyncio.gather(
+        totals, windows, catalog, counterfeits = await asyncio.gather(
             self._query(store.scan_totals, factory_id),
             self._query(store.scan_windows, factory_id, starts),
             self._query(store.catalog_windows, factory_id, starts),
+            self._query(store.counterfeit_windows, factory_id, starts),
         )
         counts = [Counts() for _ in range(4)]
         _add(counts[0], totals)
@@ -124,6 +135,7 @@ class Reports:
             figures.batches = int(catalog[f"b{i}"])
             figures.anchoring_failures = int(catalog[f"f{i}"])
             figures.fraud_reports = int(catalog[f"r{i}"])
+            figures.add_counterfeits(int(counterfeits[f"c{i}"]))
         return Dashboard(counts[0], counts[1:], catalog["backlog"], catalog["f0"], catalog["open"], now)
 
     async def analytics(self, start: str, end: str, factory_id: uuid.UUID | None, top_n: int) -> Analytics:
@@ -131,13 +143,14 @@ class Reports:
             raise InvalidArgument("TOP_N_INVALID", "top_n is 0..100", fields={"top_n": "0..100"})
         first, last = date_range(start, end, datetime.now(UTC).date())
         limit = top_n or 10
-        scans, catalog, countries, buckets, products, batches = await asyncio.gather(
+        scans, catalog, countries, buckets, products, batches, counterfeits = await asyncio.gather(
             self._query(store.daily_scans, factory_id, first, last),
             self._query(store.daily_catalog, factory_id, _midnight(first), _midnight(last + timedelta(days=1))),
             self._query(store.by_country, factory_id, first, last),
             self._query(store.risk_histogram, factory_id, first, last),
             self._query(store.top_products, factory_id, first, last, limit),
             self._query(store.top_batches, factory_id, first, last, limit),
+            self._query(store.counterfeits, factory_id, first, last),
         )
         days = {first + timedelta(days=i): Counts() for i in range((last - first).days + 1)}
         for row in scans:
@@ -148,6 +161,14 @@ class Reports:
         by_country: dict[str, Counts] = defaultdict(Counts)
         for row in countries:
             _add(by_country[row["country"] or "ZZ"], row)
+        by_key: list[tuple[int, str, int]] = []
+        for row in counterfeits:
+            if row["day"] is not None:
+                days[row["day"]].add_counterfeits(row["scans"])
+            elif row["country"] is not None:
+                by_country[row["country"] or "ZZ"].add_counterfeits(row["scans"])
+            else:
+                by_key.append((row["key_id"], row["reason"], row["scans"]))
         histogram = [0] * 10
         for row in buckets:
             histogram[row["bucket"]] = int(row["scans"])
@@ -161,4 +182,5 @@ class Reports:
             histogram,
             products,
             batches,
+            sorted(by_key, key=lambda item: (-item[2], item[0], item[1])),
         )

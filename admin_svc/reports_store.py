@@ -154,3 +154,29 @@ async def top_batches(
         end,
         limit,
     )
+
+
+async def counterfeit_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> asyncpg.Record:
+    """Counterfeit scans over all time (c0) and since each start (c1, c2, ...). They name no factory: all 0
+    when a factory is asked for."""
+    since = ", ".join(
+        f"coalesce(sum(scans) FILTER (WHERE hour >= ${i + 2}), 0)::bigint AS c{i + 1}" for i in range(len(starts))
+    )
+    return await conn.fetchrow(
+        f"SELECT coalesce(sum(scans), 0)::bigint AS c0, {since} FROM counterfeit_hourly WHERE $1::uuid IS NULL",
+        factory_id,
+        *starts,
+    )
+
+
+async def counterfeits(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
+    """Counterfeit scans over the days [start, end], summed per day, per country and per (key id, reason):
+    each row has exactly one of those groups set, the other columns NULL. None when a factory is asked for."""
+    return await conn.fetch(
+        """SELECT day, country, key_id, reason, sum(scans)::bigint AS scans FROM counterfeit_daily
+           WHERE $1::uuid IS NULL AND day BETWEEN $2 AND $3
+           GROUP BY GROUPING SETS ((day), (country), (key_id, reason))""",
+        factory_id,
+        start,
+        end,
+    )

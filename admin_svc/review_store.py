@@ -43,12 +43,9 @@ async def scans(conn: Conn, where: Where, limit: int) -> list[asyncpg.Record]:
     )
 
 
-# Columns the scan service may add to fraud_reports are read through to_jsonb, so this query does not
-# depend on its migrations: token, scan_id and country are shown when present.
 _REPORT = """f.id, f.product_id, f.batch_id, f.factory_id, f.contact, f.description, f.status, f.note,
-             f.created_at, f.updated_at, f.updated_by, coalesce(to_jsonb(f) ->> 'token', '') AS token,
-             coalesce(to_jsonb(f) ->> 'scan_id', '') AS scan_id,
-             coalesce(to_jsonb(f) ->> 'country_code', to_jsonb(f) ->> 'country', '') AS country_code"""
+             f.created_at, f.updated_at, f.updated_by, f.scan_id, f.country_code, f.token_fingerprint,
+             f.counterfeit_token"""
 
 
 async def reports(conn: Conn, where: Where, limit: int) -> list[asyncpg.Record]:

@@ -1,4 +1,14 @@
-"""Failed-login throttling in Redis, per account and per client address (fixed window)."""
+"""Sign-in throttling in Redis that slows guessing without letting a third party lock anyone out.
+
+Password logins count failures per (account, client address) pair and per client address (fixed windows):
+guessing from one place stops there, while the owner elsewhere still signs in. Across all addresses each
+account has a slower backoff (GCRA over failures): a burst, then one more failure per interval, so a guesser
+spread over many addresses is slowed to that rate and the owner waits at most one interval, never a window.
+Service-account secrets are 256-bit random: there is no guessing to slow down, only noise. A right secret is
+therefore never refused for failures (the check is cheap, so it runs first); failures are counted per client
+address and answered 429 beyond its limit, so nobody sharing the MES's address, even knowing its client id,
+can stop it. Successful exchanges are rate limited per credential.
+"""
 
 import hashlib
 from dataclasses import dataclass
@@ -7,20 +17,68 @@ import redis.asyncio as redis
 
 from voketag.errors import ResourceExhausted
 
-# Count a failure on both keys; the first failure of a window starts its expiry (Redis 6 has no EXPIRE NX).
-_COUNT_FAILURE = """
-for _, key in ipairs(KEYS) do
-    if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+# KEYS: ARGV[1] fixed-window counters, then optionally one GCRA key. ARGV: the counters' limits, then the GCRA's
+# emission interval (ms) and burst. Returns how long (ms) the caller must wait; 0 = go ahead. Reads only.
+_CHECK = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local counters = tonumber(ARGV[1])
+local wait = 0
+for i = 1, counters do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[i + 1]) then
+    wait = math.max(wait, redis.call('PTTL', KEYS[i]))
+  end
+end
+if #KEYS > counters then
+  local interval, burst = tonumber(ARGV[counters + 2]), tonumber(ARGV[counters + 3])
+  local tat = tonumber(redis.call('GET', KEYS[counters + 1]) or now)
+  wait = math.max(wait, tat - now - interval * (burst - 1))
+end
+return wait
+"""
+
+# KEYS: ARGV[1] fixed-window counters, then optionally one GCRA key. ARGV: window (s), GCRA interval (ms).
+# Counts one failure on every key; the first failure of a window starts its expiry.
+_FAILED = """
+local counters = tonumber(ARGV[1])
+for i = 1, counters do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+end
+if #KEYS > counters then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local tat = math.max(tonumber(redis.call('GET', KEYS[counters + 1]) or now), now) + tonumber(ARGV[3])
+  redis.call('SET', KEYS[counters + 1], tat, 'PX', tat - now)
 end
 return 1
+"""
+
+# GCRA that admits and counts in one step. KEYS[1]; ARGV: interval (ms), burst. Returns the wait (ms), 0 = taken.
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now)
+local wait = tat - now - interval * (burst - 1)
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], tat + interval, 'PX', tat + interval - now)
+return 0
 """
 
 
 @dataclass(frozen=True)
 class Limits:
-    per_account: int
+    # Failed password logins per (account, address) pair and per address within window_s, then 429; failed
+    # service-account exchanges per address (per_address) too.
+    per_pair: int
     per_address: int
     window_s: int
+    # Failed password logins per account from all addresses: account_burst, then one per account_interval_s.
+    account_burst: int
+    account_interval_s: float
+    # Service-account token exchanges per credential: exchange_burst, then one per exchange_interval_s.
+    exchange_burst: int
+    exchange_interval_s: float
 
 
 def client_host(address: str) -> str:
@@ -33,45 +91,77 @@ def client_host(address: str) -> str:
     return address
 
 
+def _hashed(value: str) -> str:
+    # Redis then holds no email addresses, client ids or client IPs in clear.
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def _too_many(wait_ms: int) -> ResourceExhausted:
+    return ResourceExhausted(
+        "TOO_MANY_FAILED_LOGINS",
+        "too many failed attempts; try again later",
+        retry_after_s=float(max(1, -(-wait_ms // 1000))),
+    )
+
+
 class LoginThrottle:
-    def __init__(self, kv: redis.Redis, limits: Limits, scope: str = "login") -> None:
+    def __init__(self, kv: redis.Redis, limits: Limits) -> None:
         self._kv = kv
         self._limits = limits
-        self._scope = scope
+        self._check = kv.register_script(_CHECK)
+        self._failed = kv.register_script(_FAILED)
+        self._take = kv.register_script(_TAKE)
 
-    def _keys(self, account: str, address: str) -> tuple[str, str]:
-        # Hashed: Redis then holds no email addresses or client IPs in clear.
-        def hashed(value: str) -> str:
-            return hashlib.sha256(value.encode()).hexdigest()[:32]
+    def _password_keys(self, email: str, address: str) -> list[str]:
+        host = _hashed(client_host(address))
+        account = _hashed(email)
+        return [
+            f"throttle:login:pair:{account}:{host}",
+            f"throttle:login:addr:{host}",
+            f"throttle:login:acct:{account}",
+        ]
 
-        return (
-            f"throttle:{self._scope}:acct:{hashed(account)}",
-            f"throttle:{self._scope}:addr:{hashed(client_host(address))}",
+    async def _refuse_if_waiting(self, keys: list[str], args: list[int | float]) -> None:
+        wait = int(await self._check(keys=keys, args=args))
+        if wait > 0:
+            raise _too_many(wait)
+
+    async def check_login(self, email: str, address: str) -> None:
+        """Refuse with RESOURCE_EXHAUSTED (and when to retry) while this pair, address or account must wait."""
+        limits = self._limits
+        await self._refuse_if_waiting(
+            self._password_keys(email, address),
+            [2, limits.per_pair, limits.per_address, round(limits.account_interval_s * 1000), limits.account_burst],
         )
 
-    async def check(self, account: str, address: str) -> None:
-        """Refuse with RESOURCE_EXHAUSTED (and when to retry) while either counter is over its limit."""
-        account_key, address_key = self._keys(account, address)
-        async with self._kv.pipeline(transaction=False) as pipe:
-            pipe.get(account_key).get(address_key).ttl(account_key).ttl(address_key)
-            by_account, by_address, account_ttl, address_ttl = await pipe.execute()
-        blocked = [
-            ttl
-            for count, limit, ttl in (
-                (by_account, self._limits.per_account, account_ttl),
-                (by_address, self._limits.per_address, address_ttl),
+    async def login_failed(self, email: str, address: str) -> None:
+        limits = self._limits
+        keys = self._password_keys(email, address)
+        await self._failed(keys=keys, args=[2, limits.window_s, round(limits.account_interval_s * 1000)])
+
+    async def login_succeeded(self, email: str, address: str) -> None:
+        """The owner got in from here: this pair starts afresh (the account's backoff runs its course)."""
+        await self._kv.delete(self._password_keys(email, address)[0])
+
+    async def exchange_failed(self, address: str) -> None:
+        """Count a refused exchange; beyond the address's limit refuse with 429 rather than 401."""
+        key = [f"throttle:exchange:addr:{_hashed(client_host(address))}"]
+        await self._failed(keys=key, args=[1, self._limits.window_s])
+        await self._refuse_if_waiting(key, [1, self._limits.per_address + 1])
+
+    async def exchange_admitted(self, client_id: str) -> None:
+        """Count a successful exchange against its credential's rate; over it, refuse with RATE_LIMITED."""
+        limits = self._limits
+        wait = int(
+            await self._take(
+                keys=[f"throttle:exchange:credential:{_hashed(client_id)}"],
+                args=[round(limits.exchange_interval_s * 1000), limits.exchange_burst],
             )
-            if count is not None and int(count) >= limit
-        ]
-        if blocked:
+        )
+        if wait > 0:
             raise ResourceExhausted(
-                "TOO_MANY_FAILED_LOGINS",
-                "too many failed attempts; try again later",
-                retry_after_s=float(max(max(blocked), 1)),
+                "RATE_LIMITED",
+                "too many token requests for this service account; reuse the token until it expires",
+                metadata={"limit": "service_token"},
+                retry_after_s=float(max(1, -(-wait // 1000))),
             )
-
-    async def failed(self, account: str, address: str) -> None:
-        await self._kv.eval(_COUNT_FAILURE, 2, *self._keys(account, address), self._limits.window_s)
-
-    async def succeeded(self, account: str, address: str) -> None:
-        await self._kv.delete(self._keys(account, address)[0])

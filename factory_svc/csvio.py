@@ -10,20 +10,30 @@ import codecs
 import csv
 import io
 import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from factory_svc.domain import EXTERNAL_ID_CHARS, METADATA_VALUE_CHARS, PRODUCT_METADATA_ENTRIES
+from factory_svc.domain import EXTERNAL_ID_CHARS, METADATA_KEY, METADATA_VALUE_CHARS, PRODUCT_METADATA_ENTRIES
 from voketag.errors import InvalidArgument
 
-EXPORT_COLUMNS = ("product_id", "serial", "external_id", "token", "link", "lifecycle", "created_at")
+# The export's own columns; each product metadata key of the batch follows as a column of its own.
+EXPORT_COLUMNS = (
+    "product_id",
+    "serial",
+    "external_id",
+    "token",
+    "link",
+    "lifecycle",
+    "created_at",
+    "token_fingerprint",
+)
 # Export columns the server assigns: an import of an exported file skips them.
 SERVER_COLUMNS = frozenset(EXPORT_COLUMNS) - {"external_id"}
+# Metadata keys that would collide with an export column (CreateProduct refuses them).
+RESERVED_KEYS = frozenset(EXPORT_COLUMNS)
 TRAILER = "#rows="
 CONTENT_TYPE = "text/csv; charset=utf-8"
 _TRIGGERS = frozenset("=+-@\t\r\x00")
-_METADATA_COLUMN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
 def neutralise(cell: str) -> str:
@@ -40,17 +50,23 @@ def restore(cell: str) -> str:
 
 
 class ExportWriter:
-    """Accumulates CSV rows and hands them out in chunks of about ``chunk_bytes``."""
+    """Accumulates CSV rows and hands them out in chunks of about ``chunk_bytes``.
 
-    def __init__(self, chunk_bytes: int = 256 * 1024) -> None:
+    Rows are the EXPORT_COLUMNS cells followed by the metadata of the product, one column per key in
+    ``metadata_keys`` (an empty cell for a key the product lacks; the import adds no entry for it).
+    """
+
+    def __init__(self, metadata_keys: Sequence[str] = (), chunk_bytes: int = 256 * 1024) -> None:
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\r\n")
         self._chunk_bytes = chunk_bytes
+        self._keys = [key for key in metadata_keys if key not in RESERVED_KEYS]
         self.rows = 0
-        self._writer.writerow(EXPORT_COLUMNS)
+        self._writer.writerow([*EXPORT_COLUMNS, *self._keys])
 
-    def add(self, cells: Sequence[str]) -> bytes | None:
-        self._writer.writerow([neutralise(cell) for cell in cells])
+    def add(self, cells: Sequence[str], metadata: Mapping[str, str]) -> bytes | None:
+        row = [*cells, *(metadata.get(key, "") for key in self._keys)]
+        self._writer.writerow([neutralise(cell) for cell in row])
         self.rows += 1
         if self._buffer.tell() >= self._chunk_bytes:
             return self._take()
@@ -206,8 +222,8 @@ class ImportParser:
             if name in seen:
                 raise csv_error(1, name, "duplicate column")
             seen.add(name)
-            if name != "external_id" and name not in SERVER_COLUMNS and not _METADATA_COLUMN.fullmatch(name):
-                raise csv_error(1, name[:70], "column names must be [a-z][a-z0-9_]{0,62}")
+            if name != "external_id" and name not in SERVER_COLUMNS and not METADATA_KEY.fullmatch(name):
+                raise csv_error(1, name[:70], "column names must be [a-z][a-z0-9_.-]{0,62}")
         extra = seen - SERVER_COLUMNS - {"external_id"}
         if len(extra) > PRODUCT_METADATA_ENTRIES:
             raise csv_error(1, "", f"at most {PRODUCT_METADATA_ENTRIES} metadata columns")

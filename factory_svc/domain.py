@@ -11,8 +11,8 @@ from typing import Any
 
 from asyncpg.pgproto.pgproto import UUID as PgUUID
 
-from voketag.auth import Principal, Role
-from voketag.errors import InvalidArgument, NotFound
+from voketag.auth import FACTORY_WRITERS, Principal, Role
+from voketag.errors import InvalidArgument, NotFound, PermissionDenied
 
 MAX_QUANTITY = 1_000_000
 BATCH_METADATA_ENTRIES = 32
@@ -21,14 +21,11 @@ METADATA_VALUE_CHARS = 256
 METADATA_TOTAL_BYTES = 8 * 1024
 REASON_CHARS = 500
 EXTERNAL_ID_CHARS = 128
+MAX_OPEN_S = 7 * 24 * 3600
 
 _SKU = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_METADATA_KEY = re.compile(r"[a-z][a-z0-9_.-]{0,62}")
+METADATA_KEY = re.compile(r"[a-z][a-z0-9_.-]{0,62}")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-
-# Lifecycle names as stored (batches.lifecycle / products.lifecycle).
-PENDING_RELEASE, RELEASED, REVOKED, RECALLED = "PENDING_RELEASE", "RELEASED", "REVOKED", "RECALLED"
-ENDED = frozenset({REVOKED, RECALLED})
 
 
 def request_id(value: str, field: str = "request_id") -> str:
@@ -56,6 +53,21 @@ def reason(value: str) -> str:
     return text(value, "reason", REASON_CHARS)
 
 
+def public_reason(value: str) -> str:
+    return text(value, "public_reason", REASON_CHARS, required=False)
+
+
+def open_for(seconds: int, nanos: int) -> int:
+    """Seconds a new batch stays open for additions (0: sealed at once)."""
+    if nanos or not 0 <= seconds <= MAX_OPEN_S:
+        raise InvalidArgument(
+            "INVALID_FIELD",
+            f"open_for must be whole seconds, at most {MAX_OPEN_S} (7 days)",
+            fields={"open_for": f"0..{MAX_OPEN_S} whole seconds"},
+        )
+    return seconds
+
+
 def quantity(value: int) -> int:
     if not 1 <= value <= MAX_QUANTITY:
         raise InvalidArgument(
@@ -64,15 +76,19 @@ def quantity(value: int) -> int:
     return value
 
 
-def metadata(values: Mapping[str, str], max_entries: int, field: str = "metadata") -> dict[str, str]:
+def metadata(
+    values: Mapping[str, str], max_entries: int, field: str = "metadata", reserved: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """Checked metadata; ``reserved`` keys (e.g. the CSV export's own columns) are refused."""
     if len(values) > max_entries:
         raise InvalidArgument("INVALID_METADATA", f"at most {max_entries} metadata entries", fields={field: "too many"})
     total = 0
     for key, value in values.items():
-        if not _METADATA_KEY.fullmatch(key):
+        if not METADATA_KEY.fullmatch(key) or key in reserved:
             raise InvalidArgument(
                 "INVALID_METADATA",
-                f"metadata key {key[:70]!r} must be 1..63 chars of [a-z0-9_.-] starting with a letter",
+                f"metadata key {key[:70]!r} must be 1..63 chars of [a-z0-9_.-] starting with a letter"
+                " and not a CSV column name",
                 fields={f"{field}[{key[:70]}]": "invalid key"},
             )
         if len(value) > METADATA_VALUE_CHARS or "\x00" in value:
@@ -147,8 +163,12 @@ def product_ids(count: int, chunk: int = 8192) -> Iterator[PgUUID]:
             yield PgUUID(value.to_bytes(16, "big"))
 
 
-def effective_lifecycle(batch_lifecycle: str, product_lifecycle: str | None) -> str:
-    """A revoked or recalled batch overrides its products; otherwise a product's own state wins."""
-    if batch_lifecycle in ENDED or product_lifecycle is None:
-        return batch_lifecycle
-    return product_lifecycle
+def check_token_reader(principal: Principal | None) -> None:
+    """Tokens are what counterfeiters print: only the roles that print labels may read them (the caller's
+    factory scope is checked by the lookup); the auditor and everyone else get fingerprints only."""
+    if principal is None or principal.role not in FACTORY_WRITERS:
+        raise PermissionDenied(
+            "ROLE_FORBIDDEN",
+            "only admins and the factory's operators and service accounts may read tokens",
+            fields={"view": "PRODUCT_VIEW_FULL not allowed for this role"},
+        )

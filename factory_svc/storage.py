@@ -1,4 +1,7 @@
-"""asyncpg queries of the factory service. `owner` arguments are the caller's scope: None = every factory."""
+"""asyncpg queries of the factory service; rows leave as the dataclasses of factory_svc.model.
+
+``owner`` arguments are the caller's scope: None = every factory.
+"""
 
 import json
 import uuid
@@ -9,19 +12,136 @@ from typing import Any
 import asyncpg
 
 from factory_svc.domain import product_ids
+from factory_svc.model import (
+    AnchorFacts,
+    Batch,
+    Delivery,
+    DeliveryTarget,
+    ExportRow,
+    Product,
+    RequestRecord,
+    Webhook,
+)
 
-Row = asyncpg.Record
+Conn = asyncpg.Connection | asyncpg.Pool
 
+# A batch with its anchor record: the same rows GET /v1/anchor/{id} reads (anchor_svc.storage.record).
+_BATCH_SELECT = """
+    SELECT b.*, b.state = 'CREATED' AND b.seal_at > now() AS open,
+           r.state AS anchor_state, r.batch_root, r.anchored_at, a.chain_id, a.tx_hash, a.block_number,
+           a.confirmations, a.sender
+    FROM batches b
+    LEFT JOIN anchor_records r ON r.batch_id = b.id
+    LEFT JOIN anchor_aggregations a ON a.id = r.aggregation_id"""
 _PRODUCT_SELECT = """
     SELECT p.*, b.factory_id, b.sku, b.key_id, b.lifecycle AS batch_lifecycle
     FROM products p JOIN batches b ON b.id = p.batch_id"""
-# Effective lifecycle in SQL, the same rule as domain.effective_lifecycle.
-_EFFECTIVE = (
-    "CASE WHEN b.lifecycle IN ('REVOKED', 'RECALLED') THEN b.lifecycle ELSE COALESCE(p.lifecycle, b.lifecycle) END"
-)
 
 
-async def factory_exists(conn: asyncpg.Connection | asyncpg.Pool, factory_id: str) -> bool:
+def _json(value: str | dict[str, str]) -> dict[str, str]:
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+def _batch(row: asyncpg.Record) -> Batch:
+    return Batch(
+        id=str(row["id"]),
+        factory_id=str(row["factory_id"]),
+        sku=row["sku"],
+        product_line=row["product_line"],
+        product_name=row["product_name"],
+        quantity=row["quantity"],
+        state=row["state"],
+        lifecycle=row["lifecycle"],
+        lifecycle_reason=row["lifecycle_reason"],
+        public_reason=row["public_reason"],
+        metadata=_json(row["metadata"]),
+        key_id=row["key_id"],
+        request_id=row["request_id"] or "",
+        request_hash=row["request_hash"] or "",
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        released_at=row["released_at"],
+        ended_at=row["ended_at"],
+        seal_at=row["seal_at"],
+        open=bool(row["open"]),
+        anchor=AnchorFacts(
+            state=row["anchor_state"] or "",
+            chain_id=row["chain_id"] or 0,
+            tx_hash=row["tx_hash"] or "",
+            block_number=row["block_number"] or 0,
+            confirmations=row["confirmations"] or 0,
+            batch_root=bytes(row["batch_root"] or b""),
+            sender=row["sender"] or "",
+            anchored_at=row["anchored_at"],
+        ),
+    )
+
+
+def _product(row: asyncpg.Record) -> Product:
+    return Product(
+        id=str(row["id"]),
+        batch_id=str(row["batch_id"]),
+        factory_id=str(row["factory_id"]),
+        sku=row["sku"],
+        key_id=row["key_id"],
+        serial=row["serial"],
+        leaf_index=row["leaf_index"],
+        external_id=row["external_id"],
+        own_lifecycle=row["lifecycle"],
+        lifecycle_reason=row["lifecycle_reason"],
+        public_reason=row["public_reason"],
+        batch_lifecycle=row["batch_lifecycle"],
+        metadata=_json(row["metadata"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _webhook(row: asyncpg.Record) -> Webhook:
+    return Webhook(
+        id=str(row["id"]),
+        factory_id=str(row["factory_id"]),
+        url=row["url"],
+        events=list(row["events"]),
+        description=row["description"],
+        active=row["active"],
+        secret=row["secret"],
+        created_at=row["created_at"],
+    )
+
+
+def _delivery(row: asyncpg.Record) -> Delivery:
+    return Delivery(
+        id=str(row["id"]),
+        webhook_id=str(row["webhook_id"]),
+        event_type=row["event_type"],
+        event_id=str(row["event_id"]),
+        object_id=str(row["object_id"]),
+        state=row["state"],
+        attempts=row["attempts"],
+        last_status_code=row["last_status_code"],
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+        last_attempt_at=row["last_attempt_at"],
+        next_attempt_at=row["next_attempt_at"],
+        delivered_at=row["delivered_at"],
+    )
+
+
+def _lifecycle_filter(own: tuple[bool, frozenset[str]] | None) -> tuple[bool | None, list[str]]:
+    """Query arguments of a filter on the effective lifecycle, given as lifecycle.product_states_for."""
+    if own is None:
+        return None, []
+    return own[0], sorted(own[1])
+
+
+# A product passes when no filter is given ($n NULL), or it has no own state and those match, or its own
+# state is one of the listed ones.
+_LIFECYCLE_WHERE = "({0}::boolean IS NULL OR (p.lifecycle IS NULL AND {0}) OR p.lifecycle = ANY({1}::text[]))"
+
+
+async def factory_exists(conn: Conn, factory_id: str) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM factories WHERE id = $1)", factory_id))
 
 
@@ -34,25 +154,28 @@ async def reserve_serials(pool: asyncpg.Pool, count: int) -> int:
     )
 
 
-async def batch_by_request(conn: asyncpg.Connection | asyncpg.Pool, factory_id: str, request_id: str) -> Row | None:
-    return await conn.fetchrow(
-        "SELECT * FROM batches WHERE factory_id = $1 AND request_id = $2", factory_id, request_id
-    )
+# --- batches ------------------------------------------------------------------------------------------------
 
 
-async def insert_batch(conn: asyncpg.Connection, batch: Mapping[str, Any]) -> Row | None:
-    """The new batch row, or None when a batch with the same (factory, request id) already exists.
+async def batch_by_request(conn: Conn, factory_id: str, request_id: str) -> Batch | None:
+    row = await conn.fetchrow(_BATCH_SELECT + " WHERE b.factory_id = $1 AND b.request_id = $2", factory_id, request_id)
+    return _batch(row) if row else None
+
+
+async def insert_batch(conn: asyncpg.Connection, batch: Mapping[str, Any]) -> bool:
+    """True when inserted; False when a batch with the same (factory, request id) already exists.
 
     ON CONFLICT waits for a concurrent insert of the same key to commit or roll back, so of many
-    simultaneous retries exactly one inserts and the others see None.
+    simultaneous retries exactly one inserts and the others see False.
     """
-    return await conn.fetchrow(
+    inserted = await conn.fetchval(
         """INSERT INTO batches (id, factory_id, sku, product_line, product_name, quantity, lifecycle, metadata,
-                                key_id, request_id, request_hash, created_by, released_at)
+                                key_id, request_id, request_hash, created_by, released_at, seal_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12,
-                   CASE WHEN $7 = 'RELEASED' THEN now() END)
+                   CASE WHEN $7 = 'RELEASED' THEN now() END,
+                   CASE WHEN $13::integer > 0 THEN now() + make_interval(secs => $13::integer) END)
            ON CONFLICT (factory_id, request_id) DO NOTHING
-           RETURNING *""",
+           RETURNING true""",
         batch["id"],
         batch["factory_id"],
         batch["sku"],
@@ -65,7 +188,9 @@ async def insert_batch(conn: asyncpg.Connection, batch: Mapping[str, Any]) -> Ro
         batch["request_id"],
         batch["request_hash"],
         batch["created_by"],
+        batch["open_for_s"],
     )
+    return bool(inserted)
 
 
 async def copy_products(conn: asyncpg.Connection, batch_id: str, first_serial: int, count: int) -> None:
@@ -75,8 +200,77 @@ async def copy_products(conn: asyncpg.Connection, batch_id: str, first_serial: i
     await conn.copy_records_to_table("products", records=rows, columns=("id", "batch_id", "serial", "leaf_index"))
 
 
-async def request_outbox(conn: asyncpg.Connection, batch_id: str) -> None:
-    await conn.execute("INSERT INTO anchor_outbox (batch_id) VALUES ($1)", batch_id)
+async def get_batch(conn: Conn, batch_id: str, owner: str | None, *, lock: bool = False) -> Batch | None:
+    row = await conn.fetchrow(
+        _BATCH_SELECT
+        + " WHERE b.id = $1 AND ($2::uuid IS NULL OR b.factory_id = $2)"
+        + (" FOR UPDATE OF b" if lock else ""),
+        batch_id,
+        owner,
+    )
+    return _batch(row) if row else None
+
+
+async def list_batches(
+    conn: Conn, owner: str | None, filters: Mapping[str, Any], after: Sequence[Any] | None, limit: int
+) -> list[Batch]:
+    """Newest first; (created_at, id) makes the order total so a cursor never skips or repeats a row."""
+    after_at = datetime.fromisoformat(after[0]) if after else None
+    rows = await conn.fetch(
+        _BATCH_SELECT
+        + """
+           WHERE ($1::uuid IS NULL OR b.factory_id = $1)
+             AND ($2::uuid IS NULL OR b.factory_id = $2)
+             AND ($3::text IS NULL OR b.state = $3)
+             AND ($4::text IS NULL OR b.lifecycle = $4)
+             AND ($5::text IS NULL OR b.sku = $5)
+             AND ($6::timestamptz IS NULL OR b.created_at >= $6)
+             AND ($7::timestamptz IS NULL OR b.created_at < $7)
+             AND ($8::timestamptz IS NULL OR (b.created_at, b.id) < ($8, $9::uuid))
+           ORDER BY b.created_at DESC, b.id DESC
+           LIMIT $10""",
+        owner,
+        filters["factory_id"],
+        filters["state"],
+        filters["lifecycle"],
+        filters["sku"],
+        filters["created_after"],
+        filters["created_before"],
+        after_at,
+        after[1] if after else None,
+        limit,
+    )
+    return [_batch(row) for row in rows]
+
+
+async def set_batch_lifecycle(
+    conn: asyncpg.Connection, batch_id: str, lifecycle: str, reason: str, public_reason: str, *, ended: bool
+) -> None:
+    """``ended``: the new state ends the batch (voketag.lifecycle.ENDED), which stamps ended_at."""
+    await conn.execute(
+        """UPDATE batches SET lifecycle = $2, lifecycle_reason = $3, public_reason = $4, updated_at = now(),
+                  released_at = CASE WHEN $2 = 'RELEASED' THEN now() ELSE released_at END,
+                  ended_at = CASE WHEN $5 THEN now() ELSE ended_at END
+           WHERE id = $1""",
+        batch_id,
+        lifecycle,
+        reason,
+        public_reason,
+        ended,
+    )
+
+
+async def seal_now(conn: asyncpg.Connection, batch_id: str) -> None:
+    """End an open batch's window: its waiting anchoring request becomes due (the caller holds the row lock)."""
+    await conn.execute("UPDATE batches SET seal_at = now(), updated_at = now() WHERE id = $1", batch_id)
+    await conn.execute(
+        "UPDATE anchor_outbox SET not_before = now() WHERE batch_id = $1 AND sent_at IS NULL AND not_before > now()",
+        batch_id,
+    )
+
+
+async def grow_batch(conn: asyncpg.Connection, batch_id: str, added: int) -> None:
+    await conn.execute("UPDATE batches SET quantity = quantity + $2, updated_at = now() WHERE id = $1", batch_id, added)
 
 
 async def add_event(
@@ -92,105 +286,118 @@ async def add_event(
     )
 
 
-async def get_batch(
-    conn: asyncpg.Connection | asyncpg.Pool, batch_id: str, owner: str | None, *, lock: bool = False
-) -> Row | None:
-    return await conn.fetchrow(
-        "SELECT * FROM batches WHERE id = $1 AND ($2::uuid IS NULL OR factory_id = $2)"
-        + (" FOR UPDATE" if lock else ""),
-        batch_id,
-        owner,
-    )
+# --- products -----------------------------------------------------------------------------------------------
 
 
-async def list_batches(
-    conn: asyncpg.Pool, owner: str | None, filters: Mapping[str, Any], after: Sequence[Any] | None, limit: int
-) -> list[Row]:
-    """Newest first; (created_at, id) makes the order total so a cursor never skips or repeats a row."""
-    after_at = datetime.fromisoformat(after[0]) if after else None
-    return await conn.fetch(
-        """SELECT * FROM batches
-           WHERE ($1::uuid IS NULL OR factory_id = $1)
-             AND ($2::uuid IS NULL OR factory_id = $2)
-             AND ($3::text IS NULL OR state = $3)
-             AND ($4::text IS NULL OR lifecycle = $4)
-             AND ($5::text IS NULL OR sku = $5)
-             AND ($6::timestamptz IS NULL OR created_at >= $6)
-             AND ($7::timestamptz IS NULL OR created_at < $7)
-             AND ($8::timestamptz IS NULL OR (created_at, id) < ($8, $9::uuid))
-           ORDER BY created_at DESC, id DESC
-           LIMIT $10""",
-        owner,
-        filters["factory_id"],
-        filters["state"],
-        filters["lifecycle"],
-        filters["sku"],
-        filters["created_after"],
-        filters["created_before"],
-        after_at,
-        after[1] if after else None,
-        limit,
-    )
-
-
-async def get_product(
-    conn: asyncpg.Connection | asyncpg.Pool, product_id: str, owner: str | None, *, lock: bool = False
-) -> Row | None:
-    return await conn.fetchrow(
+async def get_product(conn: Conn, product_id: str, owner: str | None, *, lock: bool = False) -> Product | None:
+    row = await conn.fetchrow(
         _PRODUCT_SELECT
         + " WHERE p.id = $1 AND ($2::uuid IS NULL OR b.factory_id = $2)"
         + (" FOR UPDATE OF p, b" if lock else ""),
         product_id,
         owner,
     )
+    return _product(row) if row else None
 
 
 async def list_products(
-    conn: asyncpg.Pool, batch_id: str, lifecycle: str | None, after_leaf: int, limit: int
-) -> list[Row]:
-    return await conn.fetch(
-        _PRODUCT_SELECT + f" WHERE p.batch_id = $1 AND p.leaf_index > $2 AND ($3::text IS NULL OR {_EFFECTIVE} = $3)"
-        " ORDER BY p.leaf_index LIMIT $4",
+    conn: Conn, batch_id: str, own_states: tuple[bool, frozenset[str]] | None, after_leaf: int, limit: int
+) -> list[Product]:
+    """Products in leaf order; ``own_states`` (lifecycle.product_states_for) filters on the effective state."""
+    nulls, states = _lifecycle_filter(own_states)
+    rows = await conn.fetch(
+        _PRODUCT_SELECT
+        + " WHERE p.batch_id = $1 AND p.leaf_index > $2 AND "
+        + _LIFECYCLE_WHERE.format("$3", "$4")
+        + " ORDER BY p.leaf_index LIMIT $5",
         batch_id,
         after_leaf,
-        lifecycle,
+        nulls,
+        states,
         limit,
+    )
+    return [_product(row) for row in rows]
+
+
+async def metadata_keys(conn: asyncpg.Connection, batch_id: str) -> list[str]:
+    """Every metadata key used by a product of the batch, sorted."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT key FROM products p, jsonb_object_keys(p.metadata) key WHERE p.batch_id = $1 ORDER BY key",
+        batch_id,
+    )
+    return [row["key"] for row in rows]
+
+
+async def count_products(
+    conn: asyncpg.Connection, batch_id: str, own_states: tuple[bool, frozenset[str]] | None
+) -> int:
+    nulls, states = _lifecycle_filter(own_states)
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM products p WHERE p.batch_id = $1 AND " + _LIFECYCLE_WHERE.format("$2", "$3"),
+            batch_id,
+            nulls,
+            states,
+        )
     )
 
 
 async def export_rows(
-    conn: asyncpg.Connection, batch_id: str, lifecycle: str | None, prefetch: int = 5000
-) -> AsyncIterator[Row]:
-    """Products of a batch in serial order through a server-side cursor (call inside a transaction)."""
+    conn: asyncpg.Connection, batch_id: str, own_states: tuple[bool, frozenset[str]] | None, prefetch: int = 5000
+) -> AsyncIterator[ExportRow]:
+    """Products of a batch in leaf order through a server-side cursor (call inside a transaction)."""
+    nulls, states = _lifecycle_filter(own_states)
     query = (
-        f"SELECT p.id, p.serial, p.external_id, p.created_at, {_EFFECTIVE} AS lifecycle"
-        " FROM products p JOIN batches b ON b.id = p.batch_id"
-        " WHERE p.batch_id = $1 AND ($2::text IS NULL OR "
-        f"{_EFFECTIVE} = $2) ORDER BY p.leaf_index"
+        "SELECT p.id, p.serial, p.external_id, p.lifecycle, p.created_at, p.metadata FROM products p"
+        " WHERE p.batch_id = $1 AND " + _LIFECYCLE_WHERE.format("$2", "$3") + " ORDER BY p.leaf_index"
     )
-    async for row in conn.cursor(query, batch_id, lifecycle, prefetch=prefetch):
-        yield row
+    async for row in conn.cursor(query, batch_id, nulls, states, prefetch=prefetch):
+        yield ExportRow(
+            str(row["id"]),
+            row["serial"],
+            row["external_id"],
+            row["lifecycle"],
+            row["created_at"],
+            _json(row["metadata"]),
+        )
 
 
-async def set_batch_lifecycle(conn: asyncpg.Connection, batch_id: str, lifecycle: str, reason: str) -> Row:
-    return await conn.fetchrow(
-        """UPDATE batches SET lifecycle = $2, lifecycle_reason = $3, updated_at = now(),
-                  released_at = CASE WHEN $2 = 'RELEASED' THEN now() ELSE released_at END,
-                  ended_at = CASE WHEN $2 IN ('REVOKED', 'RECALLED') THEN now() ELSE ended_at END
-           WHERE id = $1 RETURNING *""",
-        batch_id,
-        lifecycle,
-        reason,
-    )
-
-
-async def set_product_lifecycle(conn: asyncpg.Connection, product_id: str, lifecycle: str, reason: str) -> None:
+async def set_product_lifecycle(
+    conn: asyncpg.Connection, product_id: str, lifecycle: str, reason: str, public_reason: str
+) -> None:
     await conn.execute(
-        "UPDATE products SET lifecycle = $2, lifecycle_reason = $3, updated_at = now() WHERE id = $1",
+        """UPDATE products SET lifecycle = $2, lifecycle_reason = $3, public_reason = $4, updated_at = now()
+           WHERE id = $1""",
         product_id,
         lifecycle,
         reason,
+        public_reason,
     )
+
+
+async def insert_product(
+    conn: asyncpg.Connection, product_id: str, batch_id: str, serial: int, external_id: str, metadata: Mapping[str, str]
+) -> None:
+    """Append one product at the next leaf index (the caller holds the batch row lock)."""
+    await conn.execute(
+        """INSERT INTO products (id, batch_id, serial, leaf_index, external_id, metadata)
+           VALUES ($1, $2, $3, (SELECT COALESCE(max(leaf_index) + 1, 0) FROM products WHERE batch_id = $2),
+                   $4, $5::jsonb)""",
+        product_id,
+        batch_id,
+        serial,
+        external_id,
+        json.dumps(metadata),
+    )
+
+
+async def next_leaf(conn: asyncpg.Connection, batch_id: str) -> int:
+    return int(
+        await conn.fetchval("SELECT COALESCE(max(leaf_index) + 1, 0) FROM products WHERE batch_id = $1", batch_id)
+    )
+
+
+# --- idempotency records ------------------------------------------------------------------------------------
 
 
 async def claim_request(
@@ -221,13 +428,15 @@ async def set_request_result(
     )
 
 
-async def find_request(conn: asyncpg.Pool, factory_id: str, kind: str, request_id: str) -> Row | None:
-    return await conn.fetchrow(
-        "SELECT * FROM factory_requests WHERE factory_id = $1 AND kind = $2 AND request_id = $3",
+async def find_request(conn: Conn, factory_id: str, kind: str, request_id: str) -> RequestRecord | None:
+    row = await conn.fetchrow(
+        "SELECT request_hash, object_id, result FROM factory_requests"
+        " WHERE factory_id = $1 AND kind = $2 AND request_id = $3",
         factory_id,
         kind,
         request_id,
     )
+    return RequestRecord(row["request_hash"], str(row["object_id"]), _json(row["result"])) if row else None
 
 
 async def delete_expired_requests(conn: asyncpg.Connection | asyncpg.Pool, cutoff: datetime, limit: int) -> int:
@@ -252,26 +461,6 @@ async def delete_expired_requests(conn: asyncpg.Connection | asyncpg.Pool, cutof
     return int(status.split()[-1])
 
 
-async def insert_product(
-    conn: asyncpg.Connection, product_id: str, batch_id: str, serial: int, external_id: str, metadata: Mapping[str, str]
-) -> None:
-    """Append one product at the next leaf index (the caller holds the batch row lock)."""
-    await conn.execute(
-        """INSERT INTO products (id, batch_id, serial, leaf_index, external_id, metadata)
-           VALUES ($1, $2, $3, (SELECT COALESCE(max(leaf_index) + 1, 0) FROM products WHERE batch_id = $2),
-                   $4, $5::jsonb)""",
-        product_id,
-        batch_id,
-        serial,
-        external_id,
-        json.dumps(metadata),
-    )
-
-
-async def grow_batch(conn: asyncpg.Connection, batch_id: str, added: int) -> None:
-    await conn.execute("UPDATE batches SET quantity = quantity + $2, updated_at = now() WHERE id = $1", batch_id, added)
-
-
 # --- CSV import staging -------------------------------------------------------------------------------------
 
 
@@ -290,10 +479,10 @@ async def stage_rows(conn: asyncpg.Connection, rows: Iterable[tuple[int, int, st
     )
 
 
-async def first_duplicate(conn: asyncpg.Connection, batch_id: str | None) -> Row | None:
-    """The first staged row whose external_id repeats an earlier row or a product already in the batch."""
-    return await conn.fetchrow(
-        """SELECT line, external_id FROM (
+async def first_duplicate(conn: asyncpg.Connection, batch_id: str | None) -> int | None:
+    """The line of the first staged row whose external_id repeats an earlier row or a product of the batch."""
+    line = await conn.fetchval(
+        """SELECT line FROM (
                SELECT line, external_id, count(*) OVER (PARTITION BY external_id ORDER BY position) AS seen
                FROM import_rows) staged
            WHERE seen > 1
@@ -302,6 +491,7 @@ async def first_duplicate(conn: asyncpg.Connection, batch_id: str | None) -> Row
            ORDER BY line LIMIT 1""",
         batch_id,
     )
+    return int(line) if line is not None else None
 
 
 async def move_staged(conn: asyncpg.Connection, batch_id: str, first_serial: int, first_leaf: int) -> int:
@@ -317,17 +507,11 @@ async def move_staged(conn: asyncpg.Connection, batch_id: str, first_serial: int
     return int(status.split()[-1])
 
 
-async def next_leaf(conn: asyncpg.Connection, batch_id: str) -> int:
-    return int(
-        await conn.fetchval("SELECT COALESCE(max(leaf_index) + 1, 0) FROM products WHERE batch_id = $1", batch_id)
-    )
-
-
 # --- webhooks -----------------------------------------------------------------------------------------------
 
 
-async def insert_webhook(conn: asyncpg.Connection, hook: Mapping[str, Any]) -> Row:
-    return await conn.fetchrow(
+async def insert_webhook(conn: asyncpg.Connection, hook: Mapping[str, Any]) -> Webhook:
+    row = await conn.fetchrow(
         """INSERT INTO webhooks (id, factory_id, url, events, description, secret)
            VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
         hook["id"],
@@ -337,20 +521,23 @@ async def insert_webhook(conn: asyncpg.Connection, hook: Mapping[str, Any]) -> R
         hook["description"],
         hook["secret"],
     )
+    assert row is not None, "INSERT ... RETURNING returns the row"
+    return _webhook(row)
 
 
-async def get_webhook(conn: asyncpg.Connection | asyncpg.Pool, webhook_id: str, owner: str | None) -> Row | None:
-    return await conn.fetchrow(
+async def get_webhook(conn: Conn, webhook_id: str, owner: str | None) -> Webhook | None:
+    row = await conn.fetchrow(
         "SELECT * FROM webhooks WHERE id = $1 AND deleted_at IS NULL AND ($2::uuid IS NULL OR factory_id = $2)",
         webhook_id,
         owner,
     )
+    return _webhook(row) if row else None
 
 
 async def list_webhooks(
-    conn: asyncpg.Pool, owner: str | None, factory_id: str | None, after: Sequence[Any] | None, limit: int
-) -> list[Row]:
-    return await conn.fetch(
+    conn: Conn, owner: str | None, factory_id: str | None, after: Sequence[Any] | None, limit: int
+) -> list[Webhook]:
+    rows = await conn.fetch(
         """SELECT * FROM webhooks
            WHERE deleted_at IS NULL AND ($1::uuid IS NULL OR factory_id = $1) AND ($2::uuid IS NULL OR factory_id = $2)
              AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
@@ -361,6 +548,7 @@ async def list_webhooks(
         after[1] if after else None,
         limit,
     )
+    return [_webhook(row) for row in rows]
 
 
 async def delete_webhook(conn: asyncpg.Connection, webhook_id: str) -> None:
@@ -373,9 +561,9 @@ async def delete_webhook(conn: asyncpg.Connection, webhook_id: str) -> None:
 
 
 async def list_deliveries(
-    conn: asyncpg.Pool, webhook_id: str, state: str | None, after: Sequence[Any] | None, limit: int
-) -> list[Row]:
-    return await conn.fetch(
+    conn: Conn, webhook_id: str, state: str | None, after: Sequence[Any] | None, limit: int
+) -> list[Delivery]:
+    rows = await conn.fetch(
         """SELECT * FROM webhook_deliveries
            WHERE webhook_id = $1 AND ($2::text IS NULL OR state = $2)
              AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
@@ -386,3 +574,133 @@ async def list_deliveries(
         after[1] if after else None,
         limit,
     )
+    return [_delivery(row) for row in rows]
+
+
+async def delivery_target(conn: asyncpg.Connection, delivery_id: str) -> DeliveryTarget | None:
+    row = await conn.fetchrow(
+        """SELECT d.id, d.state, d.attempts, d.event_id, d.body, w.url, w.secret,
+                  w.active AND w.deleted_at IS NULL AS live
+           FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1""",
+        delivery_id,
+    )
+    if row is None:
+        return None
+    return DeliveryTarget(
+        str(row["id"]),
+        row["state"],
+        row["attempts"],
+        str(row["event_id"]),
+        row["body"],
+        row["url"],
+        row["secret"],
+        row["live"],
+    )
+
+
+async def cancel_delivery(conn: asyncpg.Connection, delivery_id: str) -> None:
+    await conn.execute(
+        "UPDATE webhook_deliveries SET state = 'FAILED', next_attempt_at = NULL WHERE id = $1", delivery_id
+    )
+
+
+async def record_attempt(
+    conn: asyncpg.Connection,
+    delivery_id: str,
+    *,
+    state: str,
+    attempts: int,
+    status_code: int,
+    error: str,
+    duration_ms: int,
+    at: datetime,
+    next_at: datetime | None,
+) -> None:
+    """One attempt's row and the delivery's new summary, in one transaction."""
+    async with conn.transaction():
+        await conn.execute(
+            """INSERT INTO webhook_attempts (delivery_id, status_code, error, duration_ms)
+               VALUES ($1, $2, $3, $4)""",
+            delivery_id,
+            status_code,
+            error,
+            duration_ms,
+        )
+        await conn.execute(
+            """UPDATE webhook_deliveries
+               SET state = $2, attempts = $3, last_status_code = $4, last_error = $5, last_attempt_at = $6,
+                   next_attempt_at = $7, delivered_at = CASE WHEN $2 = 'SUCCEEDED' THEN $6::timestamptz END
+               WHERE id = $1""",
+            delivery_id,
+            state,
+            attempts,
+            status_code,
+            error,
+            at,
+            next_at,
+        )
+
+
+# --- outboxes (the relay) -----------------------------------------------------------------------------------
+
+
+async def request_outbox(conn: asyncpg.Connection, batch_id: str) -> None:
+    """Ask for the batch's anchoring when it is sealed (now, or at the end of its open window), unless a
+    request is already waiting (the caller holds the batch row lock)."""
+    await conn.execute(
+        """INSERT INTO anchor_outbox (batch_id, not_before)
+           SELECT id, GREATEST(COALESCE(seal_at, now()), now()) FROM batches
+           WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM anchor_outbox WHERE batch_id = $1 AND sent_at IS NULL)""",
+        batch_id,
+    )
+
+
+async def due_anchor_requests(conn: asyncpg.Connection, limit: int) -> list[tuple[int, str]]:
+    """(outbox id, batch id) of due anchoring requests, locked for this transaction; other relays skip them."""
+    rows = await conn.fetch(
+        """SELECT id, batch_id FROM anchor_outbox WHERE sent_at IS NULL AND not_before <= now()
+           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
+        limit,
+    )
+    return [(row["id"], str(row["batch_id"])) for row in rows]
+
+
+async def mark_anchor_requests_sent(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
+    await conn.execute("UPDATE anchor_outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", ids)
+
+
+# One statement fans the pending batch events out to the subscribed webhooks and marks them dispatched,
+# so an event is either turned into its deliveries or left for the next pass, never half done.
+_FAN_OUT = """
+WITH picked AS (
+    SELECT * FROM batch_events WHERE dispatched_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED
+), fanned AS (
+    INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, object_id, body)
+    SELECT gen_random_uuid(), w.id, e.id, e.type, COALESCE((e.payload->>'product_id')::uuid, e.batch_id),
+           jsonb_build_object(
+               'id', e.id, 'type', e.type, 'created_at', e.created_at,
+               'data', e.payload || jsonb_build_object('batch_id', e.batch_id, 'factory_id', e.factory_id))::text
+    FROM picked e
+    JOIN webhooks w ON w.factory_id = e.factory_id AND w.active AND w.deleted_at IS NULL AND e.type = ANY (w.events)
+    ON CONFLICT (webhook_id, event_id) DO NOTHING
+)
+UPDATE batch_events SET dispatched_at = now() WHERE id IN (SELECT id FROM picked)
+"""
+
+
+async def fan_out_events(conn: asyncpg.Connection, limit: int) -> None:
+    await conn.execute(_FAN_OUT, limit)
+
+
+async def unqueued_deliveries(conn: asyncpg.Connection, limit: int) -> list[tuple[str, str]]:
+    """(id, id) of deliveries not yet handed to the queue, locked for this transaction."""
+    rows = await conn.fetch(
+        """SELECT id FROM webhook_deliveries WHERE enqueued_at IS NULL ORDER BY created_at LIMIT $1
+           FOR UPDATE SKIP LOCKED""",
+        limit,
+    )
+    return [(str(row["id"]), str(row["id"])) for row in rows]
+
+
+async def mark_deliveries_enqueued(conn: asyncpg.Connection, ids: Sequence[str]) -> None:
+    await conn.execute("UPDATE webhook_deliveries SET enqueued_at = now() WHERE id = ANY($1::uuid[])", ids)

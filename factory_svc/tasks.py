@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import dramatiq
 
-from factory_svc import webhooks
+from factory_svc import storage, webhooks
 from factory_svc.relay import WEBHOOK_ACTOR, WEBHOOK_QUEUE
 from factory_svc.settings import WebhookWorkerSettings
 
@@ -32,27 +32,21 @@ async def deliver(delivery_id: str) -> bool:
     """Attempt one delivery; True when nothing more is to be done (delivered, given up, or cancelled)."""
     conn = await asyncpg.connect(settings.database_url.get_secret_value())
     try:
-        row = await conn.fetchrow(
-            """SELECT d.*, w.url, w.secret, w.active AND w.deleted_at IS NULL AS live
-               FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1""",
-            delivery_id,
-        )
-        if row is None or row["state"] in ("SUCCEEDED", "FAILED"):
+        target = await storage.delivery_target(conn, delivery_id)
+        if target is None or target.state in ("SUCCEEDED", "FAILED"):
             return True
-        if not row["live"]:
-            await conn.execute(
-                "UPDATE webhook_deliveries SET state = 'FAILED', next_attempt_at = NULL WHERE id = $1", delivery_id
-            )
+        if not target.live:
+            await storage.cancel_delivery(conn, delivery_id)
             return True
         attempt = await webhooks.post(
-            row["url"],
-            row["secret"],
-            str(row["event_id"]),
-            row["body"].encode(),
+            target.url,
+            target.secret,
+            target.event_id,
+            target.body.encode(),
             settings.webhook_allow_loopback,
             settings.webhook_timeout_s,
         )
-        attempts = row["attempts"] + 1
+        attempts = target.attempts + 1
         now = datetime.now(UTC)
         if attempt.succeeded:
             state, next_at = "SUCCEEDED", None
@@ -60,28 +54,17 @@ async def deliver(delivery_id: str) -> bool:
             state, next_at = "FAILED", None
         else:
             state, next_at = "RETRYING", now + next_attempt_in(attempts)
-        async with conn.transaction():
-            await conn.execute(
-                """INSERT INTO webhook_attempts (delivery_id, status_code, error, duration_ms)
-                   VALUES ($1, $2, $3, $4)""",
-                delivery_id,
-                attempt.status_code,
-                attempt.error,
-                attempt.duration_ms,
-            )
-            await conn.execute(
-                """UPDATE webhook_deliveries
-                   SET state = $2, attempts = $3, last_status_code = $4, last_error = $5, last_attempt_at = $6,
-                       next_attempt_at = $7, delivered_at = CASE WHEN $2 = 'SUCCEEDED' THEN $6::timestamptz END
-                   WHERE id = $1""",
-                delivery_id,
-                state,
-                attempts,
-                attempt.status_code,
-                attempt.error,
-                now,
-                next_at,
-            )
+        await storage.record_attempt(
+            conn,
+            delivery_id,
+            state=state,
+            attempts=attempts,
+            status_code=attempt.status_code,
+            error=attempt.error,
+            duration_ms=attempt.duration_ms,
+            at=now,
+            next_at=next_at,
+        )
         return state != "RETRYING"
     finally:
         await conn.close()

@@ -8,6 +8,7 @@ Every placeholder must be given; a missing one raises KeyError (string.Template.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,6 +16,24 @@ from string import Template
 
 TEMPLATE_PATH = Path(__file__).with_name("envoy.yaml.tmpl")
 DESCRIPTOR_PATH = Path(__file__).with_name("voketag.binpb")
+# Values a deployment may leave out; ${geoip_filter} is derived from geoip_country_db.
+OPTIONAL = {"geoip_country_db": ""}
+_GEOIP_FILTER = """\
+          - name: envoy.filters.http.geoip
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.geoip.v3.Geoip
+              provider:
+                name: envoy.geoip_providers.maxmind
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.geoip_providers.maxmind.v3.MaxMindConfig
+                  common_provider_config:
+                    geo_field_keys: { country: x-client-country }
+                  country_db_path: {path}"""
+
+
+def geoip_filter(country_db: str) -> str:
+    """The edge's country lookup (the client's own x-client-country is always removed before it); '' when unset."""
+    return _GEOIP_FILTER.replace("{path}", json.dumps(country_db)) if country_db else ""
 
 
 def placeholders() -> set[str]:
@@ -26,7 +45,8 @@ def placeholders() -> set[str]:
 def render(values: Mapping[str, str | int]) -> str:
     """Substitute ``values`` into the template; fails loudly on a missing name."""
     template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
-    return template.substitute({key: str(value) for key, value in values.items()})
+    given = {**OPTIONAL, **{key: str(value) for key, value in values.items()}}
+    return template.substitute({**given, "geoip_filter": geoip_filter(given["geoip_country_db"])})
 
 
 def _parse_pairs(pairs: Sequence[str]) -> dict[str, str]:

@@ -5,6 +5,7 @@ import asyncio
 from scan_svc import ledger as ledger_module
 from scan_svc.api import SERVICE, ScanApi
 from scan_svc.client import ClientIdentifier
+from scan_svc.counterfeits import Counterfeits
 from scan_svc.keys import device_salt
 from scan_svc.redis_store import Gate, Guard
 from scan_svc.scanning import Scanner
@@ -14,12 +15,13 @@ from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Resources, Service, run_service
 from voketag.tokens import KeyRing
 
-# The sealer task lives as long as the event loop; this reference keeps it from being garbage-collected.
+# The background tasks live as long as the event loop; this reference keeps them from being garbage-collected.
 _background: set[asyncio.Task[None]] = set()
 
 
 def build(settings: ScanSettings, resources: Resources) -> ScanApi:
-    """The servicer and its background tasks (scan writers, ledger sealer); runs inside the event loop."""
+    """The servicer and its background tasks (scan writers, ledger sealer, counterfeit flush); runs inside the
+    event loop."""
     keys = {kid: secret.get_secret_value() for kid, secret in settings.token_keys.items()}
     keyring = KeyRing.from_config(keys, settings.token_signing_key_id, settings.token_retired_key_ids)
     guard = Guard(resources.redis, settings.redis_retry_after_s)
@@ -31,16 +33,19 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
     }
     writer = ScanWriter(resources.pool, settings.scan_write_batch)
     writer.start()
+    counterfeits = Counterfeits(guard, resources.pool)
     scanner = Scanner(
         settings,
         keyring,
         ClientIdentifier(device_salt(settings), settings.bot_user_agents),
-        Gate(guard, limits, settings.risk_thresholds.velocity_window_s),
+        Gate(guard, limits, settings.risk_thresholds.velocity_window_s, settings.risk_thresholds.client_place_ttl_s),
         ScanStore(resources.pool),
         writer,
+        counterfeits,
     )
     ledger = ledger_module.build(resources.pool, settings)
     _background.add(asyncio.get_running_loop().create_task(ledger.run(settings.ledger_seal_interval_s)))
+    _background.add(asyncio.get_running_loop().create_task(counterfeits.run(settings.counterfeit_flush_interval_s)))
     return ScanApi(scanner, ledger)
 
 

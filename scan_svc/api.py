@@ -3,6 +3,7 @@
 Consumer-facing: token verification, risk, ledger, fraud reports, the /r/ page.
 """
 
+import math
 from typing import TypeVar
 
 import grpc
@@ -12,9 +13,10 @@ from scan_svc import page
 from scan_svc.ledger import Checkpoint, Ledger
 from scan_svc.scanning import Caller, Location, Outcome, Scanner, malformed, parse_location
 from voketag import context as rpc_context
+from voketag import lifecycle
 from voketag.auth import STAFF, allow, public
 from voketag.common.v1 import anchor_pb2, enums_pb2, risk_pb2
-from voketag.errors import InvalidArgument
+from voketag.errors import InvalidArgument, ResourceExhausted
 from voketag.protos import timestamp
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
@@ -49,13 +51,14 @@ def _location(location: pb.CoarseLocation, caller: Caller) -> Location:
     )
 
 
-def proof_url(outcome: Outcome) -> str:
+def proof_url(outcome: Outcome, token: str) -> str:
+    """The public proof of this product: addressed by its token, which the consumer has (product ids are guessable)."""
     if outcome.product is None or outcome.product["state"] != "ANCHORED":
         return ""
-    return f"/v1/merkle/proof/{outcome.product['product_id']}"
+    return f"/v1/merkle/proof?token={token.upper()}"
 
 
-def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
+def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
     reply = pb.VerifyTokenResponse(
         verdict=enums_pb2.Verdict.Value(f"VERDICT_{outcome.verdict.value}"),
         scan_count=outcome.scan_count,
@@ -78,32 +81,30 @@ def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
     )
     row = outcome.product
     if row is not None:
+        # A public answer: product and batch ids, the external id and the internal lifecycle reasons stay empty.
         reply.product.CopyFrom(
             pb.ProductFacts(
-                product_id=str(row["product_id"]),
                 serial=row["serial"],
                 sku=row["sku"],
                 product_line=row["product_line"],
                 name=row["product_name"] or row["sku"],
                 lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{outcome.lifecycle}"),
-                lifecycle_reason=outcome.lifecycle_reason,
-                external_id=row["external_id"],
+                lifecycle_reason=lifecycle.public_notice(outcome.lifecycle, outcome.lifecycle_reason),
             )
         )
         reply.batch.CopyFrom(
             pb.BatchFacts(
-                batch_id=str(row["batch_id"]),
                 state=enums_pb2.BatchState.Value(f"BATCH_STATE_{row['state']}"),
                 lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{row['batch_lifecycle']}"),
                 created_at=timestamp(row["batch_created_at"]),
-                lifecycle_reason=row["batch_reason"],
+                lifecycle_reason=lifecycle.public_notice(row["batch_lifecycle"], row["batch_public_reason"]),
                 factory_name=row["factory_name"],
             )
         )
         reply.anchor.CopyFrom(
             anchor_pb2.AnchorInfo(
                 state=ANCHOR_STATES[row["state"]],
-                proof_url=proof_url(outcome),
+                proof_url=proof_url(outcome, token),
                 chain_id=row["chain_id"] or 0,
                 tx_hash=row["tx_hash"] or "",
                 block_number=row["block_number"] or 0,
@@ -139,7 +140,7 @@ class ScanApi(rpc.ScanServiceServicer):
 
     @public
     async def VerifyToken(self, request: pb.VerifyTokenRequest, context: Context) -> pb.VerifyTokenResponse:
-        return _verify_response(await self._verify(request, context))
+        return _verify_response(await self._verify(request, context), request.token)
 
     @public
     async def ReportFraud(self, request: pb.ReportFraudRequest, context: Context) -> pb.ReportFraudResponse:
@@ -151,6 +152,7 @@ class ScanApi(rpc.ScanServiceServicer):
             request.scan_id,
             _location(request.location, caller),
             request.request_id,
+            request.device_hint,
             caller,
         )
         return pb.ReportFraudResponse(report_id=str(report_id), created_at=timestamp(created_at))
@@ -159,15 +161,22 @@ class ScanApi(rpc.ScanServiceServicer):
     async def RenderPage(self, request: pb.RenderPageRequest, context: Context) -> httpbody_pb2.HttpBody:
         if len(request.lang) > LANG_MAX:
             raise InvalidArgument("INVALID_FIELD", "the language tag is too long", fields={"lang": "at most 35 chars"})
+        language = page.language(request.lang, _caller(context).metadata.get("accept-language", ""))
+        headers = [("content-language", language)]
         try:
             outcome = await self._verify(pb.VerifyTokenRequest(token=request.token), context)
+            rendered = page.render(outcome, proof_url(outcome, request.token), language)
         except InvalidArgument as exc:
             if exc.reason != "TOKEN_MALFORMED":
                 raise
-            outcome = malformed()
-        rendered = page.render(outcome, proof_url(outcome))
-        # Envoy maps this header to the HTTP status (410 for a recalled product).
-        await context.send_initial_metadata((("x-voketag-page", rendered.state),))
+            rendered = page.render(malformed(), "", language)
+        except ResourceExhausted as exc:
+            # A browser never gets JSON: the limited page says how long to wait (Envoy answers it as 429).
+            wait_s = max(1, math.ceil(exc.retry_after_s or 1))
+            rendered = page.limited(wait_s, language)
+            headers.append(("x-voketag-retry-after", str(wait_s)))
+        # Envoy maps x-voketag-page to the HTTP status (410 recalled, 429 limited) and removes it.
+        await context.send_initial_metadata((("x-voketag-page", rendered.state), *headers))
         return httpbody_pb2.HttpBody(content_type="text/html; charset=utf-8", data=rendered.html.encode())
 
     @allow(*STAFF)

@@ -19,3 +19,5 @@ VERIFY_LATENCY = Histogram(
 # Queries the request path sends to PostgreSQL, by statement; tests prove forged tokens send none.
 DB_QUERIES = Counter("scan_db_queries_total", "PostgreSQL statements sent on behalf of scan RPCs", ["query"])
 LEDGER_SEALED = Counter("scan_ledger_sealed_total", "Ledger entries sealed into the hash chain and Merkle tree")
+# Link previews (crawler user agents): answered from the current state, nothing recorded, limited like clients.
+PREVIEWS = Counter("scan_previews_total", "Verifications and pages answered to link-preview bots and crawlers")

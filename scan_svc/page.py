@@ -1,64 +1,197 @@
-"""The consumer page: one server-rendered HTML document per scan outcome (no JavaScript, no external files)."""
+"""The consumer page: one server-rendered HTML document per scan outcome (no JavaScript, no external files).
 
+The page speaks the languages in TEXTS; the ``lang`` field wins when it names one, then Accept-Language (by
+q-value), else English. It shows what a buyer needs: no internal ids, no internal reasons.
+"""
+
+import math
 from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from scan_svc.risk import Verdict
+from scan_svc.risk import Kind, Verdict
 from scan_svc.scanning import Outcome
 
 _ENV = Environment(loader=PackageLoader("scan_svc", "templates"), autoescape=select_autoescape(["html"]))
 _TEMPLATE = _ENV.get_template("page.html")
+DEFAULT_LANGUAGE = "en"
 
-ANCHOR_TEXT = {
-    "CREATED": "waiting to be recorded",
-    "ANCHORING": "being recorded",
-    "ANCHORED": "recorded",
-    "FAILED": "not recorded yet",
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "invalid.title": "Not a genuine code",
+        "invalid.summary": "This code was not issued by the brand. The product may be counterfeit: do not rely on it.",
+        "recalled.title": "Recalled product",
+        "recalled.summary": "The brand has recalled this product. Stop using it and follow the brand's instructions.",
+        "withdrawn.title": "Code withdrawn",
+        "withdrawn.summary": "The brand has withdrawn this code. Stop using it and follow the brand's instructions.",
+        "warning.title": "Check this product carefully",
+        "warning.summary": "The code is genuine, but the way it has been scanned suggests it may have been copied.",
+        "warning.why": "Why we are cautious:",
+        "genuine.title": "Genuine product",
+        "genuine.summary": "This code was issued by the brand and nothing unusual was seen.",
+        "limited.title": "Please wait a moment",
+        "limited.summary": "Too many checks from your connection. Try again in {seconds} seconds.",
+        "product": "Product",
+        "name": "Name",
+        "line": "Product line",
+        "sku": "SKU",
+        "factory": "Made by",
+        "scans": "Scans",
+        "first_scan": "First scanned",
+        "never": "never",
+        "anchor": "Blockchain record",
+        "proof": "proof",
+        "footer": "Checked by VokeTag. Something wrong? Report it to the brand with this page's address.",
+        "anchor.CREATED": "waiting to be recorded",
+        "anchor.ANCHORING": "being recorded",
+        "anchor.ANCHORED": "recorded",
+        "anchor.FAILED": "not recorded yet",
+        "months": "January February March April May June July August September October November December",
+        f"reason.{Kind.SCAN_COUNT.name}": "This code has been scanned unusually often",
+        f"reason.{Kind.DISTINCT_DEVICES.name}": "Many different devices have scanned this code",
+        f"reason.{Kind.GEO_DISPERSION.name}": "This code was scanned in places far apart",
+        f"reason.{Kind.DEVICE_VELOCITY.name}": "This device has scanned many different codes",
+        f"reason.{Kind.LIFECYCLE.name}": "Product not released for sale yet",
+        f"reason.{Kind.FRAUD_REPORTS.name}": "Problems with this product were reported to the brand",
+        "reason.none": "No single sign stands out",
+    },
+    "de": {
+        "invalid.title": "Kein echter Code",
+        "invalid.summary": (
+            "Dieser Code wurde nicht von der Marke ausgegeben. Das Produkt kann eine Fälschung sein: "
+            "verlassen Sie sich nicht darauf."
+        ),
+        "recalled.title": "Zurückgerufenes Produkt",
+        "recalled.summary": (
+            "Die Marke hat dieses Produkt zurückgerufen. Verwenden Sie es nicht mehr und folgen Sie den "
+            "Anweisungen der Marke."
+        ),
+        "withdrawn.title": "Code zurückgezogen",
+        "withdrawn.summary": (
+            "Die Marke hat diesen Code zurückgezogen. Verwenden Sie ihn nicht mehr und folgen Sie den "
+            "Anweisungen der Marke."
+        ),
+        "warning.title": "Prüfen Sie dieses Produkt sorgfältig",
+        "warning.summary": "Der Code ist echt, aber die Art der Scans deutet darauf hin, dass er kopiert wurde.",
+        "warning.why": "Warum wir vorsichtig sind:",
+        "genuine.title": "Echtes Produkt",
+        "genuine.summary": "Dieser Code wurde von der Marke ausgegeben, und nichts Ungewöhnliches wurde festgestellt.",
+        "limited.title": "Bitte warten Sie einen Moment",
+        "limited.summary": "Zu viele Prüfungen von Ihrer Verbindung. Versuchen Sie es in {seconds} Sekunden erneut.",
+        "product": "Produkt",
+        "name": "Name",
+        "line": "Produktlinie",
+        "sku": "Artikelnummer",
+        "factory": "Hergestellt von",
+        "scans": "Scans",
+        "first_scan": "Zuerst gescannt",
+        "never": "nie",
+        "anchor": "Blockchain-Eintrag",
+        "proof": "Nachweis",
+        "footer": "Geprüft von VokeTag. Stimmt etwas nicht? Melden Sie es der Marke mit der Adresse dieser Seite.",
+        "anchor.CREATED": "wartet auf Eintragung",
+        "anchor.ANCHORING": "wird eingetragen",
+        "anchor.ANCHORED": "eingetragen",
+        "anchor.FAILED": "noch nicht eingetragen",
+        "months": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+        f"reason.{Kind.SCAN_COUNT.name}": "Dieser Code wurde ungewöhnlich oft gescannt",
+        f"reason.{Kind.DISTINCT_DEVICES.name}": "Viele verschiedene Geräte haben diesen Code gescannt",
+        f"reason.{Kind.GEO_DISPERSION.name}": "Dieser Code wurde an weit entfernten Orten gescannt",
+        f"reason.{Kind.DEVICE_VELOCITY.name}": "Dieses Gerät hat viele verschiedene Codes gescannt",
+        f"reason.{Kind.LIFECYCLE.name}": "Produkt noch nicht zum Verkauf freigegeben",
+        f"reason.{Kind.FRAUD_REPORTS.name}": "Der Marke wurden Probleme mit diesem Produkt gemeldet",
+        "reason.none": "Kein einzelnes Zeichen sticht hervor",
+    },
 }
 
 
 @dataclass(frozen=True)
 class Page:
-    state: str  # genuine, warning, invalid, recalled
+    state: str  # genuine, warning, invalid, recalled, limited
     html: str
 
 
-def render(outcome: Outcome, proof_url: str) -> Page:
+def _primary(tag: str) -> str:
+    return tag.strip().split("-")[0].split("_")[0].lower()
+
+
+def language(lang: str, accept_language: str) -> str:
+    """The page language: ``lang`` when supported, else the best supported Accept-Language entry, else English."""
+    if _primary(lang) in TEXTS:
+        return _primary(lang)
+    ranked: list[tuple[float, int, str]] = []
+    for position, entry in enumerate(accept_language.split(",")[:20]):
+        tag, _, params = entry.partition(";")
+        quality = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                continue
+        if _primary(tag) in TEXTS and math.isfinite(quality) and quality > 0:
+            ranked.append((-quality, position, _primary(tag)))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+def _render(language_code: str, state: str, **values: object) -> Page:
+    html = _TEMPLATE.render(lang=language_code, t=TEXTS[language_code], state=state, **values)
+    return Page(state, html)
+
+
+def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUAGE) -> Page:
+    t = TEXTS[language_code]
     verdict = outcome.verdict
     reasons: list[str] = []
     if verdict is Verdict.INVALID:
-        state, icon, title = "invalid", "✖", "Not a genuine code"
-        summary = "This code was not issued by the brand. The product may be counterfeit: do not rely on it."
+        state, icon, key = "invalid", "✖", "invalid"
     elif verdict is Verdict.REVOKED:
-        recalled = outcome.lifecycle == "RECALLED"
         state, icon = "recalled", "⚠"
-        title = "Recalled product" if recalled else "Code withdrawn"
-        what = "recalled this product" if recalled else "withdrawn this code"
-        reason = f" Reason: {outcome.lifecycle_reason}" if outcome.lifecycle_reason else ""
-        summary = f"The brand has {what}. Stop using it and follow the brand's instructions.{reason}"
+        key = "recalled" if outcome.lifecycle == "RECALLED" else "withdrawn"
     elif verdict is Verdict.SUSPICIOUS:
-        state, icon, title = "warning", "!", "Check this product carefully"
-        summary = "The code is genuine, but the way it has been scanned suggests it may have been copied."
-        reasons = [reason[0].upper() + reason[1:] for reason in outcome.reasons[:3]]
+        state, icon, key = "warning", "!", "warning"
+        reasons = [t[f"reason.{factor.kind.name}"] for factor in outcome.raising[:3]] or [t["reason.none"]]
     else:
-        state, icon, title = "genuine", "✔", "Genuine product"
-        summary = "This code was issued by the brand and nothing unusual was seen."
+        state, icon, key = "genuine", "✔", "genuine"
     product = None
     if outcome.product is not None:
         row = outcome.product
         first = outcome.first_scanned_at
+        months = t["months"].split()
         product = {
             "name": row["product_name"] or row["sku"],
             "line": row["product_line"],
             "sku": row["sku"],
-            "batch": str(row["batch_id"]),
             "factory": row["factory_name"],
             "scans": outcome.scan_count,
-            "first_scan": first.strftime("%d %B %Y") if first else "",
+            "first_scan": f"{first.day} {months[first.month - 1]} {first.year}" if first else "",
             "first_scan_iso": first.isoformat() if first else "",
-            "anchor": ANCHOR_TEXT.get(row["state"], row["state"].lower()),
+            "anchor": t.get(f"anchor.{row['state']}", row["state"].lower()),
             "proof_url": proof_url,
         }
-    html = _TEMPLATE.render(state=state, icon=icon, title=title, summary=summary, reasons=reasons, product=product)
-    return Page(state, html)
+    return _render(
+        language_code,
+        state,
+        icon=icon,
+        title=t[f"{key}.title"],
+        summary=t[f"{key}.summary"],
+        # The brand's public reason for a revocation or recall (never the internal one), in its own words.
+        notice=outcome.lifecycle_reason if verdict is Verdict.REVOKED else "",
+        reasons=reasons,
+        product=product,
+    )
+
+
+def limited(retry_after_s: float, language_code: str = DEFAULT_LANGUAGE) -> Page:
+    """The page for a client that is rate limited: how long to wait, nothing about the product."""
+    t = TEXTS[language_code]
+    seconds = max(1, math.ceil(retry_after_s))
+    return _render(
+        language_code,
+        "limited",
+        icon="⏳",
+        title=t["limited.title"],
+        summary=t["limited.summary"].format(seconds=seconds),
+        reasons=[],
+        product=None,
+    )

@@ -8,11 +8,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 import redis.asyncio as redis
 
 from scan_svc.metrics import REDIS_UNAVAILABLE
+from scan_svc.risk import Place
 from scan_svc.settings import Limit
 
 log = logging.getLogger("scan_svc.redis")
@@ -20,10 +22,13 @@ T = TypeVar("T")
 
 # One round trip per request. GCRA over several keys at once, all or nothing: a request passes only if every
 # limit admits it, and only then does every key advance. KEYS[1..n] are the limits, with ARGV[2i-1] =
-# emission interval (ms) and ARGV[2i] = burst. When the request is a genuine scan, KEYS[n+1] (HyperLogLog of
-# the code's devices) and KEYS[n+2] (the device's codes by time) follow, and ARGV carries the device, the
-# code and the velocity window (ms) after the limits; the scan is recorded only when admitted.
-# Returns {1, 0, 0, distinct devices, codes by device} when admitted, else {0, retry_after_ms, tightest key}.
+# emission interval (ms) and ARGV[2i] = burst. When the request is a genuine scan, five keys of the code and
+# the client follow (SCAN_KEYS) and ARGV carries, after the limits, the device, the code, the velocity
+# window (ms), the client network, the scan's place ('' when none) and the lifetime of a client's place (ms).
+# A refused scan only counts into the code's refused counter; an admitted one is recorded: device and network
+# into the code's HyperLogLogs, the code into the device's recent codes, the network's first place of the code.
+# Returns {1, 0, 0, devices, codes by device, networks, refused, first place of this network} when admitted,
+# else {0, retry_after_ms, tightest key}.
 ADMIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -40,18 +45,38 @@ for i = 1, limits do
   if allow_at > now and allow_at - now > wait then wait, which = allow_at - now, i end
   new_tats[i] = new_tat
 end
-if which > 0 then return {0, wait, which, 0, 0} end
+local scan = #KEYS > limits
+local devices, networks, codes, refused, places = KEYS[limits + 1], KEYS[limits + 2], KEYS[limits + 3],
+  KEYS[limits + 4], KEYS[limits + 5]
+local device, code, window = ARGV[2 * limits + 2], ARGV[2 * limits + 3], tonumber(ARGV[2 * limits + 4])
+local network, place, place_ttl = ARGV[2 * limits + 5], ARGV[2 * limits + 6], tonumber(ARGV[2 * limits + 7])
+if which > 0 then
+  if scan then
+    redis.call('INCR', refused)
+    redis.call('PEXPIRE', refused, window)
+  end
+  return {0, wait, which}
+end
 for i = 1, limits do
   redis.call('SET', KEYS[i], new_tats[i], 'PX', math.max(1, new_tats[i] - now))
 end
-if #KEYS == limits then return {1, 0, 0, 0, 0} end
-local devices, codes = KEYS[limits + 1], KEYS[limits + 2]
-local device, code, window = ARGV[2 * limits + 2], ARGV[2 * limits + 3], tonumber(ARGV[2 * limits + 4])
+if not scan then return {1, 0, 0} end
 redis.call('PFADD', devices, device)
+redis.call('PFADD', networks, network)
 redis.call('ZADD', codes, now, code)
 redis.call('ZREMRANGEBYSCORE', codes, 0, now - window)
 redis.call('PEXPIRE', codes, window)
-return {1, 0, 0, redis.call('PFCOUNT', devices), redis.call('ZCARD', codes)}
+local first = ''
+if place ~= '' then
+  first = redis.call('HGET', places, network)
+  if not first then
+    redis.call('HSET', places, network, place)
+    first = place
+  end
+  redis.call('PEXPIRE', places, place_ttl)
+end
+return {1, 0, 0, redis.call('PFCOUNT', devices), redis.call('ZCARD', codes), redis.call('PFCOUNT', networks),
+  tonumber(redis.call('GET', refused) or 0), first}
 """
 
 
@@ -84,8 +109,46 @@ class Guard:
 
 @dataclass(frozen=True)
 class CodeSignals:
+    """Counts of a code across clients; codes_by_device and first_place exist only for a recorded scan.
+
+    first_place: the first place this scan's network claimed for the code ('' when the scan has none), encoded
+    by ``place_key``.
+    """
+
     distinct_devices: int
-    codes_by_device: int | None
+    distinct_networks: int
+    refused_scans: int
+    codes_by_device: int | None = None
+    first_place: str = ""
+
+
+@dataclass(frozen=True)
+class ScanKeys:
+    """What a genuine scan records: its code, device, client network and claimed place (``place_key``)."""
+
+    serial: int
+    device: str
+    network: str
+    place: str
+
+
+def place_key(latitude: float | None, longitude: float | None, country: str) -> str:
+    """A claimed place as stored in Redis; '' for no place."""
+    if latitude is None and not country:
+        return ""
+    return f"{'' if latitude is None else latitude}|{'' if longitude is None else longitude}|{country}"
+
+
+def place_from_key(stored: str, at: datetime) -> Place | None:
+    """The place ``place_key`` stored, as seen at ``at``; None for ''."""
+    if not stored:
+        return None
+    latitude, longitude, country = stored.split("|")
+    return Place(float(latitude) if latitude else None, float(longitude) if longitude else None, country, at)
+
+
+def _code_keys(serial: int) -> tuple[str, str, str]:
+    return f"scan:code:{serial}:devices", f"scan:code:{serial}:networks", f"scan:code:{serial}:refused"
 
 
 @dataclass(frozen=True)
@@ -102,35 +165,46 @@ class Admission:
 class Gate:
     """Rate limits and the per-code / per-device signals, in one Lua script call per request."""
 
-    def __init__(self, guard: Guard, limits: dict[str, Limit], window_s: int) -> None:
+    def __init__(self, guard: Guard, limits: dict[str, Limit], window_s: int, place_ttl_s: int) -> None:
         self._guard = guard
         self._script = guard.client.register_script(ADMIT)
         self._limits = limits
         self._window_ms = window_s * 1000
+        self._place_ttl_ms = place_ttl_s * 1000
 
-    async def admit(self, limits: Sequence[tuple[str, str]], scan: tuple[int, str] | None = None) -> Admission:
-        """Admit one request against each (limit name, subject) pair; ``scan`` = (serial, device) records a scan."""
+    async def admit(self, limits: Sequence[tuple[str, str]], scan: ScanKeys | None = None) -> Admission:
+        """Admit one request against each (limit name, subject) pair; ``scan`` records a genuine scan."""
         keys = [f"scan:rl:{name}:{subject}" for name, subject in limits]
         argv: list[int | str] = [len(limits)]
         for name, _ in limits:
             limit = self._limits[name]
             argv += [max(1, round(1000 / limit.rate_per_s)), limit.burst]
         if scan is not None:
-            serial, device = scan
-            keys += [f"scan:code:{serial}:devices", f"scan:device:{device}:codes"]
-            argv += [device, str(serial), self._window_ms]
+            devices, networks, refused = _code_keys(scan.serial)
+            # Recent codes per device and network: a client reusing another's device hint elsewhere moves nothing.
+            codes = f"scan:device:{scan.device}:{scan.network}:codes"
+            keys += [devices, networks, codes, refused, f"scan:code:{scan.serial}:places"]
+            argv += [scan.device, str(scan.serial), self._window_ms, scan.network, scan.place, self._place_ttl_ms]
         reply = await self._guard.run("admit", lambda: self._script(keys=keys, args=argv))
         if reply is None:
             return Admission(None, None)
         if int(reply[0]) == 0:
             return Admission(Rejection(limits[int(reply[2]) - 1][0], int(reply[1]) / 1000), None)
-        signals = CodeSignals(int(reply[3]), int(reply[4])) if scan is not None else None
-        return Admission(None, signals)
+        if scan is None:
+            return Admission(None, None)
+        first = reply[7].decode() if isinstance(reply[7], bytes) else str(reply[7])
+        return Admission(None, CodeSignals(int(reply[3]), int(reply[5]), int(reply[6]), int(reply[4]), first))
 
     async def peek(self, serial: int) -> CodeSignals | None:
         """Current counts of a code without recording anything (link-preview bots)."""
+        devices, networks, refused = _code_keys(serial)
 
         async def call() -> CodeSignals:
-            return CodeSignals(int(await self._guard.client.pfcount(f"scan:code:{serial}:devices")), None)
+            async with self._guard.client.pipeline(transaction=False) as pipe:
+                pipe.pfcount(devices)
+                pipe.pfcount(networks)
+                pipe.get(refused)
+                counted_devices, counted_networks, refused_scans = await pipe.execute()
+            return CodeSignals(int(counted_devices), int(counted_networks), int(refused_scans or 0))
 
         return await self._guard.run("peek", call)

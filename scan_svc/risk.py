@@ -6,11 +6,12 @@ else SUSPICIOUS when the score reaches the threshold, else AUTHENTIC (an invalid
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
 from scan_svc.settings import RiskThresholds, RiskWeights
+from voketag.lifecycle import ENDED
 
 
 class Kind(IntEnum):
@@ -32,19 +33,6 @@ class Verdict(StrEnum):
     REVOKED = "REVOKED"
 
 
-ENDED = frozenset({"REVOKED", "RECALLED"})
-
-
-def effective_lifecycle(product: str | None, batch: str) -> tuple[str, bool]:
-    """(lifecycle, from the product itself): an ended product or batch ends the product (a batch recall reaches
-    every product, whatever its own state); otherwise the product's own lifecycle, else its batch's."""
-    if product in ENDED:
-        return product, True  # type: ignore[return-value]
-    if batch in ENDED:
-        return batch, False
-    return (product, True) if product else (batch, False)
-
-
 @dataclass(frozen=True)
 class Factor:
     kind: Kind
@@ -52,15 +40,25 @@ class Factor:
     contribution: int
     available: bool
     explanation: str
+    # What the factor adds to the brand-facing score when that differs from the public contribution
+    # (unreviewed fraud reports); None = the same.
+    brand_contribution: int | None = None
+
+    @property
+    def brand(self) -> int:
+        return self.contribution if self.brand_contribution is None else self.brand_contribution
 
     def as_json(self) -> dict[str, object]:
-        return {
+        shown: dict[str, object] = {
             "kind": self.kind.name,
             "value": self.value,
             "contribution": self.contribution,
             "available": self.available,
             "explanation": self.explanation,
         }
+        if self.brand_contribution is not None:
+            shown["brand_contribution"] = self.brand_contribution
+        return shown
 
 
 @dataclass(frozen=True)
@@ -78,24 +76,45 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Reports:
+    """Fraud reports that bear on a product.
+
+    unreviewed: OPEN or INVESTIGATING reports on the product; counted: those of them that may move the public
+    verdict (filed after a scan of the code from the reporter's device, first from that device and network);
+    confirmed: CONFIRMED on the product; batch_confirmed: CONFIRMED on other products of its batch.
+    """
+
+    unreviewed: int = 0
+    counted: int = 0
+    confirmed: int = 0
+    batch_confirmed: int = 0
+
+
+@dataclass(frozen=True)
 class Signals:
     """What scoring needs; None marks a signal whose store was unreachable."""
 
     scan_count: int
     distinct_devices: int | None
+    # Distinct client networks that scanned the code: one network alone cannot move the public device count.
+    distinct_networks: int | None
+    # Scans of the code refused by rate limits within the velocity window (a flood, for the explanation).
+    refused_scans: int | None
     codes_by_device: int | None
     here: Place | None
     previous: Place | None
     lifecycle: str
-    open_reports: int
-    confirmed_reports: int
+    reports: Reports
 
 
 @dataclass(frozen=True)
 class Assessment:
+    """score and verdict are public; brand_score is what staff see (unreviewed reports at full weight)."""
+
     score: int
     verdict: Verdict
     factors: tuple[Factor, ...]
+    brand_score: int
 
 
 def _ramp(value: float, free: float, full: float, weight: int) -> int:
@@ -122,6 +141,33 @@ def _count(kind: Kind, value: int | None, free: int, full: int, weight: int, nou
     if value is None:
         return _unavailable(kind, f"{noun} unknown: the counter store is unreachable")
     return Factor(kind, float(value), _ramp(value, free, full, weight), True, f"{value} {noun}")
+
+
+def _devices(signals: Signals, limits: RiskThresholds, weight: int) -> Factor:
+    """Publicly the devices count only as far as they come from distinct networks; staff see every device."""
+    devices, networks = signals.distinct_devices, signals.distinct_networks
+    if devices is None or networks is None:
+        return _unavailable(Kind.DISTINCT_DEVICES, "devices unknown: the counter store is unreachable")
+    public = _ramp(min(devices, networks), limits.devices_free, limits.devices_full, weight)
+    brand = _ramp(devices, limits.devices_free, limits.devices_full, weight)
+    why = f"{devices} devices from {networks} networks scanned this code"
+    return Factor(Kind.DISTINCT_DEVICES, float(devices), public, True, why, brand if brand != public else None)
+
+
+def _scans(signals: Signals, limits: RiskThresholds, weight: int) -> Factor:
+    free, full = limits.scan_count_free, limits.scan_count_full
+    factor = _count(Kind.SCAN_COUNT, signals.scan_count, free, full, weight, "scans of this code")
+    if not signals.refused_scans:
+        return factor
+    flood = f"; {signals.refused_scans} more refused by rate limits within the hour"
+    return replace(factor, explanation=factor.explanation + flood)
+
+
+def moved(first: Place, here: Place, limits: RiskThresholds) -> bool:
+    """Whether ``here`` contradicts the place one client claimed first for a code (another city or country)."""
+    if first.located and here.located:
+        return distance_km(first, here) >= limits.min_distance_km
+    return bool(first.country and here.country and first.country != here.country)
 
 
 def _geo(signals: Signals, limits: RiskThresholds, weight: int) -> Factor:
@@ -154,32 +200,25 @@ def _lifecycle(state: str, weights: RiskWeights) -> Factor:
     return Factor(Kind.LIFECYCLE, 0.0, 0, True, "product released")
 
 
-def _reports(open_count: int, confirmed: int, weights: RiskWeights) -> Factor:
-    points = min(100, open_count * weights.fraud_open + confirmed * weights.fraud_confirmed)
-    why = f"{confirmed} confirmed and {open_count} open fraud reports on this product or its batch"
-    return Factor(Kind.FRAUD_REPORTS, float(open_count + confirmed), points, True, why)
+def _reports(reports: Reports, weights: RiskWeights) -> Factor:
+    """Confirmed reports weigh fully; unreviewed ones publicly only when counted, and at most fraud_unreviewed_cap."""
+    reviewed = reports.confirmed * weights.fraud_confirmed + reports.batch_confirmed * weights.fraud_open
+    public = min(100, reviewed + min(weights.fraud_unreviewed_cap, reports.counted * weights.fraud_open))
+    brand = min(100, reviewed + reports.unreviewed * weights.fraud_open)
+    why = (
+        f"{reports.confirmed} confirmed fraud reports on this product, {reports.batch_confirmed} on other products"
+        f" of its batch, {reports.counted} unreviewed counted"
+    )
+    value = float(reports.confirmed + reports.batch_confirmed + reports.counted)
+    return Factor(Kind.FRAUD_REPORTS, value, public, True, why, brand if brand != public else None)
 
 
 def assess(signals: Signals, weights: RiskWeights, limits: RiskThresholds) -> Assessment:
     """Score a scan of a genuine token."""
     factors = (
         Factor(Kind.TOKEN_VALIDITY, 1.0, 0, True, "signature and key are valid"),
-        _count(
-            Kind.SCAN_COUNT,
-            signals.scan_count,
-            limits.scan_count_free,
-            limits.scan_count_full,
-            weights.scan_count,
-            "scans of this code",
-        ),
-        _count(
-            Kind.DISTINCT_DEVICES,
-            signals.distinct_devices,
-            limits.devices_free,
-            limits.devices_full,
-            weights.distinct_devices,
-            "devices scanned this code",
-        ),
+        _scans(signals, limits, weights.scan_count),
+        _devices(signals, limits, weights.distinct_devices),
         _geo(signals, limits, weights.geo_dispersion),
         _count(
             Kind.DEVICE_VELOCITY,
@@ -190,16 +229,17 @@ def assess(signals: Signals, weights: RiskWeights, limits: RiskThresholds) -> As
             "codes scanned by this device within the window",
         ),
         _lifecycle(signals.lifecycle, weights),
-        _reports(signals.open_reports, signals.confirmed_reports, weights),
+        _reports(signals.reports, weights),
     )
     score = min(100, sum(f.contribution for f in factors))
+    brand_score = min(100, sum(f.brand for f in factors))
     if signals.lifecycle in ENDED:
         verdict = Verdict.REVOKED
     elif score >= limits.suspicious_score:
         verdict = Verdict.SUSPICIOUS
     else:
         verdict = Verdict.AUTHENTIC
-    return Assessment(score, verdict, factors)
+    return Assessment(score, verdict, factors, brand_score)
 
 
 def invalid(reason: str) -> Assessment:
@@ -208,4 +248,4 @@ def invalid(reason: str) -> Assessment:
         Factor(Kind.TOKEN_VALIDITY, 0.0, 100, True, f"token rejected: {reason.lower().replace('_', ' ')}"),
         *(_unavailable(kind, "not evaluated for an invalid token") for kind in list(Kind)[1:]),
     )
-    return Assessment(100, Verdict.INVALID, factors)
+    return Assessment(100, Verdict.INVALID, factors, 100)

@@ -1,10 +1,11 @@
 """Verifying a scan and filing fraud reports: the scan service's domain flow.
 
 Order of work for a scan: token decoding and HMAC (pure CPU); one Redis call that applies the per-IP
-limit to every request and, for a genuine token, the device and code limits and records the scan's
-signals; then one PostgreSQL transaction that finds the product, counts, scores and stores the scan. A
-forged or malformed token never reaches PostgreSQL nor any per-code key. Link-preview bots get the
-answer without any write.
+limit to every request and, for a genuine token, the code's limit per client network, the device limit and
+records the scan's signals; then one PostgreSQL transaction that finds the product, counts, scores and
+stores the scan. A forged or malformed token never reaches PostgreSQL nor any per-code key: it only adds 1
+to a Redis counter of counterfeit scans (scan_svc/counterfeits.py). Link-preview bots get the answer
+without any write.
 """
 
 import re
@@ -17,11 +18,13 @@ import asyncpg
 
 from scan_svc import risk
 from scan_svc.client import Client, ClientIdentifier
-from scan_svc.metrics import RATE_LIMITED, RISK, VERDICTS, VERIFY_LATENCY
-from scan_svc.redis_store import CodeSignals, Gate
+from scan_svc.counterfeits import Counterfeits, key_id_of
+from scan_svc.metrics import PREVIEWS, RATE_LIMITED, RISK, VERDICTS, VERIFY_LATENCY
+from scan_svc.redis_store import CodeSignals, Gate, ScanKeys, place_from_key, place_key
 from scan_svc.risk import Assessment, Place, Verdict
 from scan_svc.settings import ScanSettings
-from scan_svc.store import Counted, NewScan, ScanStore, ScanWriter
+from scan_svc.store import Counted, NewReport, NewScan, ScanStore, ScanWriter
+from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
 from voketag.tokens import KeyRing, TokenError
 
@@ -64,35 +67,41 @@ class Outcome:
 
     @property
     def lifecycle(self) -> str:
-        """The lifecycle that applies to the product (risk.effective_lifecycle)."""
+        """The lifecycle that applies to the product (voketag.lifecycle.effective)."""
         if self.product is None:
             return ""
-        return risk.effective_lifecycle(self.product["product_lifecycle"], self.product["batch_lifecycle"])[0]
+        return lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"]).state
 
     @property
     def lifecycle_reason(self) -> str:
+        """The public reason of the lifecycle's source ('' when none was given), never the internal one."""
         if self.product is None:
             return ""
-        _, own = risk.effective_lifecycle(self.product["product_lifecycle"], self.product["batch_lifecycle"])
-        return self.product["product_reason"] if own else self.product["batch_reason"]
+        applies = lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"])
+        return self.product["product_public_reason" if applies.from_product else "batch_public_reason"]
 
     @property
     def message(self) -> str:
+        """One sentence per state; never the brand's internal revoke or recall reason."""
         if self.verdict is Verdict.INVALID:
             return "This code was not issued by the brand: the product may be counterfeit."
         if self.verdict is Verdict.REVOKED:
-            what = "recalled" if self.lifecycle == "RECALLED" else "withdrawn"
-            reason = f": {self.lifecycle_reason}" if self.lifecycle_reason else "."
-            return f"This product was {what} by the brand{reason}"[:200]
+            if self.lifecycle == "RECALLED":
+                return "This product was recalled by the brand: stop using it and follow the brand's instructions."
+            return "This code was withdrawn by the brand: do not rely on it."
         if self.verdict is Verdict.SUSPICIOUS:
             return f"Genuine code, but it may have been copied: {self.reasons[0]}."[:200]
         return "Genuine product: the code is valid and nothing looks unusual."
 
     @property
+    def raising(self) -> list[risk.Factor]:
+        """The factors that raised the public score, largest first."""
+        return sorted((f for f in self.assessment.factors if f.contribution), key=lambda f: -f.contribution)
+
+    @property
     def reasons(self) -> list[str]:
         """Explanations of the factors that raised the score, largest first."""
-        raising = sorted((f for f in self.assessment.factors if f.contribution), key=lambda f: -f.contribution)
-        return [f.explanation for f in raising] or ["no single factor stands out"]
+        return [f.explanation for f in self.raising] or ["no single factor stands out"]
 
 
 def parse_location(latitude: float | None, longitude: float | None, country: str, edge_country: str) -> Location:
@@ -140,6 +149,7 @@ class Scanner:
         gate: Gate,
         store: ScanStore,
         writer: ScanWriter,
+        counterfeits: Counterfeits,
     ) -> None:
         self._settings = settings
         self._keyring = keyring
@@ -147,8 +157,9 @@ class Scanner:
         self._gate = gate
         self._store = store
         self._writer = writer
+        self._counterfeits = counterfeits
 
-    async def _admit(self, limits: list[tuple[str, str]], scan: tuple[int, str] | None = None) -> CodeSignals | None:
+    async def _admit(self, limits: list[tuple[str, str]], scan: ScanKeys | None = None) -> CodeSignals | None:
         admission = await self._gate.admit(limits, scan)
         rejection = admission.rejection
         if rejection is not None:
@@ -174,18 +185,25 @@ class Scanner:
                 claims = self._keyring.verify(token.upper())
             except TokenError as exc:
                 rejected = exc.reason
-        # One Redis call: the per-IP limit for every request; for a genuine scan also the device and code
-        # limits and, once admitted, its signals (no PostgreSQL transaction stays open across it).
+        # One Redis call: the per-IP limit for every request; for a genuine token also the code's limit per
+        # client network (one client flooding a code never refuses the others), for a scan the device limit and,
+        # once admitted, its signals (no PostgreSQL transaction stays open across it).
         limits = [("ip", client.network)]
         scan = None
-        if claims is not None and not client.is_bot:
-            limits += [("device", client.device_hash), ("code", str(claims.serial))]
-            scan = (claims.serial, client.device_hash)
+        if claims is not None:
+            limits.append(("code", f"{claims.serial}:{client.network}"))
+            if not client.is_bot:
+                limits.append(("device", client.device_hash))
+                place = place_key(location.latitude, location.longitude, location.country)
+                scan = ScanKeys(claims.serial, client.device_hash, client.network, place)
         counts = await self._admit(limits, scan)
         check_token_shape(token)
         if claims is None:
+            if not client.is_bot:
+                await self._counterfeits.count(datetime.now(UTC), location.country, key_id_of(token), rejected)
             return self._done(Outcome(risk.invalid(rejected)), client, started)
         if client.is_bot:
+            PREVIEWS.inc()
             product = await self._store.lookup(claims.serial, claims.key_id)
             if product is None:
                 return self._done(Outcome(risk.invalid("UNKNOWN_PRODUCT")), client, started)
@@ -196,10 +214,15 @@ class Scanner:
         def assess(product: asyncpg.Record, counted: Counted) -> Assessment:
             return self._assess(product, counted.scan_count, counts, here, counted.previous, with_velocity=True)
 
+        # A place that contradicts this network's first claim for the code is recorded with the scan but never
+        # becomes the trail other clients' scans are compared with.
+        first = place_from_key(counts.first_place, now) if counts else None
+        trail = here is None or first is None or not risk.moved(first, here, self._settings.risk_thresholds)
         recorded = await self._writer.record(
-            NewScan(claims.serial, claims.key_id, now, client.device_hash, here), assess
+            NewScan(claims.serial, claims.key_id, now, client.device_hash, here, trail), assess
         )
         if recorded is None:
+            await self._counterfeits.count(now, location.country, claims.key_id, "UNKNOWN_PRODUCT")
             return self._done(Outcome(risk.invalid("UNKNOWN_PRODUCT")), client, started)
         counted = recorded.counted
         outcome = Outcome(
@@ -229,16 +252,22 @@ class Scanner:
         previous: Place | None,
         with_velocity: bool,
     ) -> Assessment:
-        lifecycle, _ = risk.effective_lifecycle(product["product_lifecycle"], product["batch_lifecycle"])
+        applies = lifecycle.effective(product["product_lifecycle"], product["batch_lifecycle"]).state
         signals = risk.Signals(
             scan_count=scan_count,
             distinct_devices=counts.distinct_devices if counts else None,
+            distinct_networks=counts.distinct_networks if counts else None,
+            refused_scans=counts.refused_scans if counts else None,
             codes_by_device=counts.codes_by_device if counts and with_velocity else None,
             here=here,
             previous=previous,
-            lifecycle=lifecycle,
-            open_reports=product["open_reports"] + product["batch_confirmed"],
-            confirmed_reports=product["confirmed_reports"],
+            lifecycle=applies,
+            reports=risk.Reports(
+                unreviewed=product["open_reports"],
+                counted=product["counted_reports"],
+                confirmed=product["confirmed_reports"],
+                batch_confirmed=product["batch_confirmed"],
+            ),
         )
         return risk.assess(signals, self._settings.risk_weights, self._settings.risk_thresholds)
 
@@ -257,6 +286,7 @@ class Scanner:
         scan_id: str,
         location: Location,
         request_id: str,
+        device_hint: str,
         caller: Caller,
     ) -> tuple[uuid.UUID, datetime]:
         fields = {}
@@ -270,15 +300,19 @@ class Scanner:
             fields["request_id"] = f"at most {REQUEST_ID_MAX} characters"
         if not _TOKEN_SHAPE.fullmatch(token):
             fields["token"] = "must be 16 to 64 characters of A-Z and 2-7"
+        if not _DEVICE_HINT.fullmatch(device_hint):
+            fields["device_hint"] = "at most 128 printable ASCII"
         if fields:
             raise InvalidArgument("INVALID_FIELD", "the fraud report is invalid", fields=fields)
-        client = self._identifier.identify(caller.metadata, caller.address, "")
+        client = self._identifier.identify(caller.metadata, caller.address, device_hint)
         await self._admit([("ip", client.network), ("report", client.network)])
+        text = token.upper()
+        # A request id is the reporter's own: scoped to its device and the token.
+        scope = self._identifier.keyed(f"report|{client.device_hash}|{text}")
         if request_id:
-            known = await self._store.find_report(request_id)
+            known = await self._store.find_report(scope, request_id)
             if known is not None:
                 return known["report_id"], known["created_at"]
-        text = token.upper()
         try:
             claims = self._keyring.verify(text)
         except TokenError:
@@ -296,7 +330,18 @@ class Scanner:
                 fields={"scan_id": "not a scan of this token"},
             )
         return await self._store.file_report(
-            product, text, contact.strip(), description.strip(), location.country, request_id or None, linked
+            NewReport(
+                product=product,
+                token=text,
+                contact=contact.strip(),
+                description=description.strip(),
+                country=location.country,
+                request_id=request_id or None,
+                scan_id=linked,
+                scope=scope,
+                reporter_device=client.device_hash,
+                reporter_network=client.network,
+            )
         )
 
 

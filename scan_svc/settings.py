@@ -23,6 +23,9 @@ class RiskWeights(BaseModel):
     lifecycle_ended: int = Field(default=100, ge=0, le=100)
     fraud_open: int = Field(default=15, ge=0, le=100)
     fraud_confirmed: int = Field(default=60, ge=0, le=100)
+    # Most points unreviewed reports add to the public score together, however many are filed (the brand-facing
+    # score counts each at fraud_open).
+    fraud_unreviewed_cap: int = Field(default=20, ge=0, le=100)
 
 
 class RiskThresholds(BaseModel):
@@ -44,6 +47,9 @@ class RiskThresholds(BaseModel):
     min_distance_km: float = Field(default=50.0, ge=0)
     # Two countries within this time count half (only countries known).
     country_hop_s: int = Field(default=3600, ge=0)
+    # How long the first place a client network claimed for a code is remembered: its later contradicting
+    # claims never become the trail other clients are compared with.
+    client_place_ttl_s: int = Field(default=7 * 86400, ge=60)
     # Score at or above which a released product's verdict is SUSPICIOUS.
     suspicious_score: int = Field(default=50, ge=1, le=100)
 
@@ -62,6 +68,8 @@ class ScanSettings(RuntimeSettings, TokenKeySettings):
     ledger_checkpoint_interval_s: float = Field(default=10.0, gt=0)
     # A sequence number missing this long (its transaction rolled back) is sealed as a void entry.
     ledger_gap_grace_s: float = Field(default=60.0, gt=0)
+    # Counterfeit scans wait in Redis at most this long before they reach the admin rollups.
+    counterfeit_flush_interval_s: float = Field(default=10.0, gt=0)
     limit_ip: Limit = Limit(rate_per_s=5, burst=300)
     limit_device: Limit = Limit(rate_per_s=1, burst=250)
     limit_code: Limit = Limit(rate_per_s=1, burst=60)

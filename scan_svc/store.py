@@ -15,6 +15,7 @@ from scan_svc.metrics import DB_QUERIES
 from scan_svc.risk import Assessment, Place
 from voketag import audit
 from voketag.locks import Lock, try_xact_lock
+from voketag.tokens import fingerprint
 
 # A scan's transaction must finish well within the ledger's gap grace period (settings).
 WRITE_TIMEOUT_S = 5.0
@@ -23,10 +24,10 @@ WRITE_TIMEOUT_S = 5.0
 # that names the product (a serial and the key id its batch signs with).
 _PRODUCT_COLUMNS = """
 p.id AS product_id, p.serial, p.external_id, p.lifecycle AS product_lifecycle,
-p.lifecycle_reason AS product_reason, b.id AS batch_id, b.factory_id, b.sku, b.product_line,
-b.product_name, b.state, b.lifecycle AS batch_lifecycle, b.lifecycle_reason AS batch_reason,
+p.public_reason AS product_public_reason, b.id AS batch_id, b.factory_id, b.sku, b.product_line,
+b.product_name, b.state, b.lifecycle AS batch_lifecycle, b.public_reason AS batch_public_reason,
 b.created_at AS batch_created_at, b.key_id, f.name AS factory_name,
-r.open_reports, r.confirmed_reports, r.batch_confirmed,
+r.open_reports, r.counted_reports, r.confirmed_reports, r.batch_confirmed,
 ag.chain_id, ag.tx_hash, ag.block_number, ag.confirmations, ar.anchored_at
 """
 _PRODUCT_JOINS = """
@@ -34,6 +35,8 @@ JOIN batches b ON b.id = p.batch_id
 JOIN factories f ON f.id = b.factory_id
 CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE fr.product_id = p.id AND fr.status IN ('OPEN', 'INVESTIGATING')) AS open_reports,
+           count(*) FILTER (WHERE fr.product_id = p.id AND fr.status IN ('OPEN', 'INVESTIGATING')
+                            AND fr.counts_publicly) AS counted_reports,
            count(*) FILTER (WHERE fr.product_id = p.id AND fr.status = 'CONFIRMED') AS confirmed_reports,
            count(*) FILTER (WHERE fr.product_id <> p.id AND fr.status = 'CONFIRMED') AS batch_confirmed
     FROM fraud_reports fr WHERE fr.batch_id = b.id
@@ -98,6 +101,38 @@ RETURNING id, ledger_seq
 """
 
 
+# An unreviewed report moves the public verdict only when the reporter's device scanned the code before and
+# no counted report on the product came from that device or network yet (docs/scan.md, "Fraud reports").
+_COUNTS_PUBLICLY = """(EXISTS (SELECT 1 FROM scans s WHERE s.product_id = $2 AND s.device_hash = $8)
+    AND NOT EXISTS (SELECT 1 FROM fraud_reports c WHERE c.product_id = $2 AND c.counts_publicly
+                    AND (c.reporter_device = $8 OR c.reporter_network = $9)))"""
+_INSERT_REPORT = """
+INSERT INTO fraud_reports (id, product_id, batch_id, factory_id, contact, description, created_at, updated_at,
+                           reporter_device, reporter_network, scan_id, country_code, token_fingerprint,
+                           counterfeit_token, counts_publicly)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, {counts})
+"""
+_INSERT_COUNTED_REPORT = _INSERT_REPORT.format(counts=_COUNTS_PUBLICLY)
+_INSERT_UNCOUNTED_REPORT = _INSERT_REPORT.format(counts="false")
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A fraud report to file. scope: keyed hash of the reporter's device and the token (request id scope);
+    reporter_device / reporter_network: keyed hashes; product: None for a token that names no product."""
+
+    product: asyncpg.Record | None
+    token: str
+    contact: str
+    description: str
+    country: str
+    request_id: str | None
+    scan_id: int | None
+    scope: str
+    reporter_device: str
+    reporter_network: str
+
+
 @dataclass(frozen=True)
 class Counted:
     scan_count: int
@@ -112,6 +147,8 @@ class NewScan:
     scanned_at: datetime
     device_hash: str
     place: Place | None
+    # False when the place contradicts what this client claimed before: it never becomes the code's trail.
+    trail: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,65 +169,69 @@ class ScanStore:
         DB_QUERIES.labels("lookup").inc()
         return await self._pool.fetchrow(_LOOKUP, serial, key_id)
 
-    async def find_report(self, request_id: str) -> asyncpg.Record | None:
+    async def find_report(self, scope: str, request_id: str) -> asyncpg.Record | None:
         DB_QUERIES.labels("find_report").inc()
         return await self._pool.fetchrow(
-            "SELECT report_id, created_at FROM scan_report_meta WHERE request_id = $1", request_id
+            "SELECT report_id, created_at FROM scan_report_meta WHERE request_scope = $1 AND request_id = $2",
+            scope,
+            request_id,
         )
 
-    async def file_report(
-        self,
-        product: asyncpg.Record | None,
-        token: str,
-        contact: str,
-        description: str,
-        country: str,
-        request_id: str | None,
-        scan_id: int | None,
-    ) -> tuple[uuid.UUID, datetime]:
-        """Store a fraud report (shared fraud_reports when the token names a product); idempotent on request_id."""
+    async def file_report(self, report: NewReport) -> tuple[uuid.UUID, datetime]:
+        """Store a fraud report (shared fraud_reports when the token names a product); idempotent on the request
+        id within its scope."""
         report_id = uuid.uuid4()
         async with self._pool.acquire() as conn, conn.transaction():
             DB_QUERIES.labels("file_report").inc()
             # The idempotency row first: a concurrent retry waits on the unique key, then finds the report.
             claimed = await conn.fetchrow(
-                """INSERT INTO scan_report_meta (report_id, request_id, scan_id) VALUES ($1, $2, $3)
-                   ON CONFLICT (request_id) DO NOTHING RETURNING created_at""",
+                """INSERT INTO scan_report_meta (report_id, request_id, scan_id, request_scope) VALUES ($1, $2, $3, $4)
+                   ON CONFLICT (request_scope, request_id) DO NOTHING RETURNING created_at""",
                 report_id,
-                request_id,
-                scan_id,
+                report.request_id,
+                report.scan_id,
+                report.scope,
             )
             if claimed is None:
                 existing = await conn.fetchrow(
-                    "SELECT report_id, created_at FROM scan_report_meta WHERE request_id = $1", request_id
+                    "SELECT report_id, created_at FROM scan_report_meta WHERE request_scope = $1 AND request_id = $2",
+                    report.scope,
+                    report.request_id,
                 )
                 return existing["report_id"], existing["created_at"]
+            # A report about a code that names no product (a counterfeit) keeps the reported text: it is
+            # the counterfeiter's string, not a brand secret. A genuine code is kept as its fingerprint only.
+            product = report.product
+            subject = (product["product_id"], product["batch_id"], product["factory_id"]) if product else (None,) * 3
+            values = (
+                report_id,
+                *subject,
+                report.contact,
+                report.description,
+                claimed["created_at"],
+                report.reporter_device,
+                report.reporter_network,
+                report.scan_id,
+                report.country,
+                fingerprint(report.token),
+                None if product else report.token,
+            )
             if product is None:
-                await conn.execute(
-                    """INSERT INTO scan_orphan_reports (id, token, contact, description, country, created_at)
-                       VALUES ($1, $2, $3, $4, $5, $6)""",
-                    report_id,
-                    token,
-                    contact,
-                    description,
-                    country,
-                    claimed["created_at"],
-                )
-                await audit.record(conn, "fraud_report", str(report_id), {"token": token, "product_id": ""})
+                await conn.execute(_INSERT_UNCOUNTED_REPORT, *values)
             else:
-                await conn.execute(
-                    """INSERT INTO fraud_reports (id, product_id, batch_id, factory_id, contact, description,
-                                                  created_at, updated_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)""",
-                    report_id,
-                    product["product_id"],
-                    product["batch_id"],
-                    product["factory_id"],
-                    contact,
-                    description,
-                    claimed["created_at"],
-                )
-                await audit.record(conn, "fraud_report", str(report_id), {"product_id": str(product["product_id"])})
+                try:
+                    # A savepoint: two concurrent first reports from one device or network race on the unique
+                    # indexes of counted reports; the loser is filed as a report that does not count.
+                    async with conn.transaction():
+                        await conn.execute(_INSERT_COUNTED_REPORT, *values)
+                except asyncpg.UniqueViolationError:
+                    await conn.execute(_INSERT_UNCOUNTED_REPORT, *values)
+            await audit.record(
+                conn,
+                "fraud_report",
+                str(report_id),
+                {"product_id": str(subject[0] or ""), "token_fingerprint": fingerprint(report.token)},
+            )
         return report_id, claimed["created_at"]
 
     async def scan_belongs_to(self, scan_id: int, product_id: uuid.UUID) -> bool:
@@ -268,7 +309,7 @@ def _count_arguments(codes: dict[tuple[int, int], list[_Pending]]) -> list[list[
     """Columns of the _COUNT input: one row per code, with the last located scan of the batch."""
     columns: list[list[Any]] = [[] for _ in range(9)]
     for (serial, key_id), scans in codes.items():
-        located = [pending.scan.place for pending in scans if pending.scan.place is not None]
+        located = [pending.scan.place for pending in scans if pending.scan.place is not None and pending.scan.trail]
         last = located[-1] if located else None
         values = (
             serial,
@@ -296,7 +337,8 @@ def _score(row: asyncpg.Record, scans: list[_Pending]) -> list[tuple[_Pending, R
     for offset, (pending, sequence) in enumerate(zip(scans, sorted(row["ledger_seqs"]), strict=True)):
         counted = Counted(first_count + offset, row["first_scanned_at"], previous)
         scored.append((pending, Recorded(row, counted, pending.assess(row, counted), 0, sequence)))
-        previous = pending.scan.place or previous
+        if pending.scan.trail:
+            previous = pending.scan.place or previous
     return scored
 
 
@@ -311,7 +353,7 @@ def _scan_arguments(scored: list[tuple[_Pending, Recorded]]) -> list[list[Any]]:
             row["factory_id"],
             pending.scan.scanned_at,
             assessment.verdict.value,
-            assessment.score,
+            assessment.brand_score,  # staff see unreviewed reports at full weight
             json.dumps([factor.as_json() for factor in assessment.factors]),
             pending.scan.device_hash,
             place.country if place else "",

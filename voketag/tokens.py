@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 DOMAIN = b"voketag/token/v1|"
+FINGERPRINT_DOMAIN = b"voketag/token-fingerprint/v1|"
+FINGERPRINT_CHARS = 16
 SERIAL_BYTES = 8
 TAG_BYTES = 12
 RAW_LENGTH = 1 + SERIAL_BYTES + TAG_BYTES
@@ -137,6 +139,13 @@ def decode(text: str) -> bytes:
     if len(raw) != RAW_LENGTH or base64.b32encode(raw).decode("ascii").rstrip("=") != normal:
         raise TokenError("MALFORMED")
     return raw
+
+
+def fingerprint(text: str) -> str:
+    """A token's public stand-in for staff who may not read tokens: it tells which code is meant (the same
+    text always gives the same fingerprint, in either case) but cannot be printed as a working label."""
+    digest = hashlib.sha256(FINGERPRINT_DOMAIN + text.upper().encode()).hexdigest()
+    return digest[:FINGERPRINT_CHARS]
 
 
 def link(base_url: str, token: str) -> str:

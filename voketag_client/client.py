@@ -93,8 +93,12 @@ class FactoryClient:
         product_name: str = "",
         factory_id: str = "",
         pending_release: bool = False,
+        open_for_s: int = 0,
     ) -> pb.Batch:
-        """Create a batch; the same request_id with the same arguments returns the same batch."""
+        """Create a batch; the same request_id with the same arguments returns the same batch.
+
+        ``open_for_s`` > 0 keeps it open for ``create_product`` / ``upload_csv(batch_id=...)`` until then
+        or until ``seal_batch``."""
         request = pb.CreateBatchRequest(
             request_id=request_id or str(uuid.uuid4()),
             sku=sku,
@@ -105,6 +109,8 @@ class FactoryClient:
             factory_id=factory_id,
             initial_lifecycle=2 if not pending_release else 1,  # LIFECYCLE_STATE_RELEASED / PENDING_RELEASE
         )
+        if open_for_s:
+            request.open_for.seconds = open_for_s
         return self._stub.CreateBatch(request, metadata=self._metadata(), timeout=self._timeout_s).batch
 
     def get_batch(self, batch_id: str) -> pb.Batch:
@@ -112,12 +118,20 @@ class FactoryClient:
             pb.GetBatchRequest(id=batch_id), metadata=self._metadata(), timeout=self._timeout_s
         ).batch
 
-    def products(self, batch_id: str, page_size: int = 1000) -> Iterator[pb.Product]:
-        """Every product of a batch in serial order, page by page."""
+    def seal_batch(self, batch_id: str) -> pb.Batch:
+        """Close an open batch now; it is then anchored."""
+        return self._stub.SealBatch(
+            pb.SealBatchRequest(id=batch_id), metadata=self._metadata(), timeout=self._timeout_s
+        ).batch
+
+    def products(self, batch_id: str, page_size: int = 1000, *, with_tokens: bool = False) -> Iterator[pb.Product]:
+        """Every product of a batch in serial order, page by page; tokens and links only ``with_tokens``
+        (a read that is audited and allowed to the factory's own accounts and admins only)."""
+        view = pb.PRODUCT_VIEW_FULL if with_tokens else pb.PRODUCT_VIEW_BASIC
         token = ""
         while True:
             page = self._stub.ListProducts(
-                pb.ListProductsRequest(batch_id=batch_id, page_size=page_size, page_token=token),
+                pb.ListProductsRequest(batch_id=batch_id, page_size=page_size, page_token=token, view=view),
                 metadata=self._metadata(),
                 timeout=self._timeout_s,
             )
@@ -165,11 +179,14 @@ class FactoryClient:
 
         return self._stub.ImportCsv(messages(), metadata=self._metadata(), timeout=self._stream_timeout_s)
 
-    def export_csv(self, batch_id: str, destination: BinaryIO) -> int:
-        """Write a batch's CSV to ``destination``; return the row count, or raise TruncatedExport."""
+    def export_csv(self, batch_id: str, destination: BinaryIO, *, with_tokens: bool = False) -> int:
+        """Write a batch's CSV to ``destination``; return the row count, or raise TruncatedExport.
+
+        The token and link columns are filled only ``with_tokens`` (rules as ``products``)."""
         tail = b""
+        view = pb.PRODUCT_VIEW_FULL if with_tokens else pb.PRODUCT_VIEW_BASIC
         stream = self._stub.ExportCsv(
-            pb.ExportCsvRequest(batch_id=batch_id), metadata=self._metadata(), timeout=self._stream_timeout_s
+            pb.ExportCsvRequest(batch_id=batch_id, view=view), metadata=self._metadata(), timeout=self._stream_timeout_s
         )
         for chunk in stream:
             destination.write(chunk.data)

@@ -11,6 +11,9 @@ import httpx
 import pytest
 
 from admin_svc.bootstrap import create_admin
+from tests.scan.conftest import Catalog, next_address
+from voketag.mesh import Mesh
+from voketag.tokens import KeyRing
 
 PASSWORD = "correct horse battery staple"
 
@@ -151,3 +154,18 @@ async def seed(db: asyncpg.Connection, factory_id: str, scans: int = 400) -> See
             ],
         )  # fmt: skip
     return Seeded(factory_id, batch_ids, product_ids, report_ids)
+
+
+@pytest.fixture(scope="session")
+async def catalog(mesh: Mesh, deps: dict[str, str]) -> AsyncIterator[Catalog]:
+    """Products with printable tokens, seeded as the scan tests seed them."""
+    async with asyncpg.create_pool(deps["DATABASE_URL"], min_size=1, max_size=2) as pool:
+        yield Catalog(pool, KeyRing.from_config(mesh.token_keys, 1))
+
+
+@pytest.fixture
+async def consumer(gateway: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A public client through Envoy from a loopback address of its own (per-address limits never mix)."""
+    transport = httpx.AsyncHTTPTransport(local_address=next_address())
+    async with httpx.AsyncClient(base_url=gateway, transport=transport, timeout=15) as made:
+        yield made

@@ -123,14 +123,16 @@ async def test_reset_token_is_single_use_and_expires(admin: Api, db: asyncpg.Con
     assert done["userId"] == created["user"]["id"]
     assert login(admin, email, new).status_code == 200
     again = admin.call("POST", "/v1/auth/password-reset", {"resetToken": token, "newPassword": new}, token="")
-    assert again.status_code == 400
+    assert again.status_code == 400 and json_reason(again.content) == "RESET_TOKEN_INVALID"
+    violations = next(d for d in again.json()["details"] if d["@type"].endswith("BadRequest"))["fieldViolations"]
+    assert [v["field"] for v in violations] == ["reset_token"]
     # A fresh token issued by an admin revokes the current sessions, then expires unused.
     session = admin.as_(login(admin, email, new).json()["accessToken"])
     reset = admin.ok("POST", f"/v1/admin/users/{created['user']['id']}/reset-password", {})
     assert session.call("GET", "/v1/admin/users").status_code == 401
     await db.execute("UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE closed_at IS NULL")
     late = admin.call("POST", "/v1/auth/password-reset", {"resetToken": reset["resetToken"], "newPassword": new + "!"})
-    assert late.status_code == 400
+    assert late.status_code == 400 and json_reason(late.content) == "RESET_TOKEN_INVALID"
     assert login(admin, email, new).status_code == 200
 
 

@@ -55,6 +55,8 @@ async def expected_counts(db: asyncpg.Connection, fid: uuid.UUID, since: datetim
                 "SELECT count(*) FROM fraud_reports WHERE factory_id = $1 AND created_at >= $2", fid, since
             )
         ),
+        # Counterfeit scans name no factory (tests/admin/test_counterfeits.py counts them brand-wide).
+        "counterfeitScans": "0",
     }
 
 

@@ -143,6 +143,21 @@ def test_user_export_neutralises_formulas_and_counts_rows(admin: Api) -> None:
     assert names == {"'" + name for name in evil}
 
 
+def test_user_export_spells_roles_as_the_api_does(admin: Api, factory: dict) -> None:
+    operator = create_user(admin, "ROLE_OPERATOR", factory["id"])["user"]
+    listed = admin.ok("GET", f"/v1/admin/users/{operator['id']}")["user"]
+    reply = httpx.get(
+        f"{admin.base}/v1/admin/export/users",
+        headers={"authorization": f"Bearer {admin.token}"},
+        timeout=60,
+    )
+    rows, _ = parse_csv(reply.content)
+    roles = {row[0]: row[3] for row in rows[1:]}
+    assert roles[operator["id"]] == listed["role"] == "ROLE_OPERATOR"
+    assert set(roles.values()) <= {"ROLE_ADMIN", "ROLE_AUDITOR", "ROLE_OPERATOR"}
+    assert "ROLE_ADMIN" in roles.values()
+
+
 @pytest.fixture
 async def seeded_scan_ids(seeded: Seeded, db: asyncpg.Connection) -> list[int]:
     rows = await db.fetch("SELECT id FROM scans WHERE factory_id = $1 ORDER BY id", uuid.UUID(seeded.factory_id))

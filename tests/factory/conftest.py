@@ -135,7 +135,8 @@ async def private_factory(
 
 @dataclass(frozen=True)
 class Isolated:
-    """A private factory service with no anchor worker: its batches stay CREATED (open for new products)."""
+    """A private factory service with no anchor worker: its batches stay CREATED (an open one takes products
+    until its window ends)."""
 
     stub: rpc.FactoryServiceStub
     operator: Metadata

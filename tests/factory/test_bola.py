@@ -53,6 +53,7 @@ def calls(stub: rpc.FactoryServiceStub, ids: dict[str, str], factory_a: str) -> 
         "GetProduct": lambda md: stub.GetProduct(pb.GetProductRequest(id=ids["product"]), metadata=md),
         "ListProducts": lambda md: stub.ListProducts(pb.ListProductsRequest(batch_id=ids["batch"]), metadata=md),
         "ReleaseBatch": lambda md: stub.ReleaseBatch(pb.ReleaseBatchRequest(id=ids["batch"]), metadata=md),
+        "SealBatch": lambda md: stub.SealBatch(pb.SealBatchRequest(id=ids["batch"]), metadata=md),
         "RevokeBatch": lambda md: stub.RevokeBatch(pb.RevokeBatchRequest(id=ids["batch"], reason="x"), metadata=md),
         "RecallBatch": lambda md: stub.RecallBatch(pb.RecallBatchRequest(id=ids["batch"], reason="x"), metadata=md),
         "RevokeProduct": lambda md: stub.RevokeProduct(
@@ -128,3 +129,51 @@ async def test_staff_see_every_factory_and_auditors_only_read(
     assert error_reason(denied.value) == "ROLE_FORBIDDEN"
     revoked = await stub.RevokeBatch(pb.RevokeBatchRequest(id=owned["batch"], reason="audit"), metadata=callers.admin)
     assert revoked.batch.lifecycle_reason == "audit"
+
+
+def _tokens_in(answer: object) -> int:
+    """Tokens an answer hands out: links in a CSV export, token fields in messages."""
+    if isinstance(answer, bytes):
+        return answer.decode().count("/R/")
+    if isinstance(answer, pb.GetProductResponse):
+        return int(bool(answer.product.token or answer.product.link))
+    assert isinstance(answer, pb.ListProductsResponse)
+    return sum(1 for product in answer.products if product.token or product.link)
+
+
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    [
+        ("admin", grpc.StatusCode.OK),
+        ("operator_a", grpc.StatusCode.OK),
+        ("service_a", grpc.StatusCode.OK),
+        ("auditor", grpc.StatusCode.PERMISSION_DENIED),
+        ("operator_b", grpc.StatusCode.NOT_FOUND),
+    ],
+)
+async def test_token_reads_by_role(
+    stub: rpc.FactoryServiceStub, callers: Callers, owned: dict[str, str], caller: str, expected: grpc.StatusCode
+) -> None:
+    """PRODUCT_VIEW_FULL on every read that can return tokens; BASIC never returns one, whoever asks."""
+    md = getattr(callers, caller)
+    full = pb.PRODUCT_VIEW_FULL
+    reads = {
+        "GetProduct": lambda view: stub.GetProduct(pb.GetProductRequest(id=owned["product"], view=view), metadata=md),
+        "ListProducts": lambda view: stub.ListProducts(
+            pb.ListProductsRequest(batch_id=owned["batch"], view=view), metadata=md
+        ),
+        "ExportCsv": lambda view: _drain(
+            stub.ExportCsv(pb.ExportCsvRequest(batch_id=owned["batch"], view=view), metadata=md)
+        ),
+    }
+    for name, read in reads.items():
+        if expected == grpc.StatusCode.OK:
+            assert _tokens_in(await read(full)) == (1 if name == "GetProduct" else 2), name
+        else:
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await read(full)
+            assert refused.value.code() == expected, name
+            if expected == grpc.StatusCode.PERMISSION_DENIED:
+                assert error_reason(refused.value) == "ROLE_FORBIDDEN"
+        if expected != grpc.StatusCode.NOT_FOUND:
+            assert _tokens_in(await read(pb.PRODUCT_VIEW_BASIC)) == 0, name

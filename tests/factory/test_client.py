@@ -18,8 +18,10 @@ def test_client_creates_idempotently_uploads_and_exports(mesh: Mesh, callers: Ca
         batch = client.create_batch("CLI-1", "Clocks", 25, request_id=request_id, metadata={"line": "3"})
         assert client.create_batch("CLI-1", "Clocks", 25, request_id=request_id, metadata={"line": "3"}).id == batch.id
         assert client.get_batch(batch.id).quantity == 25
-        products = list(client.products(batch.id, page_size=10))
+        products = list(client.products(batch.id, page_size=10, with_tokens=True))
         assert [product.leaf_index for product in products] == list(range(25))
+        assert all(product.link.endswith(product.token) and product.token for product in products)
+        assert not any(product.token for product in client.products(batch.id, page_size=10))
         imported = client.upload_csv(
             [b"external_id,colour\n", b"C-1,blue\nC-2,", b"green\n"], sku="CLI-2", product_line="Clocks"
         )

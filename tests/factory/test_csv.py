@@ -11,6 +11,7 @@ import grpc
 import httpx
 import pytest
 
+from factory_svc.csvio import EXPORT_COLUMNS
 from tests.factory.conftest import Callers, Isolated
 from tests.support import error_reason, json_reason
 from voketag.factory.v1 import factory_service_pb2 as pb
@@ -37,7 +38,8 @@ def split(data: bytes, size: int) -> list[bytes]:
 
 
 async def export(stub: rpc.FactoryServiceStub, batch_id: str, md) -> bytes:
-    chunks = [chunk async for chunk in stub.ExportCsv(pb.ExportCsvRequest(batch_id=batch_id), metadata=md)]
+    request = pb.ExportCsvRequest(batch_id=batch_id, view=pb.PRODUCT_VIEW_FULL)
+    chunks = [chunk async for chunk in stub.ExportCsv(request, metadata=md)]
     assert chunks[0].content_type == "text/csv; charset=utf-8"
     return b"".join(chunk.data for chunk in chunks)
 
@@ -133,7 +135,8 @@ async def test_export_neutralises_formulas_ends_with_row_count_and_round_trips(
     text = exported.decode()
     assert text.endswith(f"#rows={len(TRICKY)}\r\n")
     rows = list(csv.reader(io.StringIO(text.rsplit("#rows=", 1)[0])))
-    assert rows[0] == ["product_id", "serial", "external_id", "token", "link", "lifecycle", "created_at"]
+    assert rows[0] == [*EXPORT_COLUMNS]
+    assert EXPORT_COLUMNS[:7] == ("product_id", "serial", "external_id", "token", "link", "lifecycle", "created_at")
     cells = [row[2] for row in rows[1:]]
     assert cells[:4] == ["'=SUM(A1:A9)", "'+49 151", "'-5", "'@cmd"]
     assert cells[4:] == TRICKY[4:]
@@ -151,7 +154,9 @@ async def test_export_neutralises_formulas_ends_with_row_count_and_round_trips(
 async def test_import_into_an_existing_batch_appends_after_its_products(isolated: Isolated) -> None:
     stub, operator = isolated.stub, isolated.operator
     batch = await stub.CreateBatch(
-        pb.CreateBatchRequest(request_id=str(uuid.uuid4()), sku="APP", product_line="X", quantity=3),
+        pb.CreateBatchRequest(
+            request_id=str(uuid.uuid4()), sku="APP", product_line="X", quantity=3, open_for={"seconds": 3600}
+        ),
         metadata=operator,
     )
     request_id = str(uuid.uuid4())
@@ -216,3 +221,46 @@ def test_http_import_and_export_through_envoy(gateway: str, callers: Callers) ->
         headers={"authorization": callers.operator_b[0][1]},
     )
     assert foreign.status_code == 404
+
+
+def test_imported_metadata_columns_come_back_in_the_export_through_envoy(gateway: str, callers: Callers) -> None:
+    headers = {callers.operator_a[0][0]: callers.operator_a[0][1]}
+    csv_headers = {**headers, "content-type": "text/csv"}
+    body = b"external_id,color,size\r\nM-1,red,42\r\nM-2,,40\r\nM-3,=blue,\r\n"
+
+    def import_file(data: bytes) -> str:
+        params = {"request_id": str(uuid.uuid4()), "sku": "META-1", "product_line": "Socks"}
+        reply = httpx.post(f"{gateway}/v1/import/csv", params=params, content=data, headers=csv_headers, timeout=60)
+        assert reply.status_code == 200, reply.text
+        return str(reply.json()["batchId"])
+
+    def export_file(batch_id: str) -> bytes:
+        reply = httpx.get(f"{gateway}/v1/export/csv", params={"batch_id": batch_id}, headers=headers, timeout=60)
+        assert reply.status_code == 200, reply.text
+        return reply.content
+
+    first = import_file(body)
+    exported = export_file(first)
+    rows = list(csv.DictReader(io.StringIO(exported.decode().rsplit("#rows=", 1)[0])))
+    assert list(rows[0]) == [*EXPORT_COLUMNS, "color", "size"]
+    assert [(row["external_id"], row["color"], row["size"]) for row in rows] == [
+        ("M-1", "red", "42"),
+        ("M-2", "", "40"),
+        ("M-3", "'=blue", ""),
+    ]
+    # Without view=FULL the export carries fingerprints, not tokens.
+    assert all(row["token"] == "" and row["link"] == "" and len(row["token_fingerprint"]) == 16 for row in rows)
+
+    # Round trip: the exported file imports with the same metadata, and exports the same columns again.
+    second = import_file(exported)
+    listed = httpx.get(f"{gateway}/v1/batches/{second}/products", headers=headers, timeout=30)
+    assert listed.status_code == 200, listed.text
+    assert [product.get("metadata", {}) for product in listed.json()["products"]] == [
+        {"color": "red", "size": "42"},
+        {"size": "40"},
+        {"color": "=blue"},
+    ]
+    again = list(csv.DictReader(io.StringIO(export_file(second).decode().rsplit("#rows=", 1)[0])))
+    assert [(row["external_id"], row["color"], row["size"]) for row in again] == [
+        (row["external_id"], row["color"], row["size"]) for row in rows
+    ]

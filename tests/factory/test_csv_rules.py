@@ -35,7 +35,14 @@ def test_row_limit_is_enforced_while_streaming() -> None:
 
 
 def test_writer_chunks_and_trailer() -> None:
-    writer = ExportWriter(chunk_bytes=64)
-    chunks = [chunk for n in range(10) if (chunk := writer.add([f"id{n}", "1", "=x", "T", "L", "RELEASED", "t"]))]
+    writer = ExportWriter(["colour", "token"], chunk_bytes=64)
+    cells = ["1", "=x", "T", "L", "RELEASED", "t", "F"]
+    chunks = [chunk for n in range(10) if (chunk := writer.add([f"id{n}", *cells], {"colour": "-red"}))]
     data = b"".join(chunks) + writer.finish()
     assert len(chunks) > 1 and data.endswith(b"#rows=10\r\n") and b",'=x," in data
+    # A metadata key becomes a column of its own (neutralised like every cell); one named like an export
+    # column is not repeated.
+    assert data.startswith(
+        b"product_id,serial,external_id,token,link,lifecycle,created_at,token_fingerprint,colour\r\n"
+    )
+    assert b",F,'-red\r\n" in data

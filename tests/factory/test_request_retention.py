@@ -33,7 +33,9 @@ async def record_created_at(pool: asyncpg.Pool, request_id: str) -> datetime:
 
 
 async def new_batch(isolated: Isolated) -> pb.Batch:
-    request = pb.CreateBatchRequest(request_id=str(uuid.uuid4()), sku="SKU-R", product_line="Retention", quantity=1)
+    request = pb.CreateBatchRequest(
+        request_id=str(uuid.uuid4()), sku="SKU-R", product_line="Retention", quantity=1, open_for={"seconds": 3600}
+    )
     return (await isolated.stub.CreateBatch(request, metadata=isolated.operator)).batch
 
 

@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
+from admin_svc.bootstrap import create_admin
 from voketag.mesh import Mesh
 from voketag.tokens import KeyRing
 
@@ -34,6 +35,7 @@ class Catalog:
         lifecycle: str = "RELEASED",
         state: str = "CREATED",
         reason: str = "",
+        public_reason: str = "",
         key_id: int = 1,
         name: str = "Chrono Watch",
     ) -> list[dict[str, object]]:
@@ -46,8 +48,8 @@ class Catalog:
             await conn.execute("INSERT INTO factories (id, name) VALUES ($1, $2)", factory_id, f"Factory {factory_id}")
             await conn.execute(
                 """INSERT INTO batches (id, factory_id, sku, product_line, product_name, quantity, state, lifecycle,
-                                        lifecycle_reason, key_id)
-                   VALUES ($1, $2, 'SKU-1', 'Watches', $3, $4, $5, $6, $7, $8)""",
+                                        lifecycle_reason, public_reason, key_id)
+                   VALUES ($1, $2, 'SKU-1', 'Watches', $3, $4, $5, $6, $7, $8, $9)""",
                 batch_id,
                 factory_id,
                 name,
@@ -55,6 +57,7 @@ class Catalog:
                 state,
                 lifecycle,
                 reason,
+                public_reason,
                 key_id,
             )
             rows = await conn.fetch(
@@ -115,3 +118,16 @@ def make_client(gateway: str) -> Iterator[object]:
         return new
 
     yield create
+
+
+@pytest.fixture(scope="session")
+async def staff(gateway: str, deps: dict[str, str], mesh: Mesh) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in as a real admin (created as the bootstrap command does, then Login through Envoy)."""
+    email, password = f"scan-staff-{uuid.uuid4().hex[:8]}@example.com", "a long enough passphrase"
+    await create_admin(deps["DATABASE_URL"], email, "Scan Staff", password)
+    transport = httpx.AsyncHTTPTransport(local_address=next_address())
+    async with httpx.AsyncClient(base_url=gateway, transport=transport, timeout=15) as made:
+        login = await made.post("/v1/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        made.headers["authorization"] = f"Bearer {login.json()['accessToken']}"
+        yield made

@@ -13,7 +13,7 @@ import pytest
 import redis.asyncio as redis
 
 from tests.scan.conftest import Catalog
-from tests.scan.helpers import forge, metric, verify
+from tests.scan.helpers import factor, forge, metric, verify
 from tests.support import json_reason
 from voketag.mesh import Child, EmbeddedRedis, Mesh, free_port, port_open, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
@@ -44,16 +44,32 @@ async def test_per_ip_limit_answers_429_with_retry_after(
         assert (await other.post(f"/api/verify/{forged}", json={})).status_code == 200
 
 
-async def test_per_code_limit(make_client, catalog: Catalog) -> None:
+async def test_one_client_flooding_a_code_limits_only_itself(make_client, catalog: Catalog) -> None:
     token = (await catalog.product())["token"]
+    flooder = make_client()
     statuses = []
-    for i in range(80):  # burst 60, from many devices and addresses
-        reply = await make_client().post(f"/api/verify/{token}", json={"deviceHint": f"d{i}"})
+    for i in range(80):  # the code's limit per client network: burst 60, whatever device hint it claims
+        reply = await flooder.post(f"/api/verify/{token}", json={"deviceHint": f"d{i}"})
         statuses.append(reply.status_code)
         if reply.status_code == 429:
             assert reply.json()["details"][0]["metadata"]["limit"] == "code"
             break
-    assert statuses[-1] == 429 and set(statuses[:-1]) == {200}
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {200} and len(statuses) == 61
+    for _ in range(3):  # refused attempts are counted for the code
+        assert (await flooder.post(f"/api/verify/{token}", json={"deviceHint": "again"})).status_code == 429
+    # The flooder's browser gets an HTML page saying how long to wait, never JSON.
+    page = await flooder.get(f"/r/{token}", headers={"accept": "text/html"})
+    assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
+    wait = int(page.headers["retry-after"])
+    assert wait >= 1 and f"Try again in {wait} seconds" in page.text
+    assert "x-voketag-page" not in page.headers and "x-voketag-retry-after" not in page.headers
+    # Another client (other address, other device) still gets a verdict, and the flood is in the factors.
+    other = await verify(make_client(), token, {"deviceHint": "someone-else"})
+    assert other["verdict"] == "VERDICT_AUTHENTIC"
+    scans = factor(other, "SCAN_COUNT")
+    assert scans["value"] == 61 and scans["contribution"] == 20
+    assert "5 more refused by rate limits" in scans["explanation"]  # 4 verifies and the page
+    assert (await make_client().get(f"/r/{token}")).status_code == 200
 
 
 async def test_forged_tokens_touch_no_storage(

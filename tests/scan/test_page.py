@@ -47,7 +47,9 @@ async def _states(catalog: Catalog) -> dict[str, tuple[str, int, str]]:
     """state -> (token, expected HTTP status, expected heading)."""
     genuine = await catalog.product(state="ANCHORED")
     warning = await catalog.product(lifecycle="PENDING_RELEASE")
-    recalled = await catalog.product(lifecycle="RECALLED", reason="Battery may overheat")
+    recalled = await catalog.product(
+        lifecycle="RECALLED", reason="QA ticket 4711", public_reason="Battery may overheat"
+    )
     invalid = forge(genuine["token"])
     return {
         "genuine": (genuine["token"], 200, "Genuine product"),
@@ -80,6 +82,36 @@ async def test_page_explains_a_warning_in_plain_words(client: httpx.AsyncClient,
     assert "Product not released for sale yet" in html
 
 
+async def test_page_language_from_lang_then_accept_language(make_client, catalog: Catalog) -> None:
+    token = (await catalog.product())["token"]
+    cases = [
+        ({"lang": "de"}, {"accept-language": "en-GB,en;q=0.9"}, "de"),
+        ({"lang": "de-AT"}, {}, "de"),
+        ({}, {"accept-language": "fr-FR, de;q=0.8, en;q=0.5"}, "de"),
+        ({}, {"accept-language": "en;q=0.4, de-CH;q=0.9"}, "de"),
+        ({"lang": "pt-BR"}, {"accept-language": "de"}, "de"),  # unsupported lang: Accept-Language decides
+        ({"lang": "en"}, {"accept-language": "de"}, "en"),
+        ({}, {"accept-language": "fr, es;q=0.5"}, "en"),
+        ({}, {"accept-language": "de;q=0"}, "en"),
+        ({}, {}, "en"),
+    ]
+    for params, headers, expected in cases:
+        reply = await make_client().get(f"/r/{token}", params=params, headers=headers)
+        assert reply.status_code == 200, (params, headers, reply.text)
+        assert f'<html lang="{expected}">' in reply.text, (params, headers)
+        assert reply.headers["content-language"] == expected
+        heading = "Echtes Produkt" if expected == "de" else "Genuine product"
+        assert f'<h1 id="verdict">{heading}</h1>' in reply.text
+    german = (await make_client().get(f"/r/{token}", params={"lang": "de"})).text
+    assert "Hergestellt von" in german and "Zuerst gescannt" in german and "Made by" not in german
+
+
+async def test_page_shows_no_internal_ids(client: httpx.AsyncClient, catalog: Catalog) -> None:
+    product = await catalog.product(state="ANCHORED")
+    html = (await client.get(f"/r/{product['token']}")).text
+    assert product["batch_id"] not in html and "Batch" not in html
+
+
 async def test_page_in_headless_chromium(browser: webdriver.Chrome, gateway: str, catalog: Catalog) -> None:
     for state, (token, _, heading) in (await _states(catalog)).items():
         # The printed, upper-case link: Envoy redirects /R/ to /r/.
@@ -88,11 +120,11 @@ async def test_page_in_headless_chromium(browser: webdriver.Chrome, gateway: str
         assert browser.find_element(By.TAG_NAME, "h1").text == heading
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
         body = browser.find_element(By.TAG_NAME, "body").text
-        if state == "recalled":
-            assert "Battery may overheat" in body
+        if state == "recalled":  # the brand's public reason, never its internal one
+            assert "Battery may overheat" in body and "4711" not in body and "Stop using it" in body
         if state in {"genuine", "warning", "recalled"}:
             assert "Chrono Watch" in body and "First scanned" in body
         if state == "genuine":
             proof = browser.find_element(By.LINK_TEXT, "proof").get_attribute("href")
-            assert "/v1/merkle/proof/" in proof
+            assert "/v1/merkle/proof?token=" in proof
         assert browser.save_screenshot(str(ARTIFACTS / f"page-{state}.png"))

@@ -5,7 +5,7 @@ import asyncio
 import httpx
 
 from tests.scan.conftest import Catalog
-from tests.scan.helpers import factor, verify
+from tests.scan.helpers import factor, metric, verify
 
 BOT = "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"
 
@@ -35,6 +35,17 @@ async def test_one_device_scanning_two_hundred_codes(client: httpx.AsyncClient, 
     assert last["riskScore"] > first["riskScore"]
 
 
+async def test_a_device_hint_reused_elsewhere_moves_nothing(make_client, catalog: Catalog) -> None:
+    products = await catalog.batch(30)
+    copier = make_client()
+    for product in products[:-1]:
+        await verify(copier, product["token"], {"deviceHint": "victim-install"})
+    own = await verify(copier, products[-1]["token"], {"deviceHint": "victim-install"})
+    assert factor(own, "DEVICE_VELOCITY")["value"] == 30
+    victim = await verify(make_client(), products[-1]["token"], {"deviceHint": "victim-install"})
+    assert factor(victim, "DEVICE_VELOCITY")["value"] == 1
+
+
 async def test_impossible_travel(make_client, catalog: Catalog) -> None:
     token = (await catalog.product())["token"]
     berlin = await verify(make_client(), token, {"location": {"latitude": 52.52, "longitude": 13.405}})
@@ -49,10 +60,43 @@ async def test_impossible_travel(make_client, catalog: Catalog) -> None:
 async def test_country_hop(make_client, catalog: Catalog) -> None:
     token = (await catalog.product())["token"]
     await verify(make_client(), token, {"location": {"countryCode": "DE"}})
-    # The edge may set the country instead of the client.
-    hop = await verify(make_client(), token, {}, **{"x-client-country": "BR"})
+    hop = await verify(make_client(), token, {"location": {"countryCode": "BR"}})
     geo = factor(hop, "GEO_DISPERSION")
     assert (geo["value"], geo["contribution"]) == (2, 25)
+
+
+async def test_a_client_cannot_claim_the_edge_country(make_client, catalog: Catalog) -> None:
+    token = (await catalog.product())["token"]
+    await verify(make_client(), token, {"location": {"countryCode": "DE"}})
+    # Envoy strips x-client-country from clients (only the edge's GeoIP may set it): no country, no comparison.
+    claimed = await verify(make_client(), token, {}, **{"x-client-country": "BR"})
+    assert not factor(claimed, "GEO_DISPERSION")["available"]
+
+
+async def test_one_client_claiming_two_places_moves_nobody_else(make_client, catalog: Catalog) -> None:
+    token = (await catalog.product())["token"]
+    liar = make_client()
+    await verify(liar, token, {"location": {"latitude": 52.52, "longitude": 13.405, "countryCode": "DE"}})
+    own = await verify(liar, token, {"location": {"latitude": -33.87, "longitude": 151.21, "countryCode": "AU"}})
+    assert factor(own, "GEO_DISPERSION")["contribution"] == 50  # its own contradiction is its own answer
+    genuine = await verify(make_client(), token, {"location": {"latitude": 52.5, "longitude": 13.4}})
+    assert genuine["verdict"] == "VERDICT_AUTHENTIC"
+    assert factor(genuine, "GEO_DISPERSION")["contribution"] == 0
+    # Two distinct clients far apart still count: the code exists twice.
+    far = await verify(make_client(), token, {"location": {"latitude": -33.87, "longitude": 151.21}})
+    assert far["verdict"] == "VERDICT_SUSPICIOUS"
+    assert factor(far, "GEO_DISPERSION")["contribution"] == 50
+
+
+async def test_device_hints_from_one_network_count_once(
+    client: httpx.AsyncClient, catalog: Catalog, make_client
+) -> None:
+    token = (await catalog.product())["token"]
+    for i in range(20):
+        await verify(client, token, {"deviceHint": f"forged-{i}"})
+    devices = factor(await verify(make_client(), token, {"deviceHint": "buyer"}), "DISTINCT_DEVICES")
+    assert devices["value"] == 21 and devices["contribution"] == 0
+    assert "21 devices from 2 networks" in devices["explanation"]
 
 
 async def test_fraud_reports_count_and_confirmation_weighs_more(
@@ -73,6 +117,25 @@ async def test_fraud_reports_count_and_confirmation_weighs_more(
     assert confirmed["verdict"] == "VERDICT_SUSPICIOUS"
     await pool.execute("UPDATE fraud_reports SET status = 'DISMISSED' WHERE id = $1::uuid", report_id)
     assert factor(await verify(client, product["token"]), "FRAUD_REPORTS")["contribution"] == 0
+
+
+async def test_previews_are_counted_and_limited_per_address(make_client, catalog: Catalog, mesh) -> None:
+    token = (await catalog.product())["token"]
+    port = mesh.metrics_ports["scan"]
+    before = metric(port, "scan_previews_total")
+    crawler = make_client({"user-agent": BOT})
+    statuses = []
+    for _ in range(70):  # the code's limit per client network applies to crawlers too (burst 60)
+        statuses.append((await crawler.post(f"/api/verify/{token}", json={})).status_code)
+        if statuses[-1] == 429:
+            break
+    assert statuses == [200] * 60 + [429]
+    assert metric(port, "scan_previews_total") == before + 60
+    page = await crawler.get(f"/r/{token}")
+    assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
+    # Another address is previewed as before.
+    assert (await make_client({"user-agent": BOT}).get(f"/r/{token}")).status_code == 200
+    assert metric(port, "scan_previews_total") == before + 61
 
 
 async def test_bots_get_an_answer_but_change_nothing(make_client, catalog: Catalog) -> None:

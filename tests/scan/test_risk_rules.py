@@ -6,6 +6,7 @@ import pytest
 
 from scan_svc import risk
 from scan_svc.client import network_of
+from scan_svc.redis_store import place_from_key, place_key
 from scan_svc.settings import RiskThresholds, RiskWeights
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -15,12 +16,13 @@ def signals(**changes: object) -> risk.Signals:
     base = {
         "scan_count": 1,
         "distinct_devices": 1,
+        "distinct_networks": 1,
+        "refused_scans": 0,
         "codes_by_device": 1,
         "here": None,
         "previous": None,
         "lifecycle": "RELEASED",
-        "open_reports": 0,
-        "confirmed_reports": 0,
+        "reports": risk.Reports(),
     }
     return risk.Signals(**{**base, **changes})  # type: ignore[arg-type]
 
@@ -35,26 +37,12 @@ def test_a_first_scan_is_authentic_with_seven_factors() -> None:
     assert [f.kind for f in result.factors] == list(risk.Kind)
 
 
-@pytest.mark.parametrize(
-    ("product", "batch", "expected"),
-    [
-        (None, "RELEASED", ("RELEASED", False)),
-        (None, "RECALLED", ("RECALLED", False)),
-        ("REVOKED", "RELEASED", ("REVOKED", True)),
-        ("RELEASED", "RECALLED", ("RECALLED", False)),  # a batch recall reaches every product
-        ("PENDING_RELEASE", "RELEASED", ("PENDING_RELEASE", True)),
-    ],
-)
-def test_effective_lifecycle(product: str | None, batch: str, expected: tuple[str, bool]) -> None:
-    assert risk.effective_lifecycle(product, batch) == expected
-
-
 def test_ended_lifecycle_is_revoked_whatever_the_score() -> None:
     assert assess(lifecycle="RECALLED").verdict is risk.Verdict.REVOKED
 
 
 def test_score_is_capped_and_redis_factors_can_be_unavailable() -> None:
-    result = assess(scan_count=500, distinct_devices=None, codes_by_device=None, confirmed_reports=3)
+    result = assess(scan_count=500, distinct_devices=None, codes_by_device=None, reports=risk.Reports(confirmed=3))
     assert result.score == 100
     unavailable = [f.kind for f in result.factors if not f.available]
     assert risk.Kind.DISTINCT_DEVICES in unavailable and risk.Kind.DEVICE_VELOCITY in unavailable
@@ -65,6 +53,53 @@ def test_nearby_scans_do_not_count_as_travel() -> None:
     before = risk.Place(52.5, 13.5, "DE", NOW - timedelta(seconds=30))
     geo = assess(here=here, previous=before).factors[3]
     assert geo.available and geo.contribution == 0
+
+
+def test_unreviewed_reports_are_capped_publicly_but_not_for_the_brand() -> None:
+    many = assess(reports=risk.Reports(unreviewed=10, counted=3))
+    fraud = many.factors[6]
+    assert (fraud.contribution, fraud.brand) == (20, 100)
+    assert (many.score, many.brand_score, many.verdict) == (20, 100, risk.Verdict.AUTHENTIC)
+    uncounted = assess(reports=risk.Reports(unreviewed=10)).factors[6]
+    assert (uncounted.contribution, uncounted.brand) == (0, 100)
+    confirmed = assess(reports=risk.Reports(confirmed=1))
+    assert (confirmed.score, confirmed.verdict) == (60, risk.Verdict.SUSPICIOUS)
+
+
+def test_the_fraud_explanation_counts_the_batch_apart() -> None:
+    fraud = assess(reports=risk.Reports(unreviewed=2, counted=1, confirmed=0, batch_confirmed=1)).factors[6]
+    assert fraud.explanation == (
+        "0 confirmed fraud reports on this product, 1 on other products of its batch, 1 unreviewed counted"
+    )
+    assert (fraud.value, fraud.contribution, fraud.brand) == (2, 15 + 15, 15 + 30)
+
+
+def test_devices_of_one_network_count_once_publicly() -> None:
+    devices = assess(distinct_devices=20, distinct_networks=1).factors[2]
+    assert devices.contribution == 0 and devices.brand == 35
+    spread = assess(distinct_devices=20, distinct_networks=20).factors[2]
+    assert spread.contribution == spread.brand == 35
+
+
+@pytest.mark.parametrize(
+    ("first", "here", "moved"),
+    [
+        (risk.Place(52.5, 13.4, "DE", NOW), risk.Place(52.5, 13.5, "DE", NOW), False),
+        (risk.Place(52.5, 13.4, "DE", NOW), risk.Place(-33.9, 151.2, "AU", NOW), True),
+        (risk.Place(None, None, "DE", NOW), risk.Place(None, None, "AU", NOW), True),
+        (risk.Place(None, None, "DE", NOW), risk.Place(None, None, "DE", NOW), False),
+    ],
+)
+def test_a_client_contradicting_its_first_place(first: risk.Place, here: risk.Place, moved: bool) -> None:
+    assert risk.moved(first, here, RiskThresholds()) is moved
+
+
+@pytest.mark.parametrize(
+    "place", [risk.Place(52.5, 13.4, "DE", NOW), risk.Place(None, None, "AU", NOW), risk.Place(-33.9, 151.2, "", NOW)]
+)
+def test_a_place_survives_its_redis_key(place: risk.Place) -> None:
+    assert place_from_key(place_key(place.latitude, place.longitude, place.country), NOW) == place
+    assert place_key(None, None, "") == "" and place_from_key("", NOW) is None
 
 
 def test_invalid_token_scores_100() -> None:

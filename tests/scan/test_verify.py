@@ -17,11 +17,11 @@ async def test_genuine_token_is_authentic_with_facts(client: httpx.AsyncClient, 
     product = await catalog.product()
     reply = await verify(client, product["token"])
     assert reply["verdict"] == "VERDICT_AUTHENTIC"
-    assert reply["product"]["productId"] == product["product_id"]
     assert reply["product"]["serial"] == str(product["serial"])
     assert reply["product"]["name"] == "Chrono Watch"
-    assert reply["batch"]["batchId"] == product["batch_id"]
     assert reply["batch"]["state"] == "BATCH_STATE_CREATED"
+    # A public answer: no internal ids (the fields stay empty, see the contract).
+    assert reply["product"]["productId"] == reply["batch"]["batchId"] == reply["product"]["externalId"] == ""
     assert reply["anchor"]["state"] == "ANCHOR_STATE_PENDING"
     assert reply["scanCount"] == "1"
     assert reply["firstScannedAt"] == reply["scannedAt"]
@@ -44,7 +44,7 @@ async def test_anchored_batch_links_its_proof(client: httpx.AsyncClient, catalog
     product = await catalog.product(state="ANCHORED")
     reply = await verify(client, product["token"])
     assert reply["anchor"]["state"] == "ANCHOR_STATE_ANCHORED"
-    assert reply["anchor"]["proofUrl"] == f"/v1/merkle/proof/{product['product_id']}"
+    assert reply["anchor"]["proofUrl"] == f"/v1/merkle/proof?token={product['token']}"
 
 
 async def test_anchoring_facts_come_from_the_anchor_records(client: httpx.AsyncClient, catalog: Catalog) -> None:
@@ -98,15 +98,37 @@ async def test_bad_location_names_the_field(client: httpx.AsyncClient, catalog: 
 
 
 async def test_revoked_and_recalled_products(client: httpx.AsyncClient, catalog: Catalog) -> None:
-    recalled = await catalog.product(lifecycle="RECALLED", reason="battery may overheat")
+    recalled = await catalog.product(
+        lifecycle="RECALLED", reason="QA ticket 4711", public_reason="battery may overheat"
+    )
     reply = await verify(client, recalled["token"])
+    assert "4711" not in reply["message"] and reply["product"]["lifecycleReason"] == "battery may overheat"
     assert reply["verdict"] == "VERDICT_REVOKED"
     assert reply["product"]["lifecycle"] == "LIFECYCLE_STATE_RECALLED"
-    assert "battery may overheat" in reply["message"]
+    assert reply["message"].startswith("This product was recalled by the brand")
+    assert "4711" not in str(reply)
     pending = await catalog.product(lifecycle="PENDING_RELEASE")
     reply = await verify(client, pending["token"])
     assert reply["verdict"] == "VERDICT_SUSPICIOUS"
     assert factor(reply, "LIFECYCLE")["value"] == 1
+
+
+async def test_public_answers_carry_no_internal_facts(client: httpx.AsyncClient, catalog: Catalog, pool) -> None:
+    revoked = await catalog.product(lifecycle="RELEASED", reason="batch note: shipped to warehouse 7")
+    await pool.execute(
+        "UPDATE products SET lifecycle = 'REVOKED', lifecycle_reason = $2, external_id = $3 WHERE id = $1::uuid",
+        revoked["product_id"],
+        "withdrawn by the brand: mission test stolen",
+        "ERP-4711",
+    )
+    reply = await client.post(f"/api/verify/{revoked['token']}", json={})
+    page = await client.get(f"/r/{revoked['token']}")
+    assert reply.json()["verdict"] == "VERDICT_REVOKED"
+    assert reply.json()["message"] == "This code was withdrawn by the brand: do not rely on it."
+    assert page.status_code == 410 and "Code withdrawn" in page.text
+    for body in (reply.text, page.text):
+        for internal in (revoked["product_id"], revoked["batch_id"], "ERP-4711", "mission test stolen", "warehouse 7"):
+            assert internal not in body
 
 
 async def test_verify_over_native_grpc(channel: grpc.aio.Channel, catalog: Catalog) -> None:

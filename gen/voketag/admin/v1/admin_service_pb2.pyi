@@ -397,7 +397,7 @@ class VerdictCounts(_message.Message):
     def __init__(self, authentic: _Optional[int] = ..., suspicious: _Optional[int] = ..., invalid: _Optional[int] = ..., revoked: _Optional[int] = ...) -> None: ...
 
 class DashboardCounts(_message.Message):
-    __slots__ = ("products", "batches", "scans", "verdicts", "average_risk", "anchoring_failures", "fraud_reports")
+    __slots__ = ("products", "batches", "scans", "verdicts", "average_risk", "anchoring_failures", "fraud_reports", "counterfeit_scans")
     PRODUCTS_FIELD_NUMBER: _ClassVar[int]
     BATCHES_FIELD_NUMBER: _ClassVar[int]
     SCANS_FIELD_NUMBER: _ClassVar[int]
@@ -405,6 +405,7 @@ class DashboardCounts(_message.Message):
     AVERAGE_RISK_FIELD_NUMBER: _ClassVar[int]
     ANCHORING_FAILURES_FIELD_NUMBER: _ClassVar[int]
     FRAUD_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    COUNTERFEIT_SCANS_FIELD_NUMBER: _ClassVar[int]
     products: int
     batches: int
     scans: int
@@ -412,7 +413,8 @@ class DashboardCounts(_message.Message):
     average_risk: float
     anchoring_failures: int
     fraud_reports: int
-    def __init__(self, products: _Optional[int] = ..., batches: _Optional[int] = ..., scans: _Optional[int] = ..., verdicts: _Optional[_Union[VerdictCounts, _Mapping]] = ..., average_risk: _Optional[float] = ..., anchoring_failures: _Optional[int] = ..., fraud_reports: _Optional[int] = ...) -> None: ...
+    counterfeit_scans: int
+    def __init__(self, products: _Optional[int] = ..., batches: _Optional[int] = ..., scans: _Optional[int] = ..., verdicts: _Optional[_Union[VerdictCounts, _Mapping]] = ..., average_risk: _Optional[float] = ..., anchoring_failures: _Optional[int] = ..., fraud_reports: _Optional[int] = ..., counterfeit_scans: _Optional[int] = ...) -> None: ...
 
 class GetDashboardRequest(_message.Message):
     __slots__ = ("factory_id",)
@@ -455,32 +457,46 @@ class GetAnalyticsRequest(_message.Message):
     def __init__(self, start_date: _Optional[str] = ..., end_date: _Optional[str] = ..., factory_id: _Optional[str] = ..., top_n: _Optional[int] = ...) -> None: ...
 
 class DailyStats(_message.Message):
-    __slots__ = ("date", "scans", "verdicts", "average_risk", "products_created", "fraud_reports")
+    __slots__ = ("date", "scans", "verdicts", "average_risk", "products_created", "fraud_reports", "counterfeit_scans")
     DATE_FIELD_NUMBER: _ClassVar[int]
     SCANS_FIELD_NUMBER: _ClassVar[int]
     VERDICTS_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_RISK_FIELD_NUMBER: _ClassVar[int]
     PRODUCTS_CREATED_FIELD_NUMBER: _ClassVar[int]
     FRAUD_REPORTS_FIELD_NUMBER: _ClassVar[int]
+    COUNTERFEIT_SCANS_FIELD_NUMBER: _ClassVar[int]
     date: str
     scans: int
     verdicts: VerdictCounts
     average_risk: float
     products_created: int
     fraud_reports: int
-    def __init__(self, date: _Optional[str] = ..., scans: _Optional[int] = ..., verdicts: _Optional[_Union[VerdictCounts, _Mapping]] = ..., average_risk: _Optional[float] = ..., products_created: _Optional[int] = ..., fraud_reports: _Optional[int] = ...) -> None: ...
+    counterfeit_scans: int
+    def __init__(self, date: _Optional[str] = ..., scans: _Optional[int] = ..., verdicts: _Optional[_Union[VerdictCounts, _Mapping]] = ..., average_risk: _Optional[float] = ..., products_created: _Optional[int] = ..., fraud_reports: _Optional[int] = ..., counterfeit_scans: _Optional[int] = ...) -> None: ...
 
 class CountryStats(_message.Message):
-    __slots__ = ("country_code", "scans", "verdicts", "average_risk")
+    __slots__ = ("country_code", "scans", "verdicts", "average_risk", "counterfeit_scans")
     COUNTRY_CODE_FIELD_NUMBER: _ClassVar[int]
     SCANS_FIELD_NUMBER: _ClassVar[int]
     VERDICTS_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_RISK_FIELD_NUMBER: _ClassVar[int]
+    COUNTERFEIT_SCANS_FIELD_NUMBER: _ClassVar[int]
     country_code: str
     scans: int
     verdicts: VerdictCounts
     average_risk: float
-    def __init__(self, country_code: _Optional[str] = ..., scans: _Optional[int] = ..., verdicts: _Optional[_Union[VerdictCounts, _Mapping]] = ..., average_risk: _Optional[float] = ...) -> None: ...
+    counterfeit_scans: int
+    def __init__(self, country_code: _Optional[str] = ..., scans: _Optional[int] = ..., verdicts: _Optional[_Union[VerdictCounts, _Mapping]] = ..., average_risk: _Optional[float] = ..., counterfeit_scans: _Optional[int] = ...) -> None: ...
+
+class CounterfeitStats(_message.Message):
+    __slots__ = ("key_id", "reason", "scans")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SCANS_FIELD_NUMBER: _ClassVar[int]
+    key_id: int
+    reason: str
+    scans: int
+    def __init__(self, key_id: _Optional[int] = ..., reason: _Optional[str] = ..., scans: _Optional[int] = ...) -> None: ...
 
 class RiskBucket(_message.Message):
     __slots__ = ("min_score", "max_score", "count")
@@ -531,7 +547,7 @@ class RiskyBatch(_message.Message):
     def __init__(self, batch_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., sku: _Optional[str] = ..., product_line: _Optional[str] = ..., scans: _Optional[int] = ..., suspicious_scans: _Optional[int] = ..., average_risk: _Optional[float] = ...) -> None: ...
 
 class GetAnalyticsResponse(_message.Message):
-    __slots__ = ("start_date", "end_date", "daily", "by_country", "verdict_distribution", "risk_histogram", "top_risky_products", "top_risky_batches")
+    __slots__ = ("start_date", "end_date", "daily", "by_country", "verdict_distribution", "risk_histogram", "top_risky_products", "top_risky_batches", "counterfeits")
     START_DATE_FIELD_NUMBER: _ClassVar[int]
     END_DATE_FIELD_NUMBER: _ClassVar[int]
     DAILY_FIELD_NUMBER: _ClassVar[int]
@@ -540,6 +556,7 @@ class GetAnalyticsResponse(_message.Message):
     RISK_HISTOGRAM_FIELD_NUMBER: _ClassVar[int]
     TOP_RISKY_PRODUCTS_FIELD_NUMBER: _ClassVar[int]
     TOP_RISKY_BATCHES_FIELD_NUMBER: _ClassVar[int]
+    COUNTERFEITS_FIELD_NUMBER: _ClassVar[int]
     start_date: str
     end_date: str
     daily: _containers.RepeatedCompositeFieldContainer[DailyStats]
@@ -548,7 +565,8 @@ class GetAnalyticsResponse(_message.Message):
     risk_histogram: _containers.RepeatedCompositeFieldContainer[RiskBucket]
     top_risky_products: _containers.RepeatedCompositeFieldContainer[RiskyProduct]
     top_risky_batches: _containers.RepeatedCompositeFieldContainer[RiskyBatch]
-    def __init__(self, start_date: _Optional[str] = ..., end_date: _Optional[str] = ..., daily: _Optional[_Iterable[_Union[DailyStats, _Mapping]]] = ..., by_country: _Optional[_Iterable[_Union[CountryStats, _Mapping]]] = ..., verdict_distribution: _Optional[_Union[VerdictCounts, _Mapping]] = ..., risk_histogram: _Optional[_Iterable[_Union[RiskBucket, _Mapping]]] = ..., top_risky_products: _Optional[_Iterable[_Union[RiskyProduct, _Mapping]]] = ..., top_risky_batches: _Optional[_Iterable[_Union[RiskyBatch, _Mapping]]] = ...) -> None: ...
+    counterfeits: _containers.RepeatedCompositeFieldContainer[CounterfeitStats]
+    def __init__(self, start_date: _Optional[str] = ..., end_date: _Optional[str] = ..., daily: _Optional[_Iterable[_Union[DailyStats, _Mapping]]] = ..., by_country: _Optional[_Iterable[_Union[CountryStats, _Mapping]]] = ..., verdict_distribution: _Optional[_Union[VerdictCounts, _Mapping]] = ..., risk_histogram: _Optional[_Iterable[_Union[RiskBucket, _Mapping]]] = ..., top_risky_products: _Optional[_Iterable[_Union[RiskyProduct, _Mapping]]] = ..., top_risky_batches: _Optional[_Iterable[_Union[RiskyBatch, _Mapping]]] = ..., counterfeits: _Optional[_Iterable[_Union[CounterfeitStats, _Mapping]]] = ...) -> None: ...
 
 class ScanRecord(_message.Message):
     __slots__ = ("id", "scanned_at", "product_id", "batch_id", "factory_id", "serial", "verdict", "risk_score", "factors", "country_code", "device_hash", "ledger_sequence", "latitude", "longitude")
@@ -613,7 +631,7 @@ class ListSuspiciousScansResponse(_message.Message):
     def __init__(self, scans: _Optional[_Iterable[_Union[ScanRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class FraudReport(_message.Message):
-    __slots__ = ("id", "token", "product_id", "batch_id", "factory_id", "contact", "description", "status", "note", "scan_id", "country_code", "created_at", "updated_at", "updated_by")
+    __slots__ = ("id", "token", "product_id", "batch_id", "factory_id", "contact", "description", "status", "note", "scan_id", "country_code", "created_at", "updated_at", "updated_by", "token_fingerprint")
     ID_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -628,6 +646,7 @@ class FraudReport(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     id: str
     token: str
     product_id: str
@@ -642,7 +661,8 @@ class FraudReport(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     updated_by: str
-    def __init__(self, id: _Optional[str] = ..., token: _Optional[str] = ..., product_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., contact: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[FraudReportStatus, str]] = ..., note: _Optional[str] = ..., scan_id: _Optional[str] = ..., country_code: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ...) -> None: ...
+    token_fingerprint: str
+    def __init__(self, id: _Optional[str] = ..., token: _Optional[str] = ..., product_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., contact: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[FraudReportStatus, str]] = ..., note: _Optional[str] = ..., scan_id: _Optional[str] = ..., country_code: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by: _Optional[str] = ..., token_fingerprint: _Optional[str] = ...) -> None: ...
 
 class ListFraudReportsRequest(_message.Message):
     __slots__ = ("page_size", "page_token", "status", "factory_id", "product_id", "batch_id")

@@ -212,6 +212,9 @@ class AdminServiceServicer:
 
     def Logout(self, request, context):
         """Revokes the caller's session (refresh token and the access token's jti).
+        Users only: a service-account token belongs to no session, so a service
+        account gets PERMISSION_DENIED (ROLE_FORBIDDEN); RevokeServiceAccount
+        ends its tokens.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -219,7 +222,8 @@ class AdminServiceServicer:
 
     def IssueServiceAccountToken(self, request, context):
         """Exchanges service-account credentials (client credentials grant) for a
-        short-lived access token with role ROLE_SERVICE_ACCOUNT.
+        short-lived access token with role ROLE_SERVICE_ACCOUNT. Exchanges are
+        rate limited per credential (RESOURCE_EXHAUSTED, reason RATE_LIMITED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -227,6 +231,8 @@ class AdminServiceServicer:
 
     def CompletePasswordReset(self, request, context):
         """Completes a password reset with the one-time token from ResetPassword.
+        An unknown, used or expired token is INVALID_ARGUMENT with reason
+        RESET_TOKEN_INVALID (field reset_token).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

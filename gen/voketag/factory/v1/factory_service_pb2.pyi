@@ -2,6 +2,7 @@ import datetime
 
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import httpbody_pb2 as _httpbody_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from voketag.common.v1 import anchor_pb2 as _anchor_pb2
 from voketag.common.v1 import enums_pb2 as _enums_pb2
@@ -13,6 +14,12 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class ProductView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PRODUCT_VIEW_UNSPECIFIED: _ClassVar[ProductView]
+    PRODUCT_VIEW_BASIC: _ClassVar[ProductView]
+    PRODUCT_VIEW_FULL: _ClassVar[ProductView]
 
 class WebhookEvent(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -33,6 +40,9 @@ class DeliveryState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DELIVERY_STATE_RETRYING: _ClassVar[DeliveryState]
     DELIVERY_STATE_SUCCEEDED: _ClassVar[DeliveryState]
     DELIVERY_STATE_FAILED: _ClassVar[DeliveryState]
+PRODUCT_VIEW_UNSPECIFIED: ProductView
+PRODUCT_VIEW_BASIC: ProductView
+PRODUCT_VIEW_FULL: ProductView
 WEBHOOK_EVENT_UNSPECIFIED: WebhookEvent
 WEBHOOK_EVENT_BATCH_ANCHORED: WebhookEvent
 WEBHOOK_EVENT_BATCH_ANCHOR_FAILED: WebhookEvent
@@ -49,7 +59,7 @@ DELIVERY_STATE_SUCCEEDED: DeliveryState
 DELIVERY_STATE_FAILED: DeliveryState
 
 class Batch(_message.Message):
-    __slots__ = ("id", "factory_id", "sku", "product_line", "quantity", "state", "lifecycle", "link_pattern", "created_at", "anchor", "metadata", "product_name", "updated_at", "released_at", "ended_at", "lifecycle_reason", "request_id", "created_by")
+    __slots__ = ("id", "factory_id", "sku", "product_line", "quantity", "state", "lifecycle", "link_pattern", "created_at", "anchor", "metadata", "product_name", "updated_at", "released_at", "ended_at", "lifecycle_reason", "request_id", "created_by", "public_reason", "seal_at")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -75,6 +85,8 @@ class Batch(_message.Message):
     LIFECYCLE_REASON_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_REASON_FIELD_NUMBER: _ClassVar[int]
+    SEAL_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     factory_id: str
     sku: str
@@ -93,10 +105,12 @@ class Batch(_message.Message):
     lifecycle_reason: str
     request_id: str
     created_by: str
-    def __init__(self, id: _Optional[str] = ..., factory_id: _Optional[str] = ..., sku: _Optional[str] = ..., product_line: _Optional[str] = ..., quantity: _Optional[int] = ..., state: _Optional[_Union[_enums_pb2.BatchState, str]] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., link_pattern: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., anchor: _Optional[_Union[_anchor_pb2.AnchorInfo, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., product_name: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lifecycle_reason: _Optional[str] = ..., request_id: _Optional[str] = ..., created_by: _Optional[str] = ...) -> None: ...
+    public_reason: str
+    seal_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., factory_id: _Optional[str] = ..., sku: _Optional[str] = ..., product_line: _Optional[str] = ..., quantity: _Optional[int] = ..., state: _Optional[_Union[_enums_pb2.BatchState, str]] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., link_pattern: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., anchor: _Optional[_Union[_anchor_pb2.AnchorInfo, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., product_name: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lifecycle_reason: _Optional[str] = ..., request_id: _Optional[str] = ..., created_by: _Optional[str] = ..., public_reason: _Optional[str] = ..., seal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Product(_message.Message):
-    __slots__ = ("id", "batch_id", "serial", "token", "link", "lifecycle", "external_id", "factory_id", "sku", "created_at", "updated_at", "lifecycle_reason", "metadata", "leaf_index")
+    __slots__ = ("id", "batch_id", "serial", "token", "link", "lifecycle", "external_id", "factory_id", "sku", "created_at", "updated_at", "lifecycle_reason", "metadata", "leaf_index", "public_reason", "token_fingerprint")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -118,6 +132,8 @@ class Product(_message.Message):
     LIFECYCLE_REASON_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_REASON_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     id: str
     batch_id: str
     serial: int
@@ -132,10 +148,12 @@ class Product(_message.Message):
     lifecycle_reason: str
     metadata: _containers.ScalarMap[str, str]
     leaf_index: int
-    def __init__(self, id: _Optional[str] = ..., batch_id: _Optional[str] = ..., serial: _Optional[int] = ..., token: _Optional[str] = ..., link: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., external_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., sku: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lifecycle_reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., leaf_index: _Optional[int] = ...) -> None: ...
+    public_reason: str
+    token_fingerprint: str
+    def __init__(self, id: _Optional[str] = ..., batch_id: _Optional[str] = ..., serial: _Optional[int] = ..., token: _Optional[str] = ..., link: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., external_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., sku: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lifecycle_reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., leaf_index: _Optional[int] = ..., public_reason: _Optional[str] = ..., token_fingerprint: _Optional[str] = ...) -> None: ...
 
 class CreateBatchRequest(_message.Message):
-    __slots__ = ("request_id", "product_line", "sku", "quantity", "metadata", "initial_lifecycle", "product_name", "factory_id")
+    __slots__ = ("request_id", "product_line", "sku", "quantity", "metadata", "initial_lifecycle", "product_name", "factory_id", "open_for")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +169,7 @@ class CreateBatchRequest(_message.Message):
     INITIAL_LIFECYCLE_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_NAME_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FOR_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     product_line: str
     sku: str
@@ -159,7 +178,8 @@ class CreateBatchRequest(_message.Message):
     initial_lifecycle: _enums_pb2.LifecycleState
     product_name: str
     factory_id: str
-    def __init__(self, request_id: _Optional[str] = ..., product_line: _Optional[str] = ..., sku: _Optional[str] = ..., quantity: _Optional[int] = ..., metadata: _Optional[_Mapping[str, str]] = ..., initial_lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., product_name: _Optional[str] = ..., factory_id: _Optional[str] = ...) -> None: ...
+    open_for: _duration_pb2.Duration
+    def __init__(self, request_id: _Optional[str] = ..., product_line: _Optional[str] = ..., sku: _Optional[str] = ..., quantity: _Optional[int] = ..., metadata: _Optional[_Mapping[str, str]] = ..., initial_lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., product_name: _Optional[str] = ..., factory_id: _Optional[str] = ..., open_for: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class CreateBatchResponse(_message.Message):
     __slots__ = ("batch",)
@@ -233,10 +253,12 @@ class CreateProductResponse(_message.Message):
     def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ...) -> None: ...
 
 class GetProductRequest(_message.Message):
-    __slots__ = ("id",)
+    __slots__ = ("id", "view")
     ID_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    view: ProductView
+    def __init__(self, id: _Optional[str] = ..., view: _Optional[_Union[ProductView, str]] = ...) -> None: ...
 
 class GetProductResponse(_message.Message):
     __slots__ = ("product",)
@@ -245,16 +267,18 @@ class GetProductResponse(_message.Message):
     def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ...) -> None: ...
 
 class ListProductsRequest(_message.Message):
-    __slots__ = ("batch_id", "page_size", "page_token", "lifecycle")
+    __slots__ = ("batch_id", "page_size", "page_token", "lifecycle", "view")
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     LIFECYCLE_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     batch_id: str
     page_size: int
     page_token: str
     lifecycle: _enums_pb2.LifecycleState
-    def __init__(self, batch_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ...) -> None: ...
+    view: ProductView
+    def __init__(self, batch_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., view: _Optional[_Union[ProductView, str]] = ...) -> None: ...
 
 class ListProductsResponse(_message.Message):
     __slots__ = ("products", "next_page_token")
@@ -276,13 +300,27 @@ class ReleaseBatchResponse(_message.Message):
     batch: Batch
     def __init__(self, batch: _Optional[_Union[Batch, _Mapping]] = ...) -> None: ...
 
+class SealBatchRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class SealBatchResponse(_message.Message):
+    __slots__ = ("batch",)
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    batch: Batch
+    def __init__(self, batch: _Optional[_Union[Batch, _Mapping]] = ...) -> None: ...
+
 class RevokeBatchRequest(_message.Message):
-    __slots__ = ("id", "reason")
+    __slots__ = ("id", "reason", "public_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     reason: str
-    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    public_reason: str
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ..., public_reason: _Optional[str] = ...) -> None: ...
 
 class RevokeBatchResponse(_message.Message):
     __slots__ = ("batch",)
@@ -291,12 +329,14 @@ class RevokeBatchResponse(_message.Message):
     def __init__(self, batch: _Optional[_Union[Batch, _Mapping]] = ...) -> None: ...
 
 class RecallBatchRequest(_message.Message):
-    __slots__ = ("id", "reason")
+    __slots__ = ("id", "reason", "public_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     reason: str
-    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    public_reason: str
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ..., public_reason: _Optional[str] = ...) -> None: ...
 
 class RecallBatchResponse(_message.Message):
     __slots__ = ("batch",)
@@ -305,12 +345,14 @@ class RecallBatchResponse(_message.Message):
     def __init__(self, batch: _Optional[_Union[Batch, _Mapping]] = ...) -> None: ...
 
 class RevokeProductRequest(_message.Message):
-    __slots__ = ("id", "reason")
+    __slots__ = ("id", "reason", "public_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     reason: str
-    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    public_reason: str
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ..., public_reason: _Optional[str] = ...) -> None: ...
 
 class RevokeProductResponse(_message.Message):
     __slots__ = ("product",)
@@ -319,12 +361,14 @@ class RevokeProductResponse(_message.Message):
     def __init__(self, product: _Optional[_Union[Product, _Mapping]] = ...) -> None: ...
 
 class RecallProductRequest(_message.Message):
-    __slots__ = ("id", "reason")
+    __slots__ = ("id", "reason", "public_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     reason: str
-    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    public_reason: str
+    def __init__(self, id: _Optional[str] = ..., reason: _Optional[str] = ..., public_reason: _Optional[str] = ...) -> None: ...
 
 class RecallProductResponse(_message.Message):
     __slots__ = ("product",)
@@ -363,12 +407,14 @@ class ImportCsvResponse(_message.Message):
     def __init__(self, batch_id: _Optional[str] = ..., rows_imported: _Optional[int] = ..., batch_created: _Optional[bool] = ..., bytes_received: _Optional[int] = ...) -> None: ...
 
 class ExportCsvRequest(_message.Message):
-    __slots__ = ("batch_id", "lifecycle")
+    __slots__ = ("batch_id", "lifecycle", "view")
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     LIFECYCLE_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     batch_id: str
     lifecycle: _enums_pb2.LifecycleState
-    def __init__(self, batch_id: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ...) -> None: ...
+    view: ProductView
+    def __init__(self, batch_id: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., view: _Optional[_Union[ProductView, str]] = ...) -> None: ...
 
 class Webhook(_message.Message):
     __slots__ = ("id", "factory_id", "url", "events", "description", "active", "secret_hint", "created_at")

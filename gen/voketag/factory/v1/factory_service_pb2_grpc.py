@@ -79,6 +79,11 @@ class FactoryServiceStub:
                 request_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ReleaseBatchRequest.SerializeToString,
                 response_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ReleaseBatchResponse.FromString,
                 _registered_method=True)
+        self.SealBatch = channel.unary_unary(
+                '/voketag.factory.v1.FactoryService/SealBatch',
+                request_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.SealBatchRequest.SerializeToString,
+                response_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.SealBatchResponse.FromString,
+                _registered_method=True)
         self.RevokeBatch = channel.unary_unary(
                 '/voketag.factory.v1.FactoryService/RevokeBatch',
                 request_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.RevokeBatchRequest.SerializeToString,
@@ -195,6 +200,14 @@ class FactoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SealBatch(self, request, context):
+        """Seals an open batch now (see CreateBatchRequest.open_for): no product can
+        be added any more and its anchoring is requested. A no-op on a sealed batch.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RevokeBatch(self, request, context):
         """Revokes a batch: every product of it verifies as VERDICT_REVOKED. Final.
         """
@@ -204,7 +217,7 @@ class FactoryServiceServicer:
 
     def RecallBatch(self, request, context):
         """Recalls a batch: every product of it verifies as VERDICT_REVOKED and the
-        consumer page shows the recall reason. Final.
+        consumer page shows the public reason (or a generic recall notice). Final.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -241,7 +254,10 @@ class FactoryServiceServicer:
         """Streams the products of a batch as CSV (content_type
         "text/csv; charset=utf-8"), in serial order, in chunks of at most 1 MiB.
         Columns (header row first): product_id,serial,external_id,token,link,
-        lifecycle,created_at. Cells beginning with = + - @ TAB CR or NUL are
+        lifecycle,created_at,token_fingerprint, then one column per metadata key
+        of the batch's products (sorted; empty cell = no entry), so an exported
+        file imports with its metadata. token and link are empty unless
+        view = PRODUCT_VIEW_FULL. Cells beginning with = + - @ TAB CR or NUL are
         prefixed with a single quote (formula-injection safe). The last line is a
         trailer "#rows=<n>" with the number of data rows; a stream without it was
         truncated.
@@ -255,8 +271,9 @@ class FactoryServiceServicer:
     def CreateWebhook(self, request, context):
         """Registers a webhook. The response carries the signing secret once; it
         cannot be read again. Deliveries are POSTs with a JSON body and the headers
-        "VokeTag-Timestamp" (Unix seconds) and "VokeTag-Signature"
-        ("v1=" + hex HMAC-SHA256(secret, timestamp + "." + body)), retried with
+        "VokeTag-Timestamp" (Unix seconds), "VokeTag-Event-Id" and
+        "VokeTag-Signature": "t=<timestamp>,v1=<hex HMAC-SHA256(secret, timestamp
+        + "." + body)>" (voketag_client.verify_signature checks it), retried with
         exponential backoff for up to 24 hours.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -321,6 +338,11 @@ def add_FactoryServiceServicer_to_server(servicer, server):
                     servicer.ReleaseBatch,
                     request_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ReleaseBatchRequest.FromString,
                     response_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ReleaseBatchResponse.SerializeToString,
+            ),
+            'SealBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.SealBatch,
+                    request_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.SealBatchRequest.FromString,
+                    response_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.SealBatchResponse.SerializeToString,
             ),
             'RevokeBatch': grpc.unary_unary_rpc_method_handler(
                     servicer.RevokeBatch,
@@ -571,6 +593,33 @@ class FactoryService:
             '/voketag.factory.v1.FactoryService/ReleaseBatch',
             voketag_dot_factory_dot_v1_dot_factory__service__pb2.ReleaseBatchRequest.SerializeToString,
             voketag_dot_factory_dot_v1_dot_factory__service__pb2.ReleaseBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SealBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voketag.factory.v1.FactoryService/SealBatch',
+            voketag_dot_factory_dot_v1_dot_factory__service__pb2.SealBatchRequest.SerializeToString,
+            voketag_dot_factory_dot_v1_dot_factory__service__pb2.SealBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

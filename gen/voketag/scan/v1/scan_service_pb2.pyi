@@ -99,20 +99,22 @@ class VerifyTokenResponse(_message.Message):
     def __init__(self, verdict: _Optional[_Union[_enums_pb2.Verdict, str]] = ..., product: _Optional[_Union[ProductFacts, _Mapping]] = ..., batch: _Optional[_Union[BatchFacts, _Mapping]] = ..., anchor: _Optional[_Union[_anchor_pb2.AnchorInfo, _Mapping]] = ..., scan_count: _Optional[int] = ..., first_scanned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., risk_score: _Optional[int] = ..., factors: _Optional[_Iterable[_Union[_risk_pb2.RiskFactor, _Mapping]]] = ..., scan_id: _Optional[str] = ..., scanned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ledger_sequence: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
 
 class ReportFraudRequest(_message.Message):
-    __slots__ = ("token", "contact", "description", "scan_id", "location", "request_id")
+    __slots__ = ("token", "contact", "description", "scan_id", "location", "request_id", "device_hint")
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     CONTACT_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     SCAN_ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_HINT_FIELD_NUMBER: _ClassVar[int]
     token: str
     contact: str
     description: str
     scan_id: str
     location: CoarseLocation
     request_id: str
-    def __init__(self, token: _Optional[str] = ..., contact: _Optional[str] = ..., description: _Optional[str] = ..., scan_id: _Optional[str] = ..., location: _Optional[_Union[CoarseLocation, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    device_hint: str
+    def __init__(self, token: _Optional[str] = ..., contact: _Optional[str] = ..., description: _Optional[str] = ..., scan_id: _Optional[str] = ..., location: _Optional[_Union[CoarseLocation, _Mapping]] = ..., request_id: _Optional[str] = ..., device_hint: _Optional[str] = ...) -> None: ...
 
 class ReportFraudResponse(_message.Message):
     __slots__ = ("report_id", "created_at")
