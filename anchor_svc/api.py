@@ -12,6 +12,7 @@ from voketag.anchor.v1 import anchor_service_pb2 as pb
 from voketag.anchor.v1 import anchor_service_pb2_grpc as rpc
 from voketag.auth import FACTORY_WRITERS, SIGNED_IN, Role, allow, current_principal, public
 from voketag.common.v1 import anchor_pb2, enums_pb2
+from voketag.errors import InvalidArgument
 from voketag.protos import timestamp
 
 Context = grpc.aio.ServicerContext
@@ -134,10 +135,18 @@ class AnchorApi(rpc.AnchorServiceServicer):
             anchored_at=timestamp(found.anchored_at),
         )
 
-    @public
+    @allow(*SIGNED_IN)
     async def GetMerkleProof(self, request: pb.GetMerkleProofRequest, context: Context) -> pb.GetMerkleProofResponse:
-        bundle = await self._anchoring.proof(parse_uuid(request.id, "id"))
+        bundle = await self._anchoring.proof_for_staff(current_principal(), parse_uuid(request.id, "id"))
         return pb.GetMerkleProofResponse(proof=_bundle(bundle))
+
+    @public
+    async def LookupMerkleProof(
+        self, request: pb.LookupMerkleProofRequest, context: Context
+    ) -> pb.LookupMerkleProofResponse:
+        if not request.token:
+            raise InvalidArgument("INVALID_FIELD", "token is required", fields={"token": "the product token"})
+        return pb.LookupMerkleProofResponse(proof=_bundle(await self._anchoring.proof_for_token(request.token)))
 
     @allow(*SIGNED_IN)
     async def ListAnchors(self, request: pb.ListAnchorsRequest, context: Context) -> pb.ListAnchorsResponse:

@@ -14,7 +14,7 @@ from anchor_svc.settings import AnchorSettings
 from voketag import audit, merkle, paging
 from voketag.auth import Principal, Role
 from voketag.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
-from voketag.tokens import KeyRing
+from voketag.tokens import KeyRing, TokenError
 
 STATES = ("PENDING", "SUBMITTED", "CONFIRMING", "ANCHORED", "FAILED")
 
@@ -231,7 +231,29 @@ class Anchoring:
             explanation=explanation, **base,
         )  # fmt: skip
 
+    async def proof_for_token(self, token: str) -> Bundle:
+        """The proof of the product this token was printed on: what anyone holding the product may ask."""
+        try:
+            claims = self._ring.verify(token.upper())
+        except TokenError:
+            # Forged, malformed and unknown tokens look alike: a guesser learns nothing.
+            raise NotFound("PRODUCT_NOT_FOUND", "no product has this token") from None
+        async with self._pool.acquire() as conn:
+            product_id = await storage.product_by_serial(conn, claims.serial, claims.key_id)
+        if product_id is None:
+            raise NotFound("PRODUCT_NOT_FOUND", "no product has this token")
+        return await self.proof(product_id)
+
+    async def proof_for_staff(self, principal: Principal | None, product_id: str) -> Bundle:
+        """The proof by product id (ids are predictable): only for callers who may see the product's factory."""
+        async with self._pool.acquire() as conn:
+            factory_id = await storage.product_factory(conn, product_id)
+        if factory_id is None or not _visible(principal, factory_id):
+            raise NotFound("PRODUCT_NOT_FOUND", f"product {product_id} not found")
+        return await self.proof(product_id)
+
     async def proof(self, product_id: str) -> Bundle:
+        """The proof bundle; callers decide who may have it (proof_for_token, proof_for_staff)."""
         async with self._pool.acquire() as conn:
             subject = await storage.proof_subject(conn, product_id)
             if subject is None:

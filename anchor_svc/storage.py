@@ -151,6 +151,22 @@ async def insert_event(
 # --- proofs
 
 
+async def product_by_serial(conn: asyncpg.Connection, serial: int, key_id: int) -> str | None:
+    """The id of the product a token names (its serial, under the key id of the product's batch)."""
+    return await conn.fetchval(
+        """SELECT p.id::text FROM products p JOIN batches b ON b.id = p.batch_id
+           WHERE p.serial = $1 AND b.key_id = $2""",
+        serial,
+        key_id,
+    )
+
+
+async def product_factory(conn: asyncpg.Connection, product_id: str) -> str | None:
+    return await conn.fetchval(
+        "SELECT b.factory_id::text FROM products p JOIN batches b ON b.id = p.batch_id WHERE p.id = $1", product_id
+    )
+
+
 async def proof_subject(conn: asyncpg.Connection, product_id: str) -> asyncpg.Record | None:
     """Everything a proof needs in one round trip: the product, its anchor record, the products of its
     chunk (ids and serials in leaf order) and the stored sibling above the chunk on every level (absent

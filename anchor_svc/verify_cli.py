@@ -2,9 +2,9 @@
 
     voketag-verify-proof BUNDLE [--rpc URL] [--sender ADDRESS] [--token TOKEN] [--confirmations N]
 
-BUNDLE is a file, "-" for stdin, or an http(s) URL (e.g. .../v1/merkle/proof/<product id>); its JSON is the
-GetMerkleProof response or the bare ProofBundle (proto3 JSON). Exit status: 0 when every check passes,
-1 when any check fails, 2 when the bundle cannot be read or the node does not answer.
+BUNDLE is a file, "-" for stdin, or an http(s) URL (e.g. .../v1/merkle/proof?token=<TOKEN>); its JSON is the
+GetMerkleProof or LookupMerkleProof response or the bare ProofBundle (proto3 JSON). Exit status: 0 when every
+check passes, 1 when any check fails, 2 when the bundle cannot be read or the node does not answer.
 """
 
 import argparse

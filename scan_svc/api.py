@@ -52,10 +52,11 @@ def _location(location: pb.CoarseLocation, caller: Caller) -> Location:
     )
 
 
-def proof_url(outcome: Outcome) -> str:
+def proof_url(outcome: Outcome, token: str) -> str:
+    """The public proof of this product: addressed by its token, which the consumer has (product ids are guessable)."""
     if outcome.product is None or outcome.product["state"] != "ANCHORED":
         return ""
-    return f"/v1/merkle/proof/{outcome.product['product_id']}"
+    return f"/v1/merkle/proof?token={token.upper()}"
 
 
 def receipt_url(receipt: Receipt) -> str:
@@ -72,7 +73,7 @@ def _receipt(receipt: Receipt) -> pb.ScanReceipt:
     )
 
 
-def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
+def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
     reply = pb.VerifyTokenResponse(
         verdict=enums_pb2.Verdict.Value(f"VERDICT_{outcome.verdict.value}"),
         scan_count=outcome.scan_count,
@@ -120,7 +121,7 @@ def _verify_response(outcome: Outcome) -> pb.VerifyTokenResponse:
         reply.anchor.CopyFrom(
             anchor_pb2.AnchorInfo(
                 state=ANCHOR_STATES[row["state"]],
-                proof_url=proof_url(outcome),
+                proof_url=proof_url(outcome, token),
                 chain_id=row["chain_id"] or 0,
                 tx_hash=row["tx_hash"] or "",
                 block_number=row["block_number"] or 0,
@@ -157,7 +158,7 @@ class ScanApi(rpc.ScanServiceServicer):
 
     @public
     async def VerifyToken(self, request: pb.VerifyTokenRequest, context: Context) -> pb.VerifyTokenResponse:
-        return _verify_response(await self._verify(request, context))
+        return _verify_response(await self._verify(request, context), request.token)
 
     @public
     async def ReportFraud(self, request: pb.ReportFraudRequest, context: Context) -> pb.ReportFraudResponse:
@@ -183,7 +184,7 @@ class ScanApi(rpc.ScanServiceServicer):
         try:
             outcome = await self._verify(pb.VerifyTokenRequest(token=request.token), context)
             receipt = receipt_url(outcome.receipt) if outcome.receipt is not None else ""
-            rendered = page.render(outcome, proof_url(outcome), language, receipt)
+            rendered = page.render(outcome, proof_url(outcome, request.token), language, receipt)
         except InvalidArgument as exc:
             if exc.reason != "TOKEN_MALFORMED":
                 raise

@@ -1,14 +1,18 @@
 """Helpers the integration tests share: gRPC calls, JSON error bodies, waiting."""
 
+import contextlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
+
+from voketag.mesh import Mesh, envoy_child, free_port, port_open, wait_until
 
 GRPCURL = Path(sys.executable).parent / "grpcurl"
 
@@ -43,3 +47,16 @@ def json_reason(body: bytes) -> str:
     infos = [d for d in status.get("details", []) if d.get("@type", "").endswith("google.rpc.ErrorInfo")]
     assert infos, f"no ErrorInfo in {status}"
     return str(infos[0]["reason"])
+
+
+@contextlib.contextmanager
+def extra_gateway(mesh: Mesh, state_dir: Path, name: str, **overrides: str | int) -> Iterator[str]:
+    """A second Envoy on the mesh's template with some values replaced (an upstream port, ...); yields its URL."""
+    values = {**mesh.envoy_values(), "listen_port": free_port(), "admin_port": free_port(), **overrides}
+    envoy = envoy_child(state_dir, name, values)
+    envoy.start()
+    try:
+        wait_until(lambda: port_open(int(values["listen_port"])), 30, name)
+        yield f"http://127.0.0.1:{values['listen_port']}"
+    finally:
+        envoy.stop()

@@ -3,6 +3,7 @@ handler -> interceptors -> Envoy -> REST client, and native gRPC."""
 
 import ast
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -90,35 +91,68 @@ def _reason_argument(call: ast.Call, tuples: dict[str, ast.Tuple]) -> ast.expr |
     return next((keyword.value for keyword in call.keywords if keyword.arg == "reason"), None)
 
 
-def test_every_reason_raised_in_the_sources_is_in_the_contract() -> None:
-    """Every DomainError the services construct names its reason as a literal that ErrorReason lists."""
+def _reason_sites() -> list[tuple[str, ast.expr | None]]:
+    """(file:line, reason expression) of every DomainError the service packages construct."""
     trees = {}
     for package in SERVICE_PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             trees[path] = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     classes = _error_classes(trees)
-    sites, unknown, not_literal = [], [], []
+    sites = []
     for path, tree in trees.items():
         tuples = _module_tuples(tree)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
-            if name not in classes:
-                continue
-            where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            reason = _reason_argument(node, tuples)
-            if not (isinstance(reason, ast.Constant) and isinstance(reason.value, str)):
-                not_literal.append(f"{where} {ast.unparse(reason) if reason else '(no reason)'}")
-                continue
-            sites.append(where)
-            if reason.value not in REASONS:
-                unknown.append(f"{where} {reason.value}")
+            if name in classes:
+                sites.append((f"{path.relative_to(ROOT)}:{node.lineno}", _reason_argument(node, tuples)))
+    return sites
+
+
+def _literal(reason: ast.expr | None) -> str | None:
+    return reason.value if isinstance(reason, ast.Constant) and isinstance(reason.value, str) else None
+
+
+def test_every_reason_raised_in_the_sources_is_in_the_contract() -> None:
+    """Every DomainError the services construct names its reason as a literal that ErrorReason lists."""
+    sites, unknown, not_literal = [], [], []
+    for where, reason in _reason_sites():
+        name = _literal(reason)
+        if name is None:
+            not_literal.append(f"{where} {ast.unparse(reason) if reason else '(no reason)'}")
+            continue
+        sites.append(where)
+        if name not in REASONS:
+            unknown.append(f"{where} {name}")
     assert not unknown, f"reasons missing from ErrorReason (proto/voketag/common/v1/errors.proto): {unknown}"
     assert not not_literal, f"reasons must be string literals (or a module-level tuple's first item): {not_literal}"
     # Not vacuous: the services construct many errors, in every package.
     assert len(sites) > 30, sites
     assert {where.split("/")[0] for where in sites} == set(SERVICE_PACKAGES)
+
+
+def _gateway_reasons() -> set[str]:
+    """Reasons of the ErrorInfo details Envoy's local replies carry (gateway/envoy.yaml.tmpl)."""
+    template = (ROOT / "gateway" / "envoy.yaml.tmpl").read_text(encoding="utf-8")
+    return set(re.findall(r"google\.rpc\.ErrorInfo, reason: ([A-Z_]+)", template))
+
+
+def test_every_reason_in_the_contract_is_sent_or_deprecated() -> None:
+    """A reason clients are told to expect is sent by some code (a service or Envoy), or marked deprecated."""
+    deprecated = {
+        value.name.removeprefix("ERROR_REASON_")
+        for value in errors_pb2.ErrorReason.DESCRIPTOR.values
+        if value.GetOptions().deprecated
+    }
+    gateway = _gateway_reasons()
+    assert gateway and gateway <= REASONS, gateway - REASONS
+    sent = {_literal(reason) for _, reason in _reason_sites()} | gateway
+    never_sent = sorted(REASONS - sent - deprecated)
+    assert not never_sent, (
+        f"ErrorReason values no code sends: {never_sent}; send them where they belong or mark them "
+        "[deprecated = true] in proto/voketag/common/v1/errors.proto"
+    )
 
 
 class FaultyScan(ScanApi):

@@ -1,14 +1,72 @@
 """What Envoy itself guarantees: request validation, limits, security headers, CORS, metrics."""
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import httpx
+import pytest
 
-from voketag.mesh import BODY_LIMIT
+from tests.support import extra_gateway, json_reason
+from voketag.errors import DOMAIN
+from voketag.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port
 
 
-def test_unknown_query_parameter_is_refused(gateway: str) -> None:
-    reply = httpx.post(f"{gateway}/api/verify/ABC", params={"no_such_field": "1"})
+def envoy_status(reply: httpx.Response, code: int, reason: str) -> str:
+    """Assert the body is a google.rpc.Status JSON with one ErrorInfo; return its message."""
+    assert reply.headers["content-type"].startswith("application/json")
+    body = reply.json()
+    assert set(body) == {"code", "message", "details"}, body
+    assert body["code"] == code, body
+    assert body["details"] == [
+        {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "domain": DOMAIN, "reason": reason}
+    ], body
+    assert isinstance(body["message"], str)
+    return str(body["message"])
+
+
+def test_unknown_fields_are_ignored_in_query_and_body_alike(gateway: str) -> None:
+    """One rule for both halves of a request: a field the contract does not define is ignored."""
+    plain = httpx.post(f"{gateway}/api/verify/ABC", json={})
+    with_query = httpx.post(f"{gateway}/api/verify/ABC", params={"no_such_field": "1"}, json={})
+    with_body = httpx.post(f"{gateway}/api/verify/ABC", json={"noSuchField": 1})
+    assert plain.status_code == with_query.status_code == with_body.status_code == 400
+    assert json_reason(plain.content) == json_reason(with_query.content) == json_reason(with_body.content)
+    assert json_reason(plain.content) == "TOKEN_MALFORMED"
+
+
+def test_unknown_route_is_a_status_with_error_info(gateway: str) -> None:
+    reply = httpx.get(f"{gateway}/v2/nothing")
+    assert reply.status_code == 404
+    assert "/v2/nothing" in envoy_status(reply, 5, "ROUTE_NOT_FOUND")
+
+
+def test_envoy_successes_and_redirects_keep_their_bodies(gateway: str) -> None:
+    redirect = httpx.get(f"{gateway}/R/ABCDEF")
+    assert redirect.status_code == 301 and redirect.headers["location"].endswith("/r/ABCDEF")
+    assert redirect.content == b""
+    health = httpx.get(f"{gateway}/health")
+    assert health.status_code == 200 and b"code" not in health.content
+
+
+def test_malformed_json_is_a_status_with_error_info(gateway: str) -> None:
+    reply = httpx.post(
+        f"{gateway}/api/fraud/report", content=b'{"token": ', headers={"content-type": "application/json"}
+    )
     assert reply.status_code == 400
-    assert "no_such_field" in reply.text
+    envoy_status(reply, 3, "REQUEST_MALFORMED")
+
+
+def test_wrong_type_names_the_field_and_no_proto_type(gateway: str, admin_token: str) -> None:
+    headers = {"authorization": f"Bearer {admin_token}"}
+    for reply, field in (
+        (httpx.get(f"{gateway}/v1/batches", params={"state": "NO_SUCH_STATE"}, headers=headers), "state"),
+        (httpx.post(f"{gateway}/v1/batches", json={"quantity": "many"}, headers=headers), "quantity"),
+    ):
+        assert reply.status_code == 400
+        message = envoy_status(reply, 3, "REQUEST_MALFORMED")
+        assert message.startswith(f"{field}: invalid value"), message
+        assert "voketag." not in message and "type.googleapis.com/voketag" not in reply.text
+        assert "x-voketag-local-reply" not in reply.headers
 
 
 def test_over_limit_body_is_refused(gateway: str) -> None:
@@ -18,6 +76,24 @@ def test_over_limit_body_is_refused(gateway: str) -> None:
         headers={"content-type": "application/json"},
     )
     assert reply.status_code == 413
+    envoy_status(reply, 8, "REQUEST_TOO_LARGE")
+
+
+def test_over_limit_import_is_a_status(gateway: str, admin_token: str) -> None:
+    """The import's Content-Length guard is a direct response: the same Status format."""
+    reply = httpx.post(
+        f"{gateway}/v1/import/csv",
+        content=b"x" * (IMPORT_LIMIT + 1),
+        headers={"authorization": f"Bearer {admin_token}", "content-type": "text/csv"},
+    )
+    assert reply.status_code == 413
+    envoy_status(reply, 8, "REQUEST_TOO_LARGE")
+
+
+def test_over_limit_headers_are_a_status(gateway: str) -> None:
+    reply = httpx.get(f"{gateway}/v1/batches", headers={"x-filler": "a" * (100 * 1024)})
+    assert reply.status_code == 431
+    envoy_status(reply, 8, "REQUEST_TOO_LARGE")
 
 
 def test_security_headers_on_consumer_page(gateway: str) -> None:
@@ -61,6 +137,8 @@ def test_cors_preflight(gateway: str) -> None:
         headers={"origin": "https://evil.example", "access-control-request-method": "POST"},
     )
     assert "access-control-allow-origin" not in denied.headers
+    # answered by Envoy's CORS filter, not passed on to the transcoder as an unknown OPTIONS method
+    assert denied.status_code == 200 and denied.content == b""
 
 
 def test_envoy_metrics_are_exposed(gateway: str) -> None:
@@ -69,5 +147,14 @@ def test_envoy_metrics_are_exposed(gateway: str) -> None:
     assert "envoy_cluster_upstream_rq" in reply.text
 
 
-def test_unknown_path_is_404(gateway: str) -> None:
-    assert httpx.get(f"{gateway}/v2/nothing").status_code == 404
+@pytest.fixture(scope="module")
+def dead_gateway(mesh: Mesh, state_dir: Path) -> Iterator[str]:
+    """A second Envoy whose anchor cluster points at a port nobody listens on."""
+    with extra_gateway(mesh, state_dir, "envoy-dead-anchor", anchor_port=free_port()) as url:
+        yield url
+
+
+def test_service_down_is_a_status(dead_gateway: str) -> None:
+    reply = httpx.get(f"{dead_gateway}/v1/merkle/proof/0190f0e0-0000-7000-8000-000000000000")
+    assert reply.status_code == 503
+    envoy_status(reply, 14, "DEPENDENCY_UNAVAILABLE")

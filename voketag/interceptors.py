@@ -1,4 +1,4 @@
-"""Server interceptors shared by all services, outermost first: observe -> errors -> auth -> handler."""
+"""Server interceptors shared by all services, outermost first: observe -> errors -> auth -> validation -> handler."""
 
 import contextlib
 import inspect
@@ -7,10 +7,13 @@ import math
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
+from urllib.parse import unquote
 
 import grpc
+from google.protobuf import descriptor_pool
 from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
@@ -18,6 +21,7 @@ from voketag import context as rpc_context
 from voketag.auth import Policy, Revocations, TokenVerifier, acting_as, authorize
 from voketag.errors import DomainError, PermissionDenied, Unauthenticated
 from voketag.outages import as_unavailable
+from voketag.validation import checked, tolerant
 
 log = logging.getLogger("voketag.rpc")
 
@@ -37,10 +41,18 @@ RPC_LATENCY = Histogram(
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 Around = Callable[[grpc.HandlerCallDetails, grpc.aio.ServicerContext], contextlib.AbstractAsyncContextManager[None]]
+# (request or request iterator, request_streaming) -> what the handler receives
+Prepare = Callable[[Any, bool], Any]
 
 
-def _wrap(handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails, around: Around) -> Any:
-    """Run the handler inside ``around``, whatever its streaming shape."""
+def _as_is(request: Any, streaming: bool) -> Any:
+    return request
+
+
+def _wrap(
+    handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails, around: Around, prepare: Prepare = _as_is
+) -> Any:
+    """Run the handler inside ``around`` on the ``prepare``d request, whatever its streaming shape."""
     kind = (
         ("stream" if handler.request_streaming else "unary")
         + "_"
@@ -51,7 +63,7 @@ def _wrap(handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails, arou
 
         async def streamed(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             async with around(details, context):
-                result = inner(request, context)
+                result = inner(prepare(request, handler.request_streaming), context)
                 # grpc.aio allows streaming handlers that are coroutines writing through context.write.
                 if inspect.isasyncgen(result):
                     async for item in result:
@@ -63,7 +75,7 @@ def _wrap(handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails, arou
 
     async def single(request: Any, context: grpc.aio.ServicerContext) -> Any:
         async with around(details, context):
-            return await inner(request, context)
+            return await inner(prepare(request, handler.request_streaming), context)
 
     return handler._replace(**{kind: single})  # type: ignore[attr-defined]
 
@@ -94,8 +106,30 @@ def _split(method: str) -> tuple[str, str]:
     return service, name
 
 
+def peer_ip(peer: str) -> IPv4Address | IPv6Address | None:
+    """The IP of a gRPC peer string ("ipv4:10.0.0.1:5000", "ipv6:%5B::1%5D:5000"); None for other transports."""
+    kind, _, rest = unquote(peer).partition(":")
+    if kind not in ("ipv4", "ipv6"):
+        return None
+    try:
+        return ip_address(rest.rpartition(":")[0].strip("[]"))
+    except ValueError:
+        return None
+
+
 class ObserveInterceptor(_AroundInterceptor):
-    """Request id, one JSON log line and the Prometheus count/latency per RPC."""
+    """Request id, client address, one JSON log line and the Prometheus count/latency per RPC."""
+
+    def __init__(self, trusted_proxies: Sequence[IPv4Network | IPv6Network] = ()) -> None:
+        self._trusted = tuple(trusted_proxies)
+
+    def client_address(self, metadata: Mapping[str, str], peer: str) -> str:
+        """The edge's x-envoy-external-address when the call comes from a trusted proxy, else the peer itself."""
+        claimed = metadata.get("x-envoy-external-address")
+        ip = peer_ip(peer)
+        if claimed and ip is not None and any(ip in network for network in self._trusted):
+            return claimed
+        return peer
 
     @contextlib.asynccontextmanager
     async def around(self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
@@ -103,7 +137,7 @@ class ObserveInterceptor(_AroundInterceptor):
         supplied = metadata.get("x-request-id", "")
         tokens = (
             rpc_context.request_id.set(supplied if _REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex),
-            rpc_context.client_address.set(metadata.get("x-envoy-external-address") or context.peer()),
+            rpc_context.client_address.set(self.client_address(metadata, context.peer())),
             rpc_context.rpc_method.set(details.method),
         )
         service, method = _split(details.method)
@@ -189,3 +223,33 @@ class AuthInterceptor(_AroundInterceptor):
         authorize(policy, principal)
         with acting_as(principal):
             yield
+
+
+class ValidationInterceptor(grpc.aio.ServerInterceptor):
+    """The field rules of voketag.validation for every request message, right before the handler: after auth,
+    so that a caller without credentials learns nothing about the contract from the answer. Its deserializer
+    never raises, so an undecodable request is answered here too instead of by grpcio (UNKNOWN)."""
+
+    def __init__(self, pool: descriptor_pool.DescriptorPool | None = None) -> None:
+        self._pool = pool or descriptor_pool.Default()
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        try:
+            method = self._pool.FindMethodByName(handler_call_details.method.lstrip("/").replace("/", "."))
+        except KeyError:
+            return handler
+        if handler.request_deserializer is not None:
+            handler = handler._replace(request_deserializer=tolerant(handler.request_deserializer, method.input_type))
+        return _wrap(handler, handler_call_details, _nothing_around, checked)
+
+
+@contextlib.asynccontextmanager
+async def _nothing_around(details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+    yield

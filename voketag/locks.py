@@ -18,6 +18,7 @@ class Lock(enum.IntEnum):
     AUDIT_APPEND = 0x766F6B6574616702
     ANCHOR_CYCLE = 0x766F6B6574616703
     LEDGER_SEAL = 0x766F6B6574616704
+    COUNTERFEIT_FLUSH = 0x766F6B6574616705
 
 
 async def xact_lock(conn: asyncpg.Connection, lock: Lock) -> None:

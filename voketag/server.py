@@ -20,7 +20,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 from voketag import migrations
 from voketag.auth import PUBLIC, Policy, Revocations, TokenVerifier, policy_of
 from voketag.db import create_pool
-from voketag.interceptors import AuthInterceptor, ErrorInterceptor, ObserveInterceptor
+from voketag.interceptors import AuthInterceptor, ErrorInterceptor, ObserveInterceptor, ValidationInterceptor
 from voketag.kv import create_redis
 from voketag.logs import setup_logging
 from voketag.settings import RuntimeSettings
@@ -28,6 +28,8 @@ from voketag.settings import RuntimeSettings
 log = logging.getLogger("voketag.server")
 
 Probe = Callable[[], Awaitable[Any]]
+# Request metadata a server accepts: twice Envoy's request header limit (max_request_headers_kb, 60 KiB), rounded up.
+METADATA_LIMIT = 128 * 1024
 
 # Infrastructure RPCs every server answers without credentials.
 _INFRA_SERVICES = (
@@ -116,9 +118,21 @@ async def serve(
     policies = policy_table(services)
     verifier = TokenVerifier(settings.auth_public_keys, settings.auth_issuer, settings.auth_audience)
     server = grpc.aio.server(
-        interceptors=[ObserveInterceptor(), ErrorInterceptor(), AuthInterceptor(verifier, policies, revocations)],
-        # Refuse to share a port with a stale process instead of silently splitting traffic.
-        options=[("grpc.so_reuseport", 0)],
+        interceptors=[
+            ObserveInterceptor(settings.trusted_proxies),
+            ErrorInterceptor(),
+            AuthInterceptor(verifier, policies, revocations),
+            ValidationInterceptor(),
+        ],
+        options=[
+            # Refuse to share a port with a stale process instead of silently splitting traffic.
+            ("grpc.so_reuseport", 0),
+            # Envoy accepts 60 KiB of request headers and forwards the URL twice (x-envoy-original-path): above
+            # grpc's 8 KiB soft limit calls fail at random, above its 16 KiB hard limit always, as a misleading
+            # RESOURCE_EXHAUSTED. Whatever Envoy lets through reaches the handler, which judges the fields.
+            ("grpc.max_metadata_size", METADATA_LIMIT),
+            ("grpc.absolute_max_metadata_size", METADATA_LIMIT),
+        ],
     )
     for service in services:
         service.register(service.servicer, server)

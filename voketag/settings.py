@@ -1,7 +1,11 @@
 """Typed settings, loaded once from the environment at each process's edge and passed down."""
 
-from pydantic import Field, SecretStr
+from ipaddress import IPv4Network, IPv6Network, ip_network
+
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK: tuple[IPv4Network | IPv6Network, ...] = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
 
 
 class RuntimeSettings(BaseSettings):
@@ -29,6 +33,9 @@ class RuntimeSettings(BaseSettings):
     auth_audience: str = "voketag-api"
     # JSON object {key id: PEM-encoded Ed25519 public key}; several ids allow key rotation.
     auth_public_keys: dict[str, str] = Field(default_factory=dict)
+    # JSON list of networks whose calls may name the client in x-envoy-external-address: the gateway. Anyone
+    # else who reaches the gRPC port directly is known by its own address, whatever the header says.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=lambda: list(LOOPBACK))
 
 
 class TokenKeySettings(BaseSettings):

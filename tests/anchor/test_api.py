@@ -81,8 +81,11 @@ async def test_batch_to_anchored_to_a_proof_the_cli_verifies_on_chain(client, ad
         "SELECT id::text AS id, serial FROM products WHERE batch_id = $1 AND leaf_index = 533", batch_id
     )
     token = KeyRing.from_config(mesh.token_keys, 1).issue(product["serial"], 1)
-    proof = await client.get(f"/v1/merkle/proof/{product['id']}")
+    # The public asks by token (what the holder of the product has); staff may ask by id: the same bundle.
+    proof = await client.get("/v1/merkle/proof", params={"token": token})
     assert proof.status_code == 200, proof.text
+    by_id = await client.get(f"/v1/merkle/proof/{product['id']}", headers=auth(admin_token))
+    assert by_id.status_code == 200 and by_id.json() == proof.json()
     bundle = proof.json()["proof"]
     assert bundle["txHash"] == anchor["txHash"] and bundle["leafIndex"] == "533"
     path = tmp_path / "bundle.json"
@@ -92,7 +95,7 @@ async def test_batch_to_anchored_to_a_proof_the_cli_verifies_on_chain(client, ad
     done = await verify_cli(str(path), "--rpc", rpc_url, "--sender", SENDER, "--token", token, "--confirmations", "3")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERIFIED" in done.stdout and "FAIL" not in done.stdout
-    from_url = await verify_cli(f"{client.base_url}/v1/merkle/proof/{product['id']}", "--rpc", rpc_url)
+    from_url = await verify_cli(f"{client.base_url}/v1/merkle/proof?token={token}", "--rpc", rpc_url)
     assert from_url.returncode == 0, from_url.stdout
 
     tampered = json.loads(proof.text)
@@ -136,12 +139,13 @@ async def test_access_rules_and_bad_input(client, admin_token, signer, db):
 
     bad = await client.get("/v1/anchor/not-a-uuid", headers=auth(admin_token))
     assert bad.status_code == 400 and json_reason(bad.content) == "INVALID_ID"
-    assert (await client.get("/v1/merkle/proof/0f8fad5b-d9cb-469f-a165-70867728950e")).status_code == 404
+    missing = await client.get("/v1/merkle/proof/0f8fad5b-d9cb-469f-a165-70867728950e", headers=auth(admin_token))
+    assert missing.status_code == 404 and json_reason(missing.content) == "PRODUCT_NOT_FOUND"
     unknown = await client.get("/v1/verify/0f8fad5b-d9cb-469f-a165-70867728950e")
     assert unknown.status_code == 404
 
 
-async def test_proof_of_a_batch_not_yet_anchored_is_a_failed_precondition(client, mesh, db):
+async def test_proof_of_a_batch_not_yet_anchored_is_a_failed_precondition(client, mesh, db, admin_token):
     batch_id = await make_batch(db, 2)
     await db.execute(
         "INSERT INTO anchor_records (batch_id, factory_id) SELECT id, factory_id FROM batches WHERE id = $1", batch_id
@@ -150,11 +154,49 @@ async def test_proof_of_a_batch_not_yet_anchored_is_a_failed_precondition(client
     async with grpc.aio.insecure_channel(f"127.0.0.1:{mesh.port}") as channel:
         stub = rpc.AnchorServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await stub.GetMerkleProof(pb.GetMerkleProofRequest(id=product_id))
+            await stub.GetMerkleProof(pb.GetMerkleProofRequest(id=product_id), metadata=auth(admin_token).items())
         assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert error_reason(caught.value) == "NOT_ANCHORED"
         verdict = await stub.VerifyAnchor(pb.VerifyAnchorRequest(batch_id=batch_id))
         assert not verdict.ok and "not submitted" in verdict.explanation
+
+
+async def test_proofs_are_public_by_token_and_for_staff_by_id(client, mesh, db, admin_token, signer):
+    """Product ids are predictable: by id a proof is for the product's factory and the staff who see all;
+    anyone else needs the token printed on the product."""
+    batch_id = await make_batch(db, 3)
+    await db.execute(
+        "INSERT INTO anchor_records (batch_id, factory_id) SELECT id, factory_id FROM batches WHERE id = $1", batch_id
+    )
+    product = await db.fetchrow(
+        "SELECT p.id::text AS id, p.serial, b.factory_id::text AS factory_id FROM products p "
+        "JOIN batches b ON b.id = p.batch_id WHERE p.batch_id = $1 AND p.leaf_index = 1",
+        batch_id,
+    )
+    ring = KeyRing.from_config(mesh.token_keys, 1)
+    token = ring.issue(product["serial"], 1)
+    by_id = f"/v1/merkle/proof/{product['id']}"
+    other = signer.mint("op-x", Role.OPERATOR, "0f8fad5b-d9cb-469f-a165-70867728950e")
+    own = signer.mint("op-own", Role.OPERATOR, product["factory_id"])
+
+    anonymous = await client.get(by_id)
+    assert anonymous.status_code == 401 and json_reason(anonymous.content) == "CREDENTIALS_MISSING"
+    hidden = await client.get(by_id, headers=auth(other))
+    assert hidden.status_code == 404 and json_reason(hidden.content) == "PRODUCT_NOT_FOUND"
+    # Past the access rules, the batch's state decides (it is not anchored yet).
+    for headers in (auth(own), auth(admin_token)):
+        reply = await client.get(by_id, headers=headers)
+        assert reply.status_code == 400 and json_reason(reply.content) == "NOT_ANCHORED", reply.text
+    public = await client.get("/v1/merkle/proof", params={"token": token.lower()})
+    assert public.status_code == 400 and json_reason(public.content) == "NOT_ANCHORED"
+
+    forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+    unknown = ring.issue(2**40, 1)  # authentic tag, no such product
+    for guess in (forged, unknown, "NOT-A-TOKEN"):
+        reply = await client.get("/v1/merkle/proof", params={"token": guess})
+        assert reply.status_code == 404 and json_reason(reply.content) == "PRODUCT_NOT_FOUND", (guess, reply.text)
+    empty = await client.get("/v1/merkle/proof")
+    assert empty.status_code == 400 and json_reason(empty.content) == "INVALID_FIELD"
 
 
 async def test_list_pages_and_scopes(client, admin_token, signer, db):

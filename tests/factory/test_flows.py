@@ -226,7 +226,7 @@ async def test_open_batch_takes_products_until_sealed_and_the_added_product_veri
     assert anchor["anchoredAt"] == record["anchoredAt"] and anchor["proofUrl"] == f"/v1/anchor/{batch['id']}"
     assert record["batchSize"] == "6"
 
-    proof = await client.get(f"/v1/merkle/proof/{product['id']}")
+    proof = await client.get("/v1/merkle/proof", params={"token": product["token"]})
     assert proof.status_code == 200, proof.text
     assert proof.json()["proof"]["leafIndex"] == "5" and proof.json()["proof"]["batchSize"] == "6"
     path = tmp_path / "bundle.json"

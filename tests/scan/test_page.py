@@ -126,5 +126,5 @@ async def test_page_in_headless_chromium(browser: webdriver.Chrome, gateway: str
             assert "Chrono Watch" in body and "First scanned" in body
         if state == "genuine":
             proof = browser.find_element(By.LINK_TEXT, "proof").get_attribute("href")
-            assert "/v1/merkle/proof/" in proof
+            assert "/v1/merkle/proof?token=" in proof
         assert browser.save_screenshot(str(ARTIFACTS / f"page-{state}.png"))

@@ -44,7 +44,7 @@ async def test_anchored_batch_links_its_proof(client: httpx.AsyncClient, catalog
     product = await catalog.product(state="ANCHORED")
     reply = await verify(client, product["token"])
     assert reply["anchor"]["state"] == "ANCHOR_STATE_ANCHORED"
-    assert reply["anchor"]["proofUrl"] == f"/v1/merkle/proof/{product['product_id']}"
+    assert reply["anchor"]["proofUrl"] == f"/v1/merkle/proof?token={product['token']}"
 
 
 async def test_anchoring_facts_come_from_the_anchor_records(client: httpx.AsyncClient, catalog: Catalog) -> None:

@@ -130,6 +130,18 @@ class GetMerkleProofResponse(_message.Message):
     proof: _anchor_pb2.ProofBundle
     def __init__(self, proof: _Optional[_Union[_anchor_pb2.ProofBundle, _Mapping]] = ...) -> None: ...
 
+class LookupMerkleProofRequest(_message.Message):
+    __slots__ = ("token",)
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    def __init__(self, token: _Optional[str] = ...) -> None: ...
+
+class LookupMerkleProofResponse(_message.Message):
+    __slots__ = ("proof",)
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    proof: _anchor_pb2.ProofBundle
+    def __init__(self, proof: _Optional[_Union[_anchor_pb2.ProofBundle, _Mapping]] = ...) -> None: ...
+
 class ListAnchorsRequest(_message.Message):
     __slots__ = ("page_size", "page_token", "state", "factory_id")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]

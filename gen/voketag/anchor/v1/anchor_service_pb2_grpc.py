@@ -64,6 +64,11 @@ class AnchorServiceStub:
                 request_serializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetMerkleProofRequest.SerializeToString,
                 response_deserializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetMerkleProofResponse.FromString,
                 _registered_method=True)
+        self.LookupMerkleProof = channel.unary_unary(
+                '/voketag.anchor.v1.AnchorService/LookupMerkleProof',
+                request_serializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.LookupMerkleProofRequest.SerializeToString,
+                response_deserializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.LookupMerkleProofResponse.FromString,
+                _registered_method=True)
         self.ListAnchors = channel.unary_unary(
                 '/voketag.anchor.v1.AnchorService/ListAnchors',
                 request_serializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.ListAnchorsRequest.SerializeToString,
@@ -117,8 +122,20 @@ class AnchorServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetMerkleProof(self, request, context):
-        """Returns the offline-verifiable proof bundle of a product. FAILED_PRECONDITION
-        until the product's batch is anchored.
+        """Returns the offline-verifiable proof bundle of a product, by product id,
+        for signed-in callers who may see the product's factory (product ids are
+        predictable, so the public asks by token: LookupMerkleProof).
+        FAILED_PRECONDITION until the product's batch is anchored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LookupMerkleProof(self, request, context):
+        """Returns the proof bundle of the product a token was printed on: the public
+        way to a proof, for anyone holding the product
+        (GET /v1/merkle/proof?token=<TOKEN>). A forged or unknown token is
+        NOT_FOUND; FAILED_PRECONDITION until the product's batch is anchored.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -170,6 +187,11 @@ def add_AnchorServiceServicer_to_server(servicer, server):
                     servicer.GetMerkleProof,
                     request_deserializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetMerkleProofRequest.FromString,
                     response_serializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetMerkleProofResponse.SerializeToString,
+            ),
+            'LookupMerkleProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupMerkleProof,
+                    request_deserializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.LookupMerkleProofRequest.FromString,
+                    response_serializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.LookupMerkleProofResponse.SerializeToString,
             ),
             'ListAnchors': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAnchors,
@@ -305,6 +327,33 @@ class AnchorService:
             '/voketag.anchor.v1.AnchorService/GetMerkleProof',
             voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetMerkleProofRequest.SerializeToString,
             voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetMerkleProofResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupMerkleProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voketag.anchor.v1.AnchorService/LookupMerkleProof',
+            voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.LookupMerkleProofRequest.SerializeToString,
+            voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.LookupMerkleProofResponse.FromString,
             options,
             channel_credentials,
             insecure,

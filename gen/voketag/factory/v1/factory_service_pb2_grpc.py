@@ -271,8 +271,9 @@ class FactoryServiceServicer:
     def CreateWebhook(self, request, context):
         """Registers a webhook. The response carries the signing secret once; it
         cannot be read again. Deliveries are POSTs with a JSON body and the headers
-        "VokeTag-Timestamp" (Unix seconds) and "VokeTag-Signature"
-        ("v1=" + hex HMAC-SHA256(secret, timestamp + "." + body)), retried with
+        "VokeTag-Timestamp" (Unix seconds), "VokeTag-Event-Id" and
+        "VokeTag-Signature": "t=<timestamp>,v1=<hex HMAC-SHA256(secret, timestamp
+        + "." + body)>" (voketag_client.verify_signature checks it), retried with
         exponential backoff for up to 24 hours.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
