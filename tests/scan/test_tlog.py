@@ -9,6 +9,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,11 +23,11 @@ from pydantic import ValidationError
 from scan_svc.settings import ScanSettings
 from scan_svc.tlog import open_receipt, witnesses
 from tests.anchor.conftest import make_batch
-from tests.conftest import AUDIENCE, ISSUER
+from tests.conftest import AUDIENCE, ISSUER, database_url
 from tests.scan.conftest import Catalog, next_address
 from voketag import note
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import Mesh, free_port
+from voketag.mesh import Anvil, EmbeddedRedis, Mesh, free_port
 from voketag.tokens import KeyRing
 
 ORIGIN = "test.voketag.example/scan-ledger"
@@ -168,8 +169,31 @@ LOG_VKEY = str(note.Signer(ORIGIN, LOG_KEY).verifier)
 WITNESS_VKEY = str(note.Signer(WITNESS, WITNESS_KEY, note.COSIGNATURE_V1).verifier)
 
 
+async def _database(admin_url: str, statement: str) -> None:
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
 @pytest.fixture(scope="module")
-def tlog_mesh(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+def tlog_deps(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A database, Redis and chain of this module's own: its mesh seals, anchors and rewrites a ledger that no
+    other mesh of the session may touch (nor its queue, nor its anchoring account's nonces)."""
+    state = tmp_path_factory.mktemp("tlog-deps")
+    name = f"tlog_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_database(deps["DATABASE_URL"], f'CREATE DATABASE "{name}"'))
+    kv = EmbeddedRedis(state / "redis", free_port())
+    node = Anvil(state / "anvil.log", free_port())
+    yield {"DATABASE_URL": database_url(deps["DATABASE_URL"], name), "REDIS_URL": kv.url, "ETH_RPC_URL": node.url}
+    node.stop()
+    kv.stop()
+    asyncio.run(_database(deps["DATABASE_URL"], f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module")
+def tlog_mesh(tlog_deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     state = tmp_path_factory.mktemp("tlog-mesh")
     (state / "logs").mkdir()
     env = {
@@ -181,7 +205,8 @@ def tlog_mesh(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) ->
         "ANCHOR_CONFIRMATIONS": "1",
         "ANCHOR_TICK_S": "0.2",
     }
-    running = Mesh(state, deps["DATABASE_URL"], deps["REDIS_URL"], deps["ETH_RPC_URL"], free_port(), extra_env=env)
+    urls = tlog_deps
+    running = Mesh(state, urls["DATABASE_URL"], urls["REDIS_URL"], urls["ETH_RPC_URL"], free_port(), extra_env=env)
     running.start()
     yield running
     running.stop()
@@ -381,7 +406,7 @@ async def test_cosignature_endpoint_refuses_bad_input(http: httpx.AsyncClient, t
 
 
 async def test_checkpoint_anchored_with_the_batches_verifies_against_the_chain(
-    http: httpx.AsyncClient, tlog_catalog: Catalog, db, base_url: str, tlog_mesh: Mesh, deps: dict[str, str]
+    http: httpx.AsyncClient, tlog_catalog: Catalog, db, base_url: str, tlog_mesh: Mesh, tlog_deps: dict[str, str]
 ) -> None:
     await _scan(http, tlog_catalog, 2)
     before, _ = await _checkpoint_at_least(http, 2)
@@ -391,18 +416,18 @@ async def test_checkpoint_anchored_with_the_batches_verifies_against_the_chain(
     assert base64.b64decode(facts["commitment"]) == hashlib.sha256(anchored.text()).digest()
     # The transaction's data on the node is the aggregate root that holds the commitment (checked here by hand).
     call = {"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionByHash", "params": [facts["txHash"]]}
-    tx = (await http.post(deps["ETH_RPC_URL"], json=call)).json()["result"]
+    tx = (await http.post(tlog_deps["ETH_RPC_URL"], json=call)).json()["result"]
     assert bytes.fromhex(tx["input"][2:]) == base64.b64decode(facts["aggregateRoot"])
     await _scan(http, tlog_catalog)
     status, report = await asyncio.to_thread(
-        _run, "voketag-ledger-check", "--log", base_url, "--log-key", LOG_VKEY, "--rpc", deps["ETH_RPC_URL"]
+        _run, "voketag-ledger-check", "--log", base_url, "--log-key", LOG_VKEY, "--rpc", tlog_deps["ETH_RPC_URL"]
     )
     assert (status, report["ok"]) == (0, True), report
     assert report["anchored"]["tree_size"] == anchored.tree_size
 
 
 async def test_witness_cosigns_then_refuses_a_rewritten_history(
-    http: httpx.AsyncClient, tlog_catalog: Catalog, db, base_url: str, tmp_path: Path, deps: dict[str, str]
+    http: httpx.AsyncClient, tlog_catalog: Catalog, db, base_url: str, tmp_path: Path, tlog_deps: dict[str, str]
 ) -> None:
     key_file, state = tmp_path / "witness.pem", tmp_path / "witness-state"
     key_file.write_text(_pem(WITNESS_KEY))
@@ -446,7 +471,7 @@ async def test_witness_cosigns_then_refuses_a_rewritten_history(
     assert "not consistent" in str(report["problem"])
     # Without any kept checkpoint, the anchored one on chain exposes the rewrite too.
     status, report = await asyncio.to_thread(
-        _run, "voketag-ledger-check", "--log", base_url, "--log-key", LOG_VKEY, "--rpc", deps["ETH_RPC_URL"]
+        _run, "voketag-ledger-check", "--log", base_url, "--log-key", LOG_VKEY, "--rpc", tlog_deps["ETH_RPC_URL"]
     )
     assert (status, report["ok"]) == (1, False)
     assert "anchor" in str(report["problem"])
