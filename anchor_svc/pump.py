@@ -45,6 +45,7 @@ class Anchorer:
         self._settings = settings
         self._cap = int(settings.anchor_max_fee_gwei * GWEI)
         self._resync = Resync(pool, chain, settings)
+        self._unreachable = ""
 
     async def check_chain(self) -> None:
         """Refuse to anchor on a node of another chain than configured."""
@@ -63,14 +64,20 @@ class Anchorer:
                     await self.check_chain()
                     checked = True
                 await self.cycle()
+                self._unreachable = ""
             except WrongChain:
                 raise
             except ChainUnavailable as exc:
+                self._unreachable = str(exc)
                 await self._note_unreachable(str(exc))
             except Exception:
                 log.exception("anchoring cycle failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._settings.anchor_tick_s)
+
+    def chain_problem(self) -> str:
+        """What keeps anchoring from normal work now, "" when nothing (the anchor service's health detail)."""
+        return self._unreachable or self._resync.problem
 
     async def cycle(self) -> bool:
         """One pass; False when another process holds the cycle lock."""

@@ -13,8 +13,9 @@ on the old chain still said ANCHORED. Two checks run at the start of every ancho
   nothing of ours ready to mine, so nothing can ever fill the nonces between (the node lost our pool, or the
   database refers to more than the chain kept). Those aggregations are ORPHANED and anchored again the same way.
 
-Either is reported in the log (error), on every affected record and aggregation (last_error), and by
-anchor_chain_resyncs_total{reason} and anchor_batches_reanchored_total.
+Either is reported in the log (error), on every affected record and aggregation (last_error), by
+anchor_chain_resyncs_total{reason} and anchor_batches_reanchored_total, and as ``problem`` (the anchor
+service's health detail "voketag.anchor.v1.AnchorService/chain") until those batches are ANCHORED again.
 """
 
 import logging
@@ -43,9 +44,12 @@ class Resync:
         self._pool = pool
         self._chain = chain
         self._chain_id = settings.anchor_chain_id
+        self.problem = ""
+        self._reanchoring: list[str] = []
 
     async def check(self) -> None:
         """Detect and repair a changed chain or a nonce gap; run under the anchoring-cycle lock."""
+        await self._follow_up()
         genesis = await self._chain.block_hash(0)
         if genesis is None:
             return
@@ -100,8 +104,21 @@ class Resync:
             await storage.restart_nonces(conn, self._chain_id, self._chain.sender, confirmed)
         self._report("nonce_gap", error, batches, confirmed)
 
-    @staticmethod
-    def _report(reason: str, error: str, batches: list[str], confirmed: int) -> None:
+    async def _follow_up(self) -> None:
+        """Clear ``problem`` once every batch sent back by a resync is anchored again (or FAILED, which is
+        reported on its own)."""
+        if not self._reanchoring:
+            return
+        async with self._pool.acquire() as conn:
+            self._reanchoring = await storage.not_settled(conn, self._reanchoring)
+        if not self._reanchoring:
+            log.info("re-anchoring done")
+            self.problem = ""
+
+    def _report(self, reason: str, error: str, batches: list[str], confirmed: int) -> None:
         RESYNCS.labels(reason).inc()
         REANCHORED.inc(len(batches))
         log.error(error, extra={"reason": reason, "batches": len(batches), "next_nonce": confirmed})
+        self._reanchoring += batches
+        if self._reanchoring:
+            self.problem = f"re-anchoring {len(self._reanchoring)} batches: {error}"

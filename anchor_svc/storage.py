@@ -703,3 +703,13 @@ async def lowest_submitted_nonce(conn: asyncpg.Connection, chain_ref: int) -> in
         "SELECT min(nonce) FROM anchor_aggregations WHERE state = 'SUBMITTED' AND chain_ref = $1", chain_ref
     )
     return None if value is None else int(value)
+
+
+async def not_settled(conn: asyncpg.Connection, batch_ids: Sequence[str]) -> list[str]:
+    """The batches of ``batch_ids`` that are neither ANCHORED nor FAILED."""
+    rows = await conn.fetch(
+        """SELECT batch_id::text AS batch_id FROM anchor_records
+           WHERE batch_id = ANY($1::uuid[]) AND state NOT IN ('ANCHORED', 'FAILED')""",
+        list(batch_ids),
+    )
+    return [row["batch_id"] for row in rows]
