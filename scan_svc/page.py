@@ -41,6 +41,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "never": "never",
         "anchor": "Blockchain record",
         "proof": "proof",
+        "receipt": "Scan receipt",
+        "receipt.link": "signed receipt of this check",
         "footer": "Checked by VokeTag. Something wrong? Report it to the brand with this page's address.",
         "anchor.CREATED": "waiting to be recorded",
         "anchor.ANCHORING": "being recorded",
@@ -88,6 +90,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "never": "nie",
         "anchor": "Blockchain-Eintrag",
         "proof": "Nachweis",
+        "receipt": "Scan-Beleg",
+        "receipt.link": "signierter Beleg dieser Prüfung",
         "footer": "Geprüft von VokeTag. Stimmt etwas nicht? Melden Sie es der Marke mit der Adresse dieser Seite.",
         "anchor.CREATED": "wartet auf Eintragung",
         "anchor.ANCHORING": "wird eingetragen",
@@ -139,7 +143,7 @@ def _render(language_code: str, state: str, **values: object) -> Page:
     return Page(state, html)
 
 
-def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUAGE) -> Page:
+def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUAGE, receipt_url: str = "") -> Page:
     t = TEXTS[language_code]
     verdict = outcome.verdict
     reasons: list[str] = []
@@ -168,6 +172,7 @@ def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUA
             "first_scan_iso": first.isoformat() if first else "",
             "anchor": t.get(f"anchor.{row['state']}", row["state"].lower()),
             "proof_url": proof_url,
+            "receipt_url": receipt_url,
         }
     return _render(
         language_code,
