@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file voketag/anchor/v1/anchor_service.proto.
  */
 export const file_voketag_anchor_v1_anchor_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZ2b2tldGFnL2FuY2hvci92MS9hbmNob3Jfc2VydmljZS5wcm90bxIRdm9rZXRhZy5hbmNob3IudjEigQUKDEFuY2hvclJlY29yZBIQCghiYXRjaF9pZBgBIAEoCRItCgVzdGF0ZRgCIAEoDjIeLnZva2V0YWcuY29tbW9uLnYxLkFuY2hvclN0YXRlEhAKCGF0dGVtcHRzGAMgASgFEhIKCmxhc3RfZXJyb3IYBCABKAkSDwoHdHhfaGFzaBgFIAEoCRIUCgxibG9ja19udW1iZXIYBiABKAQSFQoNY29uZmlybWF0aW9ucxgHIAEoDRIeChZyZXF1aXJlZF9jb25maXJtYXRpb25zGAggASgNEhAKCGNoYWluX2lkGAkgASgEEhIKCmJhdGNoX3Jvb3QYCiABKAwSEgoKYmF0Y2hfc2l6ZRgLIAEoBBIWCg5hZ2dyZWdhdGVfcm9vdBgMIAEoDBIXCg9hZ2dyZWdhdGVfaW5kZXgYDSABKAQSFgoOYWdncmVnYXRlX3NpemUYDiABKAQSDgoGc2VuZGVyGA8gASgJEg0KBW5vbmNlGBAgASgEEi4KCmNyZWF0ZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDHN1Ym1pdHRlZF9hdBgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLYW5jaG9yZWRfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD25leHRfYXR0ZW1wdF9hdBgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZmFjdG9yeV9pZBgWIAEoCSIhCg1BbmNob3JSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJIkEKDkFuY2hvclJlc3BvbnNlEi8KBmFuY2hvchgBIAEoCzIfLnZva2V0YWcuYW5jaG9yLnYxLkFuY2hvclJlY29yZCIkChBHZXRBbmNob3JSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJIkQKEUdldEFuY2hvclJlc3BvbnNlEi8KBmFuY2hvchgBIAEoCzIfLnZva2V0YWcuYW5jaG9yLnYxLkFuY2hvclJlY29yZCInChNWZXJpZnlBbmNob3JSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJIqkCChRWZXJpZnlBbmNob3JSZXNwb25zZRIQCghiYXRjaF9pZBgBIAEoCRIKCgJvaxgCIAEoCBIQCgh0eF9mb3VuZBgDIAEoCBIWCg5zZW5kZXJfbWF0Y2hlcxgEIAEoCBIUCgxkYXRhX21hdGNoZXMYBSABKAgSFQoNY29uZmlybWF0aW9ucxgGIAEoDRIeChZyZXF1aXJlZF9jb25maXJtYXRpb25zGAcgASgNEhQKDGJsb2NrX251bWJlchgIIAEoBBIQCghjaGFpbl9pZBgJIAEoBBIPCgd0eF9oYXNoGAogASgJEhMKC2V4cGxhbmF0aW9uGAsgASgJEi4KCmNoZWNrZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiMKFUdldE1lcmtsZVByb29mUmVxdWVzdBIKCgJpZBgBIAEoCSJHChZHZXRNZXJrbGVQcm9vZlJlc3BvbnNlEi0KBXByb29mGAEgASgLMh4udm9rZXRhZy5jb21tb24udjEuUHJvb2ZCdW5kbGUiKQoYTG9va3VwTWVya2xlUHJvb2ZSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIkoKGUxvb2t1cE1lcmtsZVByb29mUmVzcG9uc2USLQoFcHJvb2YYASABKAsyHi52b2tldGFnLmNvbW1vbi52MS5Qcm9vZkJ1bmRsZSJ+ChJMaXN0QW5jaG9yc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSLQoFc3RhdGUYAyABKA4yHi52b2tldGFnLmNvbW1vbi52MS5BbmNob3JTdGF0ZRISCgpmYWN0b3J5X2lkGAQgASgJImAKE0xpc3RBbmNob3JzUmVzcG9uc2USMAoHYW5jaG9ycxgBIAMoCzIfLnZva2V0YWcuYW5jaG9yLnYxLkFuY2hvclJlY29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJgoSUmV0cnlBbmNob3JSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJIkYKE1JldHJ5QW5jaG9yUmVzcG9uc2USLwoGYW5jaG9yGAEgASgLMh8udm9rZXRhZy5hbmNob3IudjEuQW5jaG9yUmVjb3JkMvgGCg1BbmNob3JTZXJ2aWNlEmQKBkFuY2hvchIgLnZva2V0YWcuYW5jaG9yLnYxLkFuY2hvclJlcXVlc3QaIS52b2tldGFnLmFuY2hvci52MS5BbmNob3JSZXNwb25zZSIVgtPkkwIPOgEqIgovdjEvYW5jaG9yEnUKCUdldEFuY2hvchIjLnZva2V0YWcuYW5jaG9yLnYxLkdldEFuY2hvclJlcXVlc3QaJC52b2tldGFnLmFuY2hvci52MS5HZXRBbmNob3JSZXNwb25zZSIdgtPkkwIXEhUvdjEvYW5jaG9yL3tiYXRjaF9pZH0SfgoMVmVyaWZ5QW5jaG9yEiYudm9rZXRhZy5hbmNob3IudjEuVmVyaWZ5QW5jaG9yUmVxdWVzdBonLnZva2V0YWcuYW5jaG9yLnYxLlZlcmlmeUFuY2hvclJlc3BvbnNlIh2C0+STAhcSFS92MS92ZXJpZnkve2JhdGNoX2lkfRKEAQoOR2V0TWVya2xlUHJvb2YSKC52b2tldGFnLmFuY2hvci52MS5HZXRNZXJrbGVQcm9vZlJlcXVlc3QaKS52b2tldGFnLmFuY2hvci52MS5HZXRNZXJrbGVQcm9vZlJlc3BvbnNlIh2C0+STAhcSFS92MS9tZXJrbGUvcHJvb2Yve2lkfRKIAQoRTG9va3VwTWVya2xlUHJvb2YSKy52b2tldGFnLmFuY2hvci52MS5Mb29rdXBNZXJrbGVQcm9vZlJlcXVlc3QaLC52b2tldGFnLmFuY2hvci52MS5Mb29rdXBNZXJrbGVQcm9vZlJlc3BvbnNlIhiC0+STAhISEC92MS9tZXJrbGUvcHJvb2YScQoLTGlzdEFuY2hvcnMSJS52b2tldGFnLmFuY2hvci52MS5MaXN0QW5jaG9yc1JlcXVlc3QaJi52b2tldGFnLmFuY2hvci52MS5MaXN0QW5jaG9yc1Jlc3BvbnNlIhOC0+STAg0SCy92MS9hbmNob3JzEoQBCgtSZXRyeUFuY2hvchIlLnZva2V0YWcuYW5jaG9yLnYxLlJldHJ5QW5jaG9yUmVxdWVzdBomLnZva2V0YWcuYW5jaG9yLnYxLlJldHJ5QW5jaG9yUmVzcG9uc2UiJoLT5JMCIDoBKiIbL3YxL2FuY2hvci97YmF0Y2hfaWR9OnJldHJ5YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_voketag_common_v1_anchor, file_voketag_common_v1_enums]);
+  fileDesc("CiZ2b2tldGFnL2FuY2hvci92MS9hbmNob3Jfc2VydmljZS5wcm90bxIRdm9rZXRhZy5hbmNob3IudjEigQUKDEFuY2hvclJlY29yZBIQCghiYXRjaF9pZBgBIAEoCRItCgVzdGF0ZRgCIAEoDjIeLnZva2V0YWcuY29tbW9uLnYxLkFuY2hvclN0YXRlEhAKCGF0dGVtcHRzGAMgASgFEhIKCmxhc3RfZXJyb3IYBCABKAkSDwoHdHhfaGFzaBgFIAEoCRIUCgxibG9ja19udW1iZXIYBiABKAQSFQoNY29uZmlybWF0aW9ucxgHIAEoDRIeChZyZXF1aXJlZF9jb25maXJtYXRpb25zGAggASgNEhAKCGNoYWluX2lkGAkgASgEEhIKCmJhdGNoX3Jvb3QYCiABKAwSEgoKYmF0Y2hfc2l6ZRgLIAEoBBIWCg5hZ2dyZWdhdGVfcm9vdBgMIAEoDBIXCg9hZ2dyZWdhdGVfaW5kZXgYDSABKAQSFgoOYWdncmVnYXRlX3NpemUYDiABKAQSDgoGc2VuZGVyGA8gASgJEg0KBW5vbmNlGBAgASgEEi4KCmNyZWF0ZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDHN1Ym1pdHRlZF9hdBgTIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLYW5jaG9yZWRfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD25leHRfYXR0ZW1wdF9hdBgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZmFjdG9yeV9pZBgWIAEoCSIhCg1BbmNob3JSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJIkEKDkFuY2hvclJlc3BvbnNlEi8KBmFuY2hvchgBIAEoCzIfLnZva2V0YWcuYW5jaG9yLnYxLkFuY2hvclJlY29yZCIkChBHZXRBbmNob3JSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJIkQKEUdldEFuY2hvclJlc3BvbnNlEi8KBmFuY2hvchgBIAEoCzIfLnZva2V0YWcuYW5jaG9yLnYxLkFuY2hvclJlY29yZCInChNWZXJpZnlBbmNob3JSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJIqkCChRWZXJpZnlBbmNob3JSZXNwb25zZRIQCghiYXRjaF9pZBgBIAEoCRIKCgJvaxgCIAEoCBIQCgh0eF9mb3VuZBgDIAEoCBIWCg5zZW5kZXJfbWF0Y2hlcxgEIAEoCBIUCgxkYXRhX21hdGNoZXMYBSABKAgSFQoNY29uZmlybWF0aW9ucxgGIAEoDRIeChZyZXF1aXJlZF9jb25maXJtYXRpb25zGAcgASgNEhQKDGJsb2NrX251bWJlchgIIAEoBBIQCghjaGFpbl9pZBgJIAEoBBIPCgd0eF9oYXNoGAogASgJEhMKC2V4cGxhbmF0aW9uGAsgASgJEi4KCmNoZWNrZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiMKFUdldE1lcmtsZVByb29mUmVxdWVzdBIKCgJpZBgBIAEoCSJHChZHZXRNZXJrbGVQcm9vZlJlc3BvbnNlEi0KBXByb29mGAEgASgLMh4udm9rZXRhZy5jb21tb24udjEuUHJvb2ZCdW5kbGUiKQoYTG9va3VwTWVya2xlUHJvb2ZSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIkoKGUxvb2t1cE1lcmtsZVByb29mUmVzcG9uc2USLQoFcHJvb2YYASABKAsyHi52b2tldGFnLmNvbW1vbi52MS5Qcm9vZkJ1bmRsZSJ+ChJMaXN0QW5jaG9yc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSLQoFc3RhdGUYAyABKA4yHi52b2tldGFnLmNvbW1vbi52MS5BbmNob3JTdGF0ZRISCgpmYWN0b3J5X2lkGAQgASgJImAKE0xpc3RBbmNob3JzUmVzcG9uc2USMAoHYW5jaG9ycxgBIAMoCzIfLnZva2V0YWcuYW5jaG9yLnYxLkFuY2hvclJlY29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJgoSUmV0cnlBbmNob3JSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJIkYKE1JldHJ5QW5jaG9yUmVzcG9uc2USLwoGYW5jaG9yGAEgASgLMh8udm9rZXRhZy5hbmNob3IudjEuQW5jaG9yUmVjb3JkIisKFkdldExlZGdlckFuY2hvclJlcXVlc3QSEQoJdHJlZV9zaXplGAEgASgEIr4CChdHZXRMZWRnZXJBbmNob3JSZXNwb25zZRIOCgZvcmlnaW4YASABKAkSEQoJdHJlZV9zaXplGAIgASgEEhEKCXJvb3RfaGFzaBgDIAEoDBISCgpjb21taXRtZW50GAQgASgMEhcKD2FnZ3JlZ2F0ZV9pbmRleBgFIAEoDRIWCg5hZ2dyZWdhdGVfc2l6ZRgGIAEoDRIWCg5hZ2dyZWdhdGVfcGF0aBgHIAMoDBIWCg5hZ2dyZWdhdGVfcm9vdBgIIAEoDBIQCghjaGFpbl9pZBgJIAEoBBIPCgd0eF9oYXNoGAogASgJEhQKDGJsb2NrX251bWJlchgLIAEoBBIOCgZzZW5kZXIYDCABKAkSLwoLYW5jaG9yZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMv8HCg1BbmNob3JTZXJ2aWNlEmQKBkFuY2hvchIgLnZva2V0YWcuYW5jaG9yLnYxLkFuY2hvclJlcXVlc3QaIS52b2tldGFnLmFuY2hvci52MS5BbmNob3JSZXNwb25zZSIVgtPkkwIPOgEqIgovdjEvYW5jaG9yEnUKCUdldEFuY2hvchIjLnZva2V0YWcuYW5jaG9yLnYxLkdldEFuY2hvclJlcXVlc3QaJC52b2tldGFnLmFuY2hvci52MS5HZXRBbmNob3JSZXNwb25zZSIdgtPkkwIXEhUvdjEvYW5jaG9yL3tiYXRjaF9pZH0SfgoMVmVyaWZ5QW5jaG9yEiYudm9rZXRhZy5hbmNob3IudjEuVmVyaWZ5QW5jaG9yUmVxdWVzdBonLnZva2V0YWcuYW5jaG9yLnYxLlZlcmlmeUFuY2hvclJlc3BvbnNlIh2C0+STAhcSFS92MS92ZXJpZnkve2JhdGNoX2lkfRKEAQoOR2V0TWVya2xlUHJvb2YSKC52b2tldGFnLmFuY2hvci52MS5HZXRNZXJrbGVQcm9vZlJlcXVlc3QaKS52b2tldGFnLmFuY2hvci52MS5HZXRNZXJrbGVQcm9vZlJlc3BvbnNlIh2C0+STAhcSFS92MS9tZXJrbGUvcHJvb2Yve2lkfRKIAQoRTG9va3VwTWVya2xlUHJvb2YSKy52b2tldGFnLmFuY2hvci52MS5Mb29rdXBNZXJrbGVQcm9vZlJlcXVlc3QaLC52b2tldGFnLmFuY2hvci52MS5Mb29rdXBNZXJrbGVQcm9vZlJlc3BvbnNlIhiC0+STAhISEC92MS9tZXJrbGUvcHJvb2YScQoLTGlzdEFuY2hvcnMSJS52b2tldGFnLmFuY2hvci52MS5MaXN0QW5jaG9yc1JlcXVlc3QaJi52b2tldGFnLmFuY2hvci52MS5MaXN0QW5jaG9yc1Jlc3BvbnNlIhOC0+STAg0SCy92MS9hbmNob3JzEoQBCgtSZXRyeUFuY2hvchIlLnZva2V0YWcuYW5jaG9yLnYxLlJldHJ5QW5jaG9yUmVxdWVzdBomLnZva2V0YWcuYW5jaG9yLnYxLlJldHJ5QW5jaG9yUmVzcG9uc2UiJoLT5JMCIDoBKiIbL3YxL2FuY2hvci97YmF0Y2hfaWR9OnJldHJ5EoQBCg9HZXRMZWRnZXJBbmNob3ISKS52b2tldGFnLmFuY2hvci52MS5HZXRMZWRnZXJBbmNob3JSZXF1ZXN0Gioudm9rZXRhZy5hbmNob3IudjEuR2V0TGVkZ2VyQW5jaG9yUmVzcG9uc2UiGoLT5JMCFBISL3YxL2FuY2hvcnMvbGVkZ2VyYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp, file_voketag_common_v1_anchor, file_voketag_common_v1_enums]);
 
 /**
  * The anchoring record of one batch.
@@ -598,6 +598,133 @@ export const RetryAnchorResponseSchema: GenMessage<RetryAnchorResponse> = /*@__P
   messageDesc(file_voketag_anchor_v1_anchor_service, 14);
 
 /**
+ * Request for AnchorService.GetLedgerAnchor.
+ *
+ * @generated from message voketag.anchor.v1.GetLedgerAnchorRequest
+ */
+export type GetLedgerAnchorRequest = Message<"voketag.anchor.v1.GetLedgerAnchorRequest"> & {
+  /**
+   * Tree size of an anchored ledger checkpoint; 0 means the largest anchored.
+   *
+   * @generated from field: uint64 tree_size = 1;
+   */
+  treeSize: bigint;
+};
+
+/**
+ * Describes the message voketag.anchor.v1.GetLedgerAnchorRequest.
+ * Use `create(GetLedgerAnchorRequestSchema)` to create a new message.
+ */
+export const GetLedgerAnchorRequestSchema: GenMessage<GetLedgerAnchorRequest> = /*@__PURE__*/
+  messageDesc(file_voketag_anchor_v1_anchor_service, 15);
+
+/**
+ * Response for AnchorService.GetLedgerAnchor.
+ *
+ * @generated from message voketag.anchor.v1.GetLedgerAnchorResponse
+ */
+export type GetLedgerAnchorResponse = Message<"voketag.anchor.v1.GetLedgerAnchorResponse"> & {
+  /**
+   * Origin line of the checkpoint.
+   *
+   * @generated from field: string origin = 1;
+   */
+  origin: string;
+
+  /**
+   * Tree size of the anchored checkpoint.
+   *
+   * @generated from field: uint64 tree_size = 2;
+   */
+  treeSize: bigint;
+
+  /**
+   * RFC 6962 root hash of the ledger at tree_size, 32 bytes.
+   *
+   * @generated from field: bytes root_hash = 3;
+   */
+  rootHash: Uint8Array;
+
+  /**
+   * The aggregate leaf data: SHA-256 of the checkpoint text
+   * "<origin>\n<tree_size>\n<base64 root_hash>\n", 32 bytes.
+   *
+   * @generated from field: bytes commitment = 4;
+   */
+  commitment: Uint8Array;
+
+  /**
+   * Index of the commitment among the aggregate leaves.
+   *
+   * @generated from field: uint32 aggregate_index = 5;
+   */
+  aggregateIndex: number;
+
+  /**
+   * Number of aggregate leaves.
+   *
+   * @generated from field: uint32 aggregate_size = 6;
+   */
+  aggregateSize: number;
+
+  /**
+   * RFC 9162 inclusion proof of leaf_hash(commitment) in the aggregate tree.
+   *
+   * @generated from field: repeated bytes aggregate_path = 7;
+   */
+  aggregatePath: Uint8Array[];
+
+  /**
+   * Aggregate root: the data of the anchoring transaction, 32 bytes.
+   *
+   * @generated from field: bytes aggregate_root = 8;
+   */
+  aggregateRoot: Uint8Array;
+
+  /**
+   * EVM chain id.
+   *
+   * @generated from field: uint64 chain_id = 9;
+   */
+  chainId: bigint;
+
+  /**
+   * Transaction hash, "0x" + 64 lowercase hex.
+   *
+   * @generated from field: string tx_hash = 10;
+   */
+  txHash: string;
+
+  /**
+   * Block the transaction was mined in.
+   *
+   * @generated from field: uint64 block_number = 11;
+   */
+  blockNumber: bigint;
+
+  /**
+   * Address that sent the transaction.
+   *
+   * @generated from field: string sender = 12;
+   */
+  sender: string;
+
+  /**
+   * Time the aggregation reached the required confirmations.
+   *
+   * @generated from field: google.protobuf.Timestamp anchored_at = 13;
+   */
+  anchoredAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message voketag.anchor.v1.GetLedgerAnchorResponse.
+ * Use `create(GetLedgerAnchorResponseSchema)` to create a new message.
+ */
+export const GetLedgerAnchorResponseSchema: GenMessage<GetLedgerAnchorResponse> = /*@__PURE__*/
+  messageDesc(file_voketag_anchor_v1_anchor_service, 16);
+
+/**
  * Anchors batch roots on chain. Batch roots are RFC 6962 Merkle roots over the
  * batch's product leaves (see voketag.common.v1.LeafFields); many batch roots
  * are aggregated into one RFC 6962 tree whose 32-byte root is the data of one
@@ -689,6 +816,18 @@ export const AnchorService: GenService<{
     methodKind: "unary";
     input: typeof RetryAnchorRequestSchema;
     output: typeof RetryAnchorResponseSchema;
+  },
+  /**
+   * Returns an anchored scan-ledger checkpoint (the largest, or the one of
+   * tree_size) with its path in the aggregate tree and the transaction that
+   * carries the aggregate root. Public: it reveals hashes and chain facts only.
+   *
+   * @generated from rpc voketag.anchor.v1.AnchorService.GetLedgerAnchor
+   */
+  getLedgerAnchor: {
+    methodKind: "unary";
+    input: typeof GetLedgerAnchorRequestSchema;
+    output: typeof GetLedgerAnchorResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_voketag_anchor_v1_anchor_service, 0);

@@ -24,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file voketag/scan/v1/scan_service.proto.
  */
 export const file_voketag_scan_v1_scan_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJ2b2tldGFnL3NjYW4vdjEvc2Nhbl9zZXJ2aWNlLnByb3RvEg92b2tldGFnLnNjYW4udjEicAoOQ29hcnNlTG9jYXRpb24SFQoIbGF0aXR1ZGUYASABKAFIAIgBARIWCglsb25naXR1ZGUYAiABKAFIAYgBARIUCgxjb3VudHJ5X2NvZGUYAyABKAlCCwoJX2xhdGl0dWRlQgwKCl9sb25naXR1ZGUiawoSVmVyaWZ5VG9rZW5SZXF1ZXN0Eg0KBXRva2VuGAEgASgJEjEKCGxvY2F0aW9uGAIgASgLMh8udm9rZXRhZy5zY2FuLnYxLkNvYXJzZUxvY2F0aW9uEhMKC2RldmljZV9oaW50GAMgASgJIsgBCgxQcm9kdWN0RmFjdHMSEgoKcHJvZHVjdF9pZBgBIAEoCRIOCgZzZXJpYWwYAiABKAQSCwoDc2t1GAMgASgJEhQKDHByb2R1Y3RfbGluZRgEIAEoCRIMCgRuYW1lGAUgASgJEjQKCWxpZmVjeWNsZRgGIAEoDjIhLnZva2V0YWcuY29tbW9uLnYxLkxpZmVjeWNsZVN0YXRlEhgKEGxpZmVjeWNsZV9yZWFzb24YByABKAkSEwoLZXh0ZXJuYWxfaWQYCCABKAki4gEKCkJhdGNoRmFjdHMSEAoIYmF0Y2hfaWQYASABKAkSLAoFc3RhdGUYAiABKA4yHS52b2tldGFnLmNvbW1vbi52MS5CYXRjaFN0YXRlEjQKCWxpZmVjeWNsZRgDIAEoDjIhLnZva2V0YWcuY29tbW9uLnYxLkxpZmVjeWNsZVN0YXRlEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGxpZmVjeWNsZV9yZWFzb24YBSABKAkSFAoMZmFjdG9yeV9uYW1lGAYgASgJIsYDChNWZXJpZnlUb2tlblJlc3BvbnNlEisKB3ZlcmRpY3QYASABKA4yGi52b2tldGFnLmNvbW1vbi52MS5WZXJkaWN0Ei4KB3Byb2R1Y3QYAiABKAsyHS52b2tldGFnLnNjYW4udjEuUHJvZHVjdEZhY3RzEioKBWJhdGNoGAMgASgLMhsudm9rZXRhZy5zY2FuLnYxLkJhdGNoRmFjdHMSLQoGYW5jaG9yGAQgASgLMh0udm9rZXRhZy5jb21tb24udjEuQW5jaG9ySW5mbxISCgpzY2FuX2NvdW50GAUgASgDEjQKEGZpcnN0X3NjYW5uZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJpc2tfc2NvcmUYByABKAUSLgoHZmFjdG9ycxgIIAMoCzIdLnZva2V0YWcuY29tbW9uLnYxLlJpc2tGYWN0b3ISDwoHc2Nhbl9pZBgJIAEoCRIuCgpzY2FubmVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9sZWRnZXJfc2VxdWVuY2UYCyABKAQSDwoHbWVzc2FnZRgMIAEoCSK2AQoSUmVwb3J0RnJhdWRSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEg8KB2NvbnRhY3QYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSDwoHc2Nhbl9pZBgEIAEoCRIxCghsb2NhdGlvbhgFIAEoCzIfLnZva2V0YWcuc2Nhbi52MS5Db2Fyc2VMb2NhdGlvbhISCgpyZXF1ZXN0X2lkGAYgASgJEhMKC2RldmljZV9oaW50GAcgASgJIlgKE1JlcG9ydEZyYXVkUmVzcG9uc2USEQoJcmVwb3J0X2lkGAEgASgJEi4KCmNyZWF0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjAKEVJlbmRlclBhZ2VSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEgwKBGxhbmcYAiABKAkingEKEExlZGdlckNoZWNrcG9pbnQSEQoJdHJlZV9zaXplGAEgASgEEhEKCXJvb3RfaGFzaBgCIAEoDBIRCgloZWFkX2hhc2gYAyABKAwSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJc2lnbmF0dXJlGAUgASgMEg4KBmtleV9pZBgGIAEoCSJBChNWZXJpZnlMZWRnZXJSZXF1ZXN0EhUKDWZyb21fc2VxdWVuY2UYASABKAQSEwoLdG9fc2VxdWVuY2UYAiABKAQinwEKFFZlcmlmeUxlZGdlclJlc3BvbnNlEgoKAm9rGAEgASgIEhcKD2VudHJpZXNfY2hlY2tlZBgCIAEoBBIaChJmaXJzdF9iYWRfc2VxdWVuY2UYAyABKAQSDwoHcHJvYmxlbRgEIAEoCRI1CgpjaGVja3BvaW50GAUgASgLMiEudm9rZXRhZy5zY2FuLnYxLkxlZGdlckNoZWNrcG9pbnQiHAoaR2V0TGVkZ2VyQ2hlY2twb2ludFJlcXVlc3QiVAobR2V0TGVkZ2VyQ2hlY2twb2ludFJlc3BvbnNlEjUKCmNoZWNrcG9pbnQYASABKAsyIS52b2tldGFnLnNjYW4udjEuTGVkZ2VyQ2hlY2twb2ludCJVCiBHZXRMZWRnZXJDb25zaXN0ZW5jeVByb29mUmVxdWVzdBIXCg9maXJzdF90cmVlX3NpemUYASABKAQSGAoQc2Vjb25kX3RyZWVfc2l6ZRgCIAEoBCLPAQohR2V0TGVkZ2VyQ29uc2lzdGVuY3lQcm9vZlJlc3BvbnNlEhcKD2ZpcnN0X3RyZWVfc2l6ZRgBIAEoBBIYChBzZWNvbmRfdHJlZV9zaXplGAIgASgEEg0KBXByb29mGAMgAygMEhcKD2ZpcnN0X3Jvb3RfaGFzaBgEIAEoDBIYChBzZWNvbmRfcm9vdF9oYXNoGAUgASgMEjUKCmNoZWNrcG9pbnQYBiABKAsyIS52b2tldGFnLnNjYW4udjEuTGVkZ2VyQ2hlY2twb2ludDKKBgoLU2NhblNlcnZpY2USeAoLVmVyaWZ5VG9rZW4SIy52b2tldGFnLnNjYW4udjEuVmVyaWZ5VG9rZW5SZXF1ZXN0GiQudm9rZXRhZy5zY2FuLnYxLlZlcmlmeVRva2VuUmVzcG9uc2UiHoLT5JMCGDoBKiITL2FwaS92ZXJpZnkve3Rva2VufRJ2CgtSZXBvcnRGcmF1ZBIjLnZva2V0YWcuc2Nhbi52MS5SZXBvcnRGcmF1ZFJlcXVlc3QaJC52b2tldGFnLnNjYW4udjEuUmVwb3J0RnJhdWRSZXNwb25zZSIcgtPkkwIWOgEqIhEvYXBpL2ZyYXVkL3JlcG9ydBJaCgpSZW5kZXJQYWdlEiIudm9rZXRhZy5zY2FuLnYxLlJlbmRlclBhZ2VSZXF1ZXN0GhQuZ29vZ2xlLmFwaS5IdHRwQm9keSISgtPkkwIMEgovci97dG9rZW59EnYKDFZlcmlmeUxlZGdlchIkLnZva2V0YWcuc2Nhbi52MS5WZXJpZnlMZWRnZXJSZXF1ZXN0GiUudm9rZXRhZy5zY2FuLnYxLlZlcmlmeUxlZGdlclJlc3BvbnNlIhmC0+STAhMSES92MS9sZWRnZXI6dmVyaWZ5Eo8BChNHZXRMZWRnZXJDaGVja3BvaW50Eisudm9rZXRhZy5zY2FuLnYxLkdldExlZGdlckNoZWNrcG9pbnRSZXF1ZXN0Giwudm9rZXRhZy5zY2FuLnYxLkdldExlZGdlckNoZWNrcG9pbnRSZXNwb25zZSIdgtPkkwIXEhUvdjEvbGVkZ2VyL2NoZWNrcG9pbnQSogEKGUdldExlZGdlckNvbnNpc3RlbmN5UHJvb2YSMS52b2tldGFnLnNjYW4udjEuR2V0TGVkZ2VyQ29uc2lzdGVuY3lQcm9vZlJlcXVlc3QaMi52b2tldGFnLnNjYW4udjEuR2V0TGVkZ2VyQ29uc2lzdGVuY3lQcm9vZlJlc3BvbnNlIh6C0+STAhgSFi92MS9sZWRnZXIvY29uc2lzdGVuY3liBnByb3RvMw", [file_google_api_annotations, file_google_api_httpbody, file_google_protobuf_timestamp, file_voketag_common_v1_anchor, file_voketag_common_v1_enums, file_voketag_common_v1_risk]);
+  fileDesc("CiJ2b2tldGFnL3NjYW4vdjEvc2Nhbl9zZXJ2aWNlLnByb3RvEg92b2tldGFnLnNjYW4udjEicAoOQ29hcnNlTG9jYXRpb24SFQoIbGF0aXR1ZGUYASABKAFIAIgBARIWCglsb25naXR1ZGUYAiABKAFIAYgBARIUCgxjb3VudHJ5X2NvZGUYAyABKAlCCwoJX2xhdGl0dWRlQgwKCl9sb25naXR1ZGUiawoSVmVyaWZ5VG9rZW5SZXF1ZXN0Eg0KBXRva2VuGAEgASgJEjEKCGxvY2F0aW9uGAIgASgLMh8udm9rZXRhZy5zY2FuLnYxLkNvYXJzZUxvY2F0aW9uEhMKC2RldmljZV9oaW50GAMgASgJIsgBCgxQcm9kdWN0RmFjdHMSEgoKcHJvZHVjdF9pZBgBIAEoCRIOCgZzZXJpYWwYAiABKAQSCwoDc2t1GAMgASgJEhQKDHByb2R1Y3RfbGluZRgEIAEoCRIMCgRuYW1lGAUgASgJEjQKCWxpZmVjeWNsZRgGIAEoDjIhLnZva2V0YWcuY29tbW9uLnYxLkxpZmVjeWNsZVN0YXRlEhgKEGxpZmVjeWNsZV9yZWFzb24YByABKAkSEwoLZXh0ZXJuYWxfaWQYCCABKAki4gEKCkJhdGNoRmFjdHMSEAoIYmF0Y2hfaWQYASABKAkSLAoFc3RhdGUYAiABKA4yHS52b2tldGFnLmNvbW1vbi52MS5CYXRjaFN0YXRlEjQKCWxpZmVjeWNsZRgDIAEoDjIhLnZva2V0YWcuY29tbW9uLnYxLkxpZmVjeWNsZVN0YXRlEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGxpZmVjeWNsZV9yZWFzb24YBSABKAkSFAoMZmFjdG9yeV9uYW1lGAYgASgJIvUDChNWZXJpZnlUb2tlblJlc3BvbnNlEisKB3ZlcmRpY3QYASABKA4yGi52b2tldGFnLmNvbW1vbi52MS5WZXJkaWN0Ei4KB3Byb2R1Y3QYAiABKAsyHS52b2tldGFnLnNjYW4udjEuUHJvZHVjdEZhY3RzEioKBWJhdGNoGAMgASgLMhsudm9rZXRhZy5zY2FuLnYxLkJhdGNoRmFjdHMSLQoGYW5jaG9yGAQgASgLMh0udm9rZXRhZy5jb21tb24udjEuQW5jaG9ySW5mbxISCgpzY2FuX2NvdW50GAUgASgDEjQKEGZpcnN0X3NjYW5uZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJpc2tfc2NvcmUYByABKAUSLgoHZmFjdG9ycxgIIAMoCzIdLnZva2V0YWcuY29tbW9uLnYxLlJpc2tGYWN0b3ISDwoHc2Nhbl9pZBgJIAEoCRIuCgpzY2FubmVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIXCg9sZWRnZXJfc2VxdWVuY2UYCyABKAQSDwoHbWVzc2FnZRgMIAEoCRItCgdyZWNlaXB0GA0gASgLMhwudm9rZXRhZy5zY2FuLnYxLlNjYW5SZWNlaXB0IoYBCgtTY2FuUmVjZWlwdBISCgpsZWFmX2luZGV4GAEgASgEEhEKCWxlYWZfaGFzaBgCIAEoDBIuCgpzY2FubmVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRub3RlGAQgASgJEhIKCnByb29mX3BhdGgYBSABKAkitgEKElJlcG9ydEZyYXVkUmVxdWVzdBINCgV0b2tlbhgBIAEoCRIPCgdjb250YWN0GAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEg8KB3NjYW5faWQYBCABKAkSMQoIbG9jYXRpb24YBSABKAsyHy52b2tldGFnLnNjYW4udjEuQ29hcnNlTG9jYXRpb24SEgoKcmVxdWVzdF9pZBgGIAEoCRITCgtkZXZpY2VfaGludBgHIAEoCSJYChNSZXBvcnRGcmF1ZFJlc3BvbnNlEhEKCXJlcG9ydF9pZBgBIAEoCRIuCgpjcmVhdGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIwChFSZW5kZXJQYWdlUmVxdWVzdBINCgV0b2tlbhgBIAEoCRIMCgRsYW5nGAIgASgJIp4BChBMZWRnZXJDaGVja3BvaW50EhEKCXRyZWVfc2l6ZRgBIAEoBBIRCglyb290X2hhc2gYAiABKAwSEQoJaGVhZF9oYXNoGAMgASgMEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXNpZ25hdHVyZRgFIAEoDBIOCgZrZXlfaWQYBiABKAkiQQoTVmVyaWZ5TGVkZ2VyUmVxdWVzdBIVCg1mcm9tX3NlcXVlbmNlGAEgASgEEhMKC3RvX3NlcXVlbmNlGAIgASgEIp8BChRWZXJpZnlMZWRnZXJSZXNwb25zZRIKCgJvaxgBIAEoCBIXCg9lbnRyaWVzX2NoZWNrZWQYAiABKAQSGgoSZmlyc3RfYmFkX3NlcXVlbmNlGAMgASgEEg8KB3Byb2JsZW0YBCABKAkSNQoKY2hlY2twb2ludBgFIAEoCzIhLnZva2V0YWcuc2Nhbi52MS5MZWRnZXJDaGVja3BvaW50IhwKGkdldExlZGdlckNoZWNrcG9pbnRSZXF1ZXN0IlQKG0dldExlZGdlckNoZWNrcG9pbnRSZXNwb25zZRI1CgpjaGVja3BvaW50GAEgASgLMiEudm9rZXRhZy5zY2FuLnYxLkxlZGdlckNoZWNrcG9pbnQiMwoeR2V0TGVkZ2VyQ2hlY2twb2ludE5vdGVSZXF1ZXN0EhEKCXRyZWVfc2l6ZRgBIAEoBCJHCh5HZXRMZWRnZXJJbmNsdXNpb25Qcm9vZlJlcXVlc3QSEgoKbGVhZl9pbmRleBgBIAEoBBIRCgl0cmVlX3NpemUYAiABKAQigwEKH0dldExlZGdlckluY2x1c2lvblByb29mUmVzcG9uc2USEgoKbGVhZl9pbmRleBgBIAEoBBIRCgl0cmVlX3NpemUYAiABKAQSEQoJbGVhZl9oYXNoGAMgASgMEg0KBXByb29mGAQgAygMEhcKD2NoZWNrcG9pbnRfbm90ZRgFIAEoCSIrChVHZXRTY2FuUmVjZWlwdFJlcXVlc3QSEgoKbGVhZl9pbmRleBgBIAEoBCJHChZHZXRTY2FuUmVjZWlwdFJlc3BvbnNlEi0KB3JlY2VpcHQYASABKAsyHC52b2tldGFnLnNjYW4udjEuU2NhblJlY2VpcHQiRQobQWRkTGVkZ2VyQ29zaWduYXR1cmVSZXF1ZXN0EhEKCXRyZWVfc2l6ZRgBIAEoBBITCgtjb3NpZ25hdHVyZRgCIAEoCSI3ChxBZGRMZWRnZXJDb3NpZ25hdHVyZVJlc3BvbnNlEhcKD2NoZWNrcG9pbnRfbm90ZRgBIAEoCSJVCiBHZXRMZWRnZXJDb25zaXN0ZW5jeVByb29mUmVxdWVzdBIXCg9maXJzdF90cmVlX3NpemUYASABKAQSGAoQc2Vjb25kX3RyZWVfc2l6ZRgCIAEoBCLPAQohR2V0TGVkZ2VyQ29uc2lzdGVuY3lQcm9vZlJlc3BvbnNlEhcKD2ZpcnN0X3RyZWVfc2l6ZRgBIAEoBBIYChBzZWNvbmRfdHJlZV9zaXplGAIgASgEEg0KBXByb29mGAMgAygMEhcKD2ZpcnN0X3Jvb3RfaGFzaBgEIAEoDBIYChBzZWNvbmRfcm9vdF9oYXNoGAUgASgMEjUKCmNoZWNrcG9pbnQYBiABKAsyIS52b2tldGFnLnNjYW4udjEuTGVkZ2VyQ2hlY2twb2ludDLlCgoLU2NhblNlcnZpY2USeAoLVmVyaWZ5VG9rZW4SIy52b2tldGFnLnNjYW4udjEuVmVyaWZ5VG9rZW5SZXF1ZXN0GiQudm9rZXRhZy5zY2FuLnYxLlZlcmlmeVRva2VuUmVzcG9uc2UiHoLT5JMCGDoBKiITL2FwaS92ZXJpZnkve3Rva2VufRJ2CgtSZXBvcnRGcmF1ZBIjLnZva2V0YWcuc2Nhbi52MS5SZXBvcnRGcmF1ZFJlcXVlc3QaJC52b2tldGFnLnNjYW4udjEuUmVwb3J0RnJhdWRSZXNwb25zZSIcgtPkkwIWOgEqIhEvYXBpL2ZyYXVkL3JlcG9ydBJaCgpSZW5kZXJQYWdlEiIudm9rZXRhZy5zY2FuLnYxLlJlbmRlclBhZ2VSZXF1ZXN0GhQuZ29vZ2xlLmFwaS5IdHRwQm9keSISgtPkkwIMEgovci97dG9rZW59EnYKDFZlcmlmeUxlZGdlchIkLnZva2V0YWcuc2Nhbi52MS5WZXJpZnlMZWRnZXJSZXF1ZXN0GiUudm9rZXRhZy5zY2FuLnYxLlZlcmlmeUxlZGdlclJlc3BvbnNlIhmC0+STAhMSES92MS9sZWRnZXI6dmVyaWZ5Eo8BChNHZXRMZWRnZXJDaGVja3BvaW50Eisudm9rZXRhZy5zY2FuLnYxLkdldExlZGdlckNoZWNrcG9pbnRSZXF1ZXN0Giwudm9rZXRhZy5zY2FuLnYxLkdldExlZGdlckNoZWNrcG9pbnRSZXNwb25zZSIdgtPkkwIXEhUvdjEvbGVkZ2VyL2NoZWNrcG9pbnQSogEKGUdldExlZGdlckNvbnNpc3RlbmN5UHJvb2YSMS52b2tldGFnLnNjYW4udjEuR2V0TGVkZ2VyQ29uc2lzdGVuY3lQcm9vZlJlcXVlc3QaMi52b2tldGFnLnNjYW4udjEuR2V0TGVkZ2VyQ29uc2lzdGVuY3lQcm9vZlJlc3BvbnNlIh6C0+STAhgSFi92MS9sZWRnZXIvY29uc2lzdGVuY3kShAEKF0dldExlZGdlckNoZWNrcG9pbnROb3RlEi8udm9rZXRhZy5zY2FuLnYxLkdldExlZGdlckNoZWNrcG9pbnROb3RlUmVxdWVzdBoULmdvb2dsZS5hcGkuSHR0cEJvZHkiIoLT5JMCHBIaL3YxL2xlZGdlci9jaGVja3BvaW50Om5vdGUSpAEKF0dldExlZGdlckluY2x1c2lvblByb29mEi8udm9rZXRhZy5zY2FuLnYxLkdldExlZGdlckluY2x1c2lvblByb29mUmVxdWVzdBowLnZva2V0YWcuc2Nhbi52MS5HZXRMZWRnZXJJbmNsdXNpb25Qcm9vZlJlc3BvbnNlIiaC0+STAiASHi92MS9sZWRnZXIvcHJvb2ZzL3tsZWFmX2luZGV4fRKLAQoOR2V0U2NhblJlY2VpcHQSJi52b2tldGFnLnNjYW4udjEuR2V0U2NhblJlY2VpcHRSZXF1ZXN0Gicudm9rZXRhZy5zY2FuLnYxLkdldFNjYW5SZWNlaXB0UmVzcG9uc2UiKILT5JMCIhIgL3YxL2xlZGdlci9yZWNlaXB0cy97bGVhZl9pbmRleH0SnAEKFEFkZExlZGdlckNvc2lnbmF0dXJlEiwudm9rZXRhZy5zY2FuLnYxLkFkZExlZGdlckNvc2lnbmF0dXJlUmVxdWVzdBotLnZva2V0YWcuc2Nhbi52MS5BZGRMZWRnZXJDb3NpZ25hdHVyZVJlc3BvbnNlIieC0+STAiE6ASoiHC92MS9sZWRnZXIvY2hlY2twb2ludDpjb3NpZ25iBnByb3RvMw", [file_google_api_annotations, file_google_api_httpbody, file_google_protobuf_timestamp, file_voketag_common_v1_anchor, file_voketag_common_v1_enums, file_voketag_common_v1_risk]);
 
 /**
  * Coarse location supplied by the client; never stored more precisely than
@@ -327,6 +327,13 @@ export type VerifyTokenResponse = Message<"voketag.scan.v1.VerifyTokenResponse">
    * @generated from field: string message = 12;
    */
   message: string;
+
+  /**
+   * Signed receipt of this scan's ledger entry; unset when nothing was recorded.
+   *
+   * @generated from field: voketag.scan.v1.ScanReceipt receipt = 13;
+   */
+  receipt?: ScanReceipt | undefined;
 };
 
 /**
@@ -335,6 +342,59 @@ export type VerifyTokenResponse = Message<"voketag.scan.v1.VerifyTokenResponse">
  */
 export const VerifyTokenResponseSchema: GenMessage<VerifyTokenResponse> = /*@__PURE__*/
   messageDesc(file_voketag_scan_v1_scan_service, 4);
+
+/**
+ * A signed promise that a scan is (or will be, within the sealing delay) leaf
+ * leaf_index of the ledger with leaf_hash. It verifies offline with the
+ * ledger's published verifier key.
+ *
+ * @generated from message voketag.scan.v1.ScanReceipt
+ */
+export type ScanReceipt = Message<"voketag.scan.v1.ScanReceipt"> & {
+  /**
+   * RFC 9162 leaf index of the scan's entry (ledger_sequence - 1).
+   *
+   * @generated from field: uint64 leaf_index = 1;
+   */
+  leafIndex: bigint;
+
+  /**
+   * RFC 6962 leaf hash of the scan's canonical record, 32 bytes.
+   *
+   * @generated from field: bytes leaf_hash = 2;
+   */
+  leafHash: Uint8Array;
+
+  /**
+   * Time the scan was recorded (whole seconds in the signed note).
+   *
+   * @generated from field: google.protobuf.Timestamp scanned_at = 3;
+   */
+  scannedAt?: Timestamp | undefined;
+
+  /**
+   * The receipt as a C2SP signed note: "scan-receipt/v1", origin, leaf index,
+   * base64 leaf hash, Unix time, each on its own line, then the log's
+   * signature line. This text alone is the receipt.
+   *
+   * @generated from field: string note = 4;
+   */
+  note: string;
+
+  /**
+   * Path of the public inclusion proof of this leaf (GetLedgerInclusionProof).
+   *
+   * @generated from field: string proof_path = 5;
+   */
+  proofPath: string;
+};
+
+/**
+ * Describes the message voketag.scan.v1.ScanReceipt.
+ * Use `create(ScanReceiptSchema)` to create a new message.
+ */
+export const ScanReceiptSchema: GenMessage<ScanReceipt> = /*@__PURE__*/
+  messageDesc(file_voketag_scan_v1_scan_service, 5);
 
 /**
  * Request for ScanService.ReportFraud.
@@ -405,7 +465,7 @@ export type ReportFraudRequest = Message<"voketag.scan.v1.ReportFraudRequest"> &
  * Use `create(ReportFraudRequestSchema)` to create a new message.
  */
 export const ReportFraudRequestSchema: GenMessage<ReportFraudRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 5);
+  messageDesc(file_voketag_scan_v1_scan_service, 6);
 
 /**
  * Response for ScanService.ReportFraud.
@@ -433,7 +493,7 @@ export type ReportFraudResponse = Message<"voketag.scan.v1.ReportFraudResponse">
  * Use `create(ReportFraudResponseSchema)` to create a new message.
  */
 export const ReportFraudResponseSchema: GenMessage<ReportFraudResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 6);
+  messageDesc(file_voketag_scan_v1_scan_service, 7);
 
 /**
  * Request for ScanService.RenderPage.
@@ -465,7 +525,7 @@ export type RenderPageRequest = Message<"voketag.scan.v1.RenderPageRequest"> & {
  * Use `create(RenderPageRequestSchema)` to create a new message.
  */
 export const RenderPageRequestSchema: GenMessage<RenderPageRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 7);
+  messageDesc(file_voketag_scan_v1_scan_service, 8);
 
 /**
  * A signed ledger checkpoint (a "signed tree head").
@@ -522,7 +582,7 @@ export type LedgerCheckpoint = Message<"voketag.scan.v1.LedgerCheckpoint"> & {
  * Use `create(LedgerCheckpointSchema)` to create a new message.
  */
 export const LedgerCheckpointSchema: GenMessage<LedgerCheckpoint> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 8);
+  messageDesc(file_voketag_scan_v1_scan_service, 9);
 
 /**
  * Request for ScanService.VerifyLedger.
@@ -550,7 +610,7 @@ export type VerifyLedgerRequest = Message<"voketag.scan.v1.VerifyLedgerRequest">
  * Use `create(VerifyLedgerRequestSchema)` to create a new message.
  */
 export const VerifyLedgerRequestSchema: GenMessage<VerifyLedgerRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 9);
+  messageDesc(file_voketag_scan_v1_scan_service, 10);
 
 /**
  * Response for ScanService.VerifyLedger.
@@ -600,7 +660,7 @@ export type VerifyLedgerResponse = Message<"voketag.scan.v1.VerifyLedgerResponse
  * Use `create(VerifyLedgerResponseSchema)` to create a new message.
  */
 export const VerifyLedgerResponseSchema: GenMessage<VerifyLedgerResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 10);
+  messageDesc(file_voketag_scan_v1_scan_service, 11);
 
 /**
  * Request for ScanService.GetLedgerCheckpoint.
@@ -615,7 +675,7 @@ export type GetLedgerCheckpointRequest = Message<"voketag.scan.v1.GetLedgerCheck
  * Use `create(GetLedgerCheckpointRequestSchema)` to create a new message.
  */
 export const GetLedgerCheckpointRequestSchema: GenMessage<GetLedgerCheckpointRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 11);
+  messageDesc(file_voketag_scan_v1_scan_service, 12);
 
 /**
  * Response for ScanService.GetLedgerCheckpoint.
@@ -636,7 +696,197 @@ export type GetLedgerCheckpointResponse = Message<"voketag.scan.v1.GetLedgerChec
  * Use `create(GetLedgerCheckpointResponseSchema)` to create a new message.
  */
 export const GetLedgerCheckpointResponseSchema: GenMessage<GetLedgerCheckpointResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 12);
+  messageDesc(file_voketag_scan_v1_scan_service, 13);
+
+/**
+ * Request for ScanService.GetLedgerCheckpointNote.
+ *
+ * @generated from message voketag.scan.v1.GetLedgerCheckpointNoteRequest
+ */
+export type GetLedgerCheckpointNoteRequest = Message<"voketag.scan.v1.GetLedgerCheckpointNoteRequest"> & {
+  /**
+   * Tree size of a stored checkpoint; 0 means the latest.
+   *
+   * @generated from field: uint64 tree_size = 1;
+   */
+  treeSize: bigint;
+};
+
+/**
+ * Describes the message voketag.scan.v1.GetLedgerCheckpointNoteRequest.
+ * Use `create(GetLedgerCheckpointNoteRequestSchema)` to create a new message.
+ */
+export const GetLedgerCheckpointNoteRequestSchema: GenMessage<GetLedgerCheckpointNoteRequest> = /*@__PURE__*/
+  messageDesc(file_voketag_scan_v1_scan_service, 14);
+
+/**
+ * Request for ScanService.GetLedgerInclusionProof.
+ *
+ * @generated from message voketag.scan.v1.GetLedgerInclusionProofRequest
+ */
+export type GetLedgerInclusionProofRequest = Message<"voketag.scan.v1.GetLedgerInclusionProofRequest"> & {
+  /**
+   * RFC 9162 leaf index (ledger sequence - 1).
+   *
+   * @generated from field: uint64 leaf_index = 1;
+   */
+  leafIndex: bigint;
+
+  /**
+   * Tree size of a stored checkpoint that includes the leaf; 0 means the latest.
+   *
+   * @generated from field: uint64 tree_size = 2;
+   */
+  treeSize: bigint;
+};
+
+/**
+ * Describes the message voketag.scan.v1.GetLedgerInclusionProofRequest.
+ * Use `create(GetLedgerInclusionProofRequestSchema)` to create a new message.
+ */
+export const GetLedgerInclusionProofRequestSchema: GenMessage<GetLedgerInclusionProofRequest> = /*@__PURE__*/
+  messageDesc(file_voketag_scan_v1_scan_service, 15);
+
+/**
+ * Response for ScanService.GetLedgerInclusionProof.
+ *
+ * @generated from message voketag.scan.v1.GetLedgerInclusionProofResponse
+ */
+export type GetLedgerInclusionProofResponse = Message<"voketag.scan.v1.GetLedgerInclusionProofResponse"> & {
+  /**
+   * The leaf index proven.
+   *
+   * @generated from field: uint64 leaf_index = 1;
+   */
+  leafIndex: bigint;
+
+  /**
+   * Tree size the proof is for.
+   *
+   * @generated from field: uint64 tree_size = 2;
+   */
+  treeSize: bigint;
+
+  /**
+   * RFC 6962 leaf hash at leaf_index, 32 bytes.
+   *
+   * @generated from field: bytes leaf_hash = 3;
+   */
+  leafHash: Uint8Array;
+
+  /**
+   * RFC 9162 inclusion proof, 32-byte hashes from the leaf upwards.
+   *
+   * @generated from field: repeated bytes proof = 4;
+   */
+  proof: Uint8Array[];
+
+  /**
+   * The checkpoint of tree_size as a C2SP signed note.
+   *
+   * @generated from field: string checkpoint_note = 5;
+   */
+  checkpointNote: string;
+};
+
+/**
+ * Describes the message voketag.scan.v1.GetLedgerInclusionProofResponse.
+ * Use `create(GetLedgerInclusionProofResponseSchema)` to create a new message.
+ */
+export const GetLedgerInclusionProofResponseSchema: GenMessage<GetLedgerInclusionProofResponse> = /*@__PURE__*/
+  messageDesc(file_voketag_scan_v1_scan_service, 16);
+
+/**
+ * Request for ScanService.GetScanReceipt.
+ *
+ * @generated from message voketag.scan.v1.GetScanReceiptRequest
+ */
+export type GetScanReceiptRequest = Message<"voketag.scan.v1.GetScanReceiptRequest"> & {
+  /**
+   * RFC 9162 leaf index of the scan (ledger sequence - 1).
+   *
+   * @generated from field: uint64 leaf_index = 1;
+   */
+  leafIndex: bigint;
+};
+
+/**
+ * Describes the message voketag.scan.v1.GetScanReceiptRequest.
+ * Use `create(GetScanReceiptRequestSchema)` to create a new message.
+ */
+export const GetScanReceiptRequestSchema: GenMessage<GetScanReceiptRequest> = /*@__PURE__*/
+  messageDesc(file_voketag_scan_v1_scan_service, 17);
+
+/**
+ * Response for ScanService.GetScanReceipt.
+ *
+ * @generated from message voketag.scan.v1.GetScanReceiptResponse
+ */
+export type GetScanReceiptResponse = Message<"voketag.scan.v1.GetScanReceiptResponse"> & {
+  /**
+   * The receipt.
+   *
+   * @generated from field: voketag.scan.v1.ScanReceipt receipt = 1;
+   */
+  receipt?: ScanReceipt | undefined;
+};
+
+/**
+ * Describes the message voketag.scan.v1.GetScanReceiptResponse.
+ * Use `create(GetScanReceiptResponseSchema)` to create a new message.
+ */
+export const GetScanReceiptResponseSchema: GenMessage<GetScanReceiptResponse> = /*@__PURE__*/
+  messageDesc(file_voketag_scan_v1_scan_service, 18);
+
+/**
+ * Request for ScanService.AddLedgerCosignature.
+ *
+ * @generated from message voketag.scan.v1.AddLedgerCosignatureRequest
+ */
+export type AddLedgerCosignatureRequest = Message<"voketag.scan.v1.AddLedgerCosignatureRequest"> & {
+  /**
+   * Tree size of the cosigned checkpoint.
+   *
+   * @generated from field: uint64 tree_size = 1;
+   */
+  treeSize: bigint;
+
+  /**
+   * The witness's signature line: "— <witness name> <base64 key id ||
+   * timestamp || signature>", at most 1000 chars.
+   *
+   * @generated from field: string cosignature = 2;
+   */
+  cosignature: string;
+};
+
+/**
+ * Describes the message voketag.scan.v1.AddLedgerCosignatureRequest.
+ * Use `create(AddLedgerCosignatureRequestSchema)` to create a new message.
+ */
+export const AddLedgerCosignatureRequestSchema: GenMessage<AddLedgerCosignatureRequest> = /*@__PURE__*/
+  messageDesc(file_voketag_scan_v1_scan_service, 19);
+
+/**
+ * Response for ScanService.AddLedgerCosignature.
+ *
+ * @generated from message voketag.scan.v1.AddLedgerCosignatureResponse
+ */
+export type AddLedgerCosignatureResponse = Message<"voketag.scan.v1.AddLedgerCosignatureResponse"> & {
+  /**
+   * The checkpoint with every cosignature collected so far, as a signed note.
+   *
+   * @generated from field: string checkpoint_note = 1;
+   */
+  checkpointNote: string;
+};
+
+/**
+ * Describes the message voketag.scan.v1.AddLedgerCosignatureResponse.
+ * Use `create(AddLedgerCosignatureResponseSchema)` to create a new message.
+ */
+export const AddLedgerCosignatureResponseSchema: GenMessage<AddLedgerCosignatureResponse> = /*@__PURE__*/
+  messageDesc(file_voketag_scan_v1_scan_service, 20);
 
 /**
  * Request for ScanService.GetLedgerConsistencyProof.
@@ -664,7 +914,7 @@ export type GetLedgerConsistencyProofRequest = Message<"voketag.scan.v1.GetLedge
  * Use `create(GetLedgerConsistencyProofRequestSchema)` to create a new message.
  */
 export const GetLedgerConsistencyProofRequestSchema: GenMessage<GetLedgerConsistencyProofRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 13);
+  messageDesc(file_voketag_scan_v1_scan_service, 21);
 
 /**
  * Response for ScanService.GetLedgerConsistencyProof.
@@ -720,7 +970,7 @@ export type GetLedgerConsistencyProofResponse = Message<"voketag.scan.v1.GetLedg
  * Use `create(GetLedgerConsistencyProofResponseSchema)` to create a new message.
  */
 export const GetLedgerConsistencyProofResponseSchema: GenMessage<GetLedgerConsistencyProofResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_scan_v1_scan_service, 14);
+  messageDesc(file_voketag_scan_v1_scan_service, 22);
 
 /**
  * Verifies product tokens, records every scan in an append-only hash-chained
@@ -730,7 +980,8 @@ export const GetLedgerConsistencyProofResponseSchema: GenMessage<GetLedgerConsis
  * HMAC-SHA256 tag (>= 96 bits). A malformed or forged token is rejected before
  * any database or Redis work. VerifyToken, ReportFraud and RenderPage are
  * public and rate limited per IP, device and token (RESOURCE_EXHAUSTED /
- * HTTP 429 with Retry-After). The ledger RPCs need ROLE_ADMIN or ROLE_AUDITOR.
+ * HTTP 429 with Retry-After). VerifyLedger needs ROLE_ADMIN or ROLE_AUDITOR;
+ * the other ledger RPCs are public (they reveal hashes and signatures only).
  *
  * @generated from service voketag.scan.v1.ScanService
  */
@@ -803,6 +1054,55 @@ export const ScanService: GenService<{
     methodKind: "unary";
     input: typeof GetLedgerConsistencyProofRequestSchema;
     output: typeof GetLedgerConsistencyProofResponseSchema;
+  },
+  /**
+   * Returns a ledger checkpoint as a C2SP tlog-checkpoint signed note
+   * (content_type "text/plain; charset=utf-8"): origin, tree size, base64 root
+   * hash, a blank line, the log's Ed25519 signature line and the witness
+   * cosignature lines collected for it. Public. GET /v1/ledger/checkpoint with
+   * "Accept: text/plain" answers the same.
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   *
+   * @generated from rpc voketag.scan.v1.ScanService.GetLedgerCheckpointNote
+   */
+  getLedgerCheckpointNote: {
+    methodKind: "unary";
+    input: typeof GetLedgerCheckpointNoteRequestSchema;
+    output: typeof HttpBodySchema;
+  },
+  /**
+   * Returns the RFC 9162 inclusion proof of one ledger leaf against a signed
+   * checkpoint. Public.
+   *
+   * @generated from rpc voketag.scan.v1.ScanService.GetLedgerInclusionProof
+   */
+  getLedgerInclusionProof: {
+    methodKind: "unary";
+    input: typeof GetLedgerInclusionProofRequestSchema;
+    output: typeof GetLedgerInclusionProofResponseSchema;
+  },
+  /**
+   * Returns the signed receipt of a recorded scan by its leaf index. Public.
+   *
+   * @generated from rpc voketag.scan.v1.ScanService.GetScanReceipt
+   */
+  getScanReceipt: {
+    methodKind: "unary";
+    input: typeof GetScanReceiptRequestSchema;
+    output: typeof GetScanReceiptResponseSchema;
+  },
+  /**
+   * Adds a witness cosignature (C2SP tlog-cosignature, Ed25519 type 0x04) to a
+   * checkpoint. Only keys configured as LEDGER_WITNESS_KEYS are accepted; the
+   * cosignature must verify over the checkpoint of that tree size.
+   *
+   * @generated from rpc voketag.scan.v1.ScanService.AddLedgerCosignature
+   */
+  addLedgerCosignature: {
+    methodKind: "unary";
+    input: typeof AddLedgerCosignatureRequestSchema;
+    output: typeof AddLedgerCosignatureResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_voketag_scan_v1_scan_service, 0);
