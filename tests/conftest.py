@@ -9,8 +9,8 @@ import asyncpg
 import grpc
 import pytest
 
+from devmesh.mesh import Mesh, free_port, start_dependencies
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import Mesh, free_port, start_dependencies
 
 ISSUER, AUDIENCE = "voketag", "voketag-api"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devmesh.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port
 from tests.support import extra_gateway, json_reason
 from voketag.errors import DOMAIN
-from voketag.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port
 
 
 def envoy_status(reply: httpx.Response, code: int, reason: str) -> str:

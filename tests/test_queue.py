@@ -8,7 +8,7 @@ import uuid
 
 import redis
 
-from voketag.mesh import ROOT
+from devmesh.mesh import ROOT
 
 
 def test_enqueued_message_is_handled_by_a_worker(deps: dict[str, str], monkeypatch) -> None:

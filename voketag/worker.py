@@ -1,7 +1,7 @@
 """The Dramatiq worker's first module: `dramatiq voketag.worker <actor modules...>`.
 
 It configures the broker before the actor modules that follow it on the command line are imported;
-`voketag.mesh.WORKER_MODULES` (and docker-compose.yml) list those modules.
+`devmesh.mesh.WORKER_MODULES` (and docker-compose.yml) list those modules.
 """
 
 from voketag.queue import setup_broker

