@@ -2,7 +2,8 @@
 
     python -m gateway.render --out envoy.yaml listen_port=8080 admin_port=9901 ...
 
-Every placeholder must be given; a missing one raises KeyError (string.Template.substitute). The console's
+Every placeholder must be given; a missing one raises KeyError (string.Template.substitute). An upstream is
+``<name>_host`` and its port, or ``<name>_endpoints=host:port,host:port`` for several replicas. The console's
 routes (``console_routes``, ``console_max_body``) are rendered from its build output unless given.
 """
 
@@ -30,6 +31,26 @@ _GEOIP_FILTER = """\
                   common_provider_config:
                     geo_field_keys: { country: x-client-country }
                   country_db_path: {path}"""
+
+
+# The port placeholder of each upstream service (admin_port is Envoy's own admin interface).
+UPSTREAM_PORTS = {"scan": "scan_port", "factory": "factory_port", "admin": "admin_port_svc", "anchor": "anchor_port"}
+_LB_ENDPOINT = "        - endpoint: { address: { socket_address: { address: {host}, port_value: {port} } } }"
+
+
+def lb_endpoints(values: Mapping[str, str]) -> dict[str, str]:
+    """Each upstream cluster's endpoint list: one per replica of ``<name>_endpoints`` (host:port,host:port), or
+    the one ``<name>_host`` and port. A missing value raises KeyError like any other placeholder."""
+    rendered = {}
+    for name, port_key in UPSTREAM_PORTS.items():
+        given = values.get(f"{name}_endpoints", "")
+        pairs = [item.rpartition(":")[::2] for item in given.split(",")] if given else []
+        if not pairs:
+            pairs = [(values[f"{name}_host"], values[port_key])]
+        rendered[f"{name}_lb_endpoints"] = "\n".join(
+            _LB_ENDPOINT.replace("{host}", json.dumps(host)).replace("{port}", str(int(port))) for host, port in pairs
+        )
+    return rendered
 
 
 def geoip_filter(country_db: str) -> str:
@@ -140,7 +161,9 @@ def render(values: Mapping[str, str | int]) -> str:
     """Substitute ``values`` into the template; fails loudly on a missing name."""
     template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     given = {**OPTIONAL, **console_values(), **{key: str(value) for key, value in values.items()}}
-    return template.substitute({**given, "geoip_filter": geoip_filter(given["geoip_country_db"])})
+    return template.substitute(
+        {**given, **lb_endpoints(given), "geoip_filter": geoip_filter(given["geoip_country_db"])}
+    )
 
 
 def _parse_pairs(pairs: Sequence[str]) -> dict[str, str]:
@@ -163,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         text = render(values)
     except KeyError as exc:
-        missing = sorted(placeholders() - values.keys() - console_values().keys())
+        derived = {f"{name}_lb_endpoints" for name in UPSTREAM_PORTS}
+        missing = sorted(placeholders() - values.keys() - console_values().keys() - derived)
         parser.error(f"missing value for {exc}; all missing: {', '.join(missing)}")
     if args.out is None:
         sys.stdout.write(text)
