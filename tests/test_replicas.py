@@ -23,7 +23,7 @@ import pytest
 
 from devmesh.mesh import REPLICATED, Anvil, EmbeddedRedis, Mesh, free_port
 from devmesh.supervise import Backoff, Supervisor
-from tests.conftest import AUDIENCE, ISSUER, database_url
+from tests.conftest import AUDIENCE, ISSUER, database_url, run_statement
 from tests.factory.conftest import bearer, new_factory
 from tests.scan.conftest import Catalog
 from voketag.auth import Role, TokenSigner
@@ -88,14 +88,6 @@ class Replicated:
         return f"http://127.0.0.1:{self.mesh.port}"
 
 
-async def _database(server_url: str, statement: str) -> None:
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(statement)
-    finally:
-        await admin.close()
-
-
 async def _seed(url: str, keys: dict[str, str]) -> dict[str, str]:
     async with asyncpg.create_pool(url, min_size=1, max_size=2) as pool:
         rows = await Catalog(pool, KeyRing.from_config(keys, 1)).batch(PRODUCTS)
@@ -109,7 +101,7 @@ def replicated(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     state = tmp_path_factory.mktemp("replicas")
     (state / "logs").mkdir()
     name = f"replicas_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_database(deps["DATABASE_URL"], f'CREATE DATABASE "{name}"'))
+    asyncio.run(run_statement(deps["DATABASE_URL"], f'CREATE DATABASE "{name}"'))
     url = database_url(deps["DATABASE_URL"], name)
     redis = EmbeddedRedis(state / "redis", free_port())
     anvil = Anvil(state / "logs" / "anvil.log", free_port())
@@ -126,7 +118,7 @@ def replicated(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         receiver.shutdown()
         anvil.stop()
         redis.stop()
-        asyncio.run(_database(deps["DATABASE_URL"], f'DROP DATABASE "{name}" WITH (FORCE)'))
+        asyncio.run(run_statement(deps["DATABASE_URL"], f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 async def _verify(client: httpx.AsyncClient, token: str) -> bool:
