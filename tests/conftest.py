@@ -11,6 +11,7 @@ import grpc
 import pytest
 
 from devmesh.mesh import EmbeddedPostgres, Mesh, free_port, start_dependencies
+from tests.brokers import RabbitMQ, start_rabbitmq
 from voketag.auth import Role, TokenSigner
 
 ISSUER, AUDIENCE = "voketag", "voketag-api"
@@ -47,6 +48,28 @@ async def run_statement(url: str, statement: str) -> None:
         await conn.execute(statement)
     finally:
         await conn.close()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RabbitMQ]:
+    try:
+        server = start_rabbitmq(tmp_path_factory.mktemp("rabbitmq"))
+    except RuntimeError as missing:
+        pytest.fail(str(missing))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """BROKER_URL for a test that runs on both Dramatiq brokers: '' (the test's Redis) or a RabbitMQ vhost."""
+    if request.param == "redis":
+        yield ""
+        return
+    server: RabbitMQ = request.getfixturevalue("rabbitmq")
+    url = server.vhost()
+    yield url
+    server.drop(url)
 
 
 @pytest.fixture(scope="session")

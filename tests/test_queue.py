@@ -1,5 +1,7 @@
-"""The shared Dramatiq broker: a service enqueues, a real worker process over real Redis consumes."""
+"""The shared Dramatiq broker: a service enqueues, a real worker process consumes, over real Redis and over a
+real RabbitMQ (BROKER_URL=amqp://...)."""
 
+import importlib
 import os
 import subprocess
 import sys
@@ -11,14 +13,17 @@ import redis
 from devmesh.mesh import ROOT
 
 
-def test_enqueued_message_is_handled_by_a_worker(deps: dict[str, str], monkeypatch) -> None:
+def test_enqueued_message_is_handled_by_a_worker(deps: dict[str, str], broker_url: str, monkeypatch) -> None:
     monkeypatch.setenv("REDIS_URL", deps["REDIS_URL"])
-    from tests import queue_probe
+    monkeypatch.setenv("BROKER_URL", broker_url)
+    # Imported afresh: its module-level broker is set up from this run's BROKER_URL.
+    sys.modules.pop("tests.queue_probe", None)
+    queue_probe = importlib.import_module("tests.queue_probe")
 
     key = f"probe:{uuid.uuid4().hex}"
     worker = subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "tests.queue_probe", "--processes", "1", "--threads", "1"],
-        env={**os.environ, "REDIS_URL": deps["REDIS_URL"]},
+        env={**os.environ, "REDIS_URL": deps["REDIS_URL"], "BROKER_URL": broker_url},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -7,4 +7,4 @@ It configures the broker before the actor modules that follow it on the command 
 from voketag.queue import setup_broker
 from voketag.settings import WorkerSettings
 
-broker = setup_broker(WorkerSettings().redis_url)
+broker = setup_broker(WorkerSettings().queue_url)
