@@ -1,6 +1,7 @@
-"""Two replicas of every service and of the worker behind one Envoy, on one PostgreSQL and one Redis: under
-concurrent verifies, batch creation, anchoring and webhooks nothing is done twice or lost, and a replica
-SIGKILLed under load is routed around and rejoins once the runner's supervisor has started it again."""
+"""Two replicas of every service and of the worker behind one Envoy, on one PostgreSQL and one Redis (also the
+broker, or else a RabbitMQ): under concurrent verifies, batch creation, anchoring and webhooks nothing is done
+twice or lost, and a replica SIGKILLed under load is routed around and rejoins once the runner's supervisor has
+started it again."""
 
 import asyncio
 import json
@@ -23,6 +24,7 @@ import pytest
 
 from devmesh.mesh import REPLICATED, Anvil, EmbeddedRedis, Mesh, free_port
 from devmesh.supervise import Backoff, Supervisor
+from tests.brokers import RabbitMQ
 from tests.conftest import AUDIENCE, ISSUER, database_url, run_statement
 from tests.factory.conftest import bearer, new_factory
 from tests.scan.conftest import Catalog
@@ -94,8 +96,10 @@ async def _seed(url: str, keys: dict[str, str]) -> dict[str, str]:
     return {str(row["token"]): str(row["product_id"]) for row in rows}
 
 
-@pytest.fixture(scope="module")
-def replicated(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]:
+@pytest.fixture(scope="module", params=["redis", "rabbitmq"])
+def replicated(
+    request: pytest.FixtureRequest, deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Replicated]:
     """Its own database (on the suite's PostgreSQL), Redis and anvil: the session's worker and anchor service must
     not take this mesh's messages, nor two anchor services share one chain account."""
     state = tmp_path_factory.mktemp("replicas")
@@ -105,10 +109,19 @@ def replicated(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
     url = database_url(deps["DATABASE_URL"], name)
     redis = EmbeddedRedis(state / "redis", free_port())
     anvil = Anvil(state / "logs" / "anvil.log", free_port())
+    # Anchoring and webhook messages through the Redis broker, or through RabbitMQ (a virtual host of its own).
+    rabbitmq: RabbitMQ | None = request.getfixturevalue("rabbitmq") if request.param == "rabbitmq" else None
+    broker = {"BROKER_URL": rabbitmq.vhost()} if rabbitmq else {}
     receiver = Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     mesh = Mesh(
-        state, url, redis.url, anvil.url, free_port(), extra_env=SETTINGS, replicas=dict.fromkeys(REPLICATED, REPLICAS)
+        state,
+        url,
+        redis.url,
+        anvil.url,
+        free_port(),
+        extra_env=SETTINGS | broker,
+        replicas=dict.fromkeys(REPLICATED, REPLICAS),
     )
     try:
         mesh.start(timeout_s=120)
@@ -118,6 +131,8 @@ def replicated(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
         receiver.shutdown()
         anvil.stop()
         redis.stop()
+        if rabbitmq:
+            rabbitmq.drop(broker["BROKER_URL"])
         asyncio.run(run_statement(deps["DATABASE_URL"], f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 

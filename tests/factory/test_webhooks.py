@@ -137,9 +137,14 @@ async def wait_for(check, timeout_s: float = 60) -> None:
 
 @pytest.mark.timeout(180)
 async def test_events_are_signed_retried_on_500_recorded_and_never_redirected(
-    private_factory, signer: TokenSigner, receiver: Receiver
+    private_factory, signer: TokenSigner, receiver: Receiver, broker_url: str
 ) -> None:
-    env = {"WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_MIN_BACKOFF_MS": "100", "WEBHOOK_MAX_RETRIES": "2"}
+    env = {
+        "WEBHOOK_ALLOW_LOOPBACK": "true",
+        "WEBHOOK_MIN_BACKOFF_MS": "100",
+        "WEBHOOK_MAX_RETRIES": "2",
+        "BROKER_URL": broker_url,
+    }
     stack: PrivateFactory = private_factory(**env)
     await stack.start()
     worker = Child(
