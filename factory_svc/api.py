@@ -34,7 +34,7 @@ class FactoryApi(rpc.FactoryServiceServicer):
         self._factory = Factory(pool, settings, wake_relay)
 
     def _batch(self, batch: Batch) -> pb.Batch:
-        return convert.batch(batch, self._factory.link_pattern)
+        return convert.batch(batch, self._factory.link_pattern(batch))
 
     # --- batches --------------------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from factory_svc import csvio, domain, storage
 from factory_svc.model import Batch, Delivery, Product, Webhook
 from factory_svc.settings import FactorySettings
 from factory_svc.webhooks import check_target
-from voketag import audit, lifecycle, paging, tokens
+from voketag import audit, gs1, lifecycle, paging, tokens
 from voketag.auth import Principal
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from voketag.lifecycle import ENDED, PENDING_RELEASE, RELEASED
@@ -45,6 +45,9 @@ class NewBatch:
     lifecycle: str | None
     open_for_s: int
     open_for_nanos: int
+    gtin: str = ""
+    lot: str = ""
+    expiry_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,16 @@ class Factory:
         )
         self._link_prefix = link(settings.public_base_url, "")
 
-    @property
-    def link_pattern(self) -> str:
+    def link_pattern(self, batch: Batch) -> str:
+        if batch.gs1_keys.gtin:
+            return gs1.link_pattern(self._settings.public_base_url, batch.gs1_keys)
         return self._link_prefix + "{token}"
+
+    def _link(self, keys: gs1.Keys, serial: int, token: str) -> str:
+        """The printed link: a GS1 Digital Link URI for a batch with a GTIN, else the /R/ link."""
+        if keys.gtin:
+            return gs1.link(self._settings.public_base_url, keys, serial, token)
+        return self._link_prefix + token
 
     # --- lookups --------------------------------------------------------------------------------------------
 
@@ -165,6 +175,10 @@ class Factory:
             "metadata": domain.metadata(new.metadata, domain.BATCH_METADATA_ENTRIES),
             "lifecycle": initial,
         }
+        keys = gs1.keys(new.gtin, new.lot, new.expiry_date)
+        if keys.gtin:
+            # Only when set, so that batches without GS1 keys keep their request hash.
+            batch.update(gtin=keys.gtin, lot=keys.lot, expiry=keys.expiry)
         open_for_s = domain.open_for(new.open_for_s, new.open_for_nanos)
         if open_for_s:
             # Only when set, so that batches created before open windows existed keep their request hash.
@@ -301,11 +315,13 @@ class Factory:
     def _tokens(self, product: Product, full: bool) -> Product:
         """The product with its token fingerprint, and with its token and link when ``full``."""
         token = self._keys.issue(product.serial, product.key_id)
+        keys = product.gs1_keys
         return replace(
             product,
             token_fingerprint=tokens.fingerprint(token),
             token=token if full else "",
-            link=self._link_prefix + token if full else "",
+            link=self._link(keys, product.serial, token) if full else "",
+            gs1_element_string=gs1.element_string(keys, product.serial) if keys.gtin else "",
         )
 
     async def _audit_token_read(self, batch_id: str, count: int, details: Mapping[str, Any]) -> None:
@@ -532,7 +548,7 @@ class Factory:
                         str(row.serial),
                         row.external_id,
                         token if full else "",
-                        self._link_prefix + token if full else "",
+                        self._link(snapshot.gs1_keys, row.serial, token) if full else "",
                         lifecycle.effective(row.own_lifecycle, snapshot.lifecycle).state,
                         row.created_at.isoformat(),
                         tokens.fingerprint(token),
