@@ -13,6 +13,7 @@ from factory_svc import convert, csvio
 from factory_svc.model import Batch
 from factory_svc.settings import FactorySettings
 from factory_svc.usecases import Factory
+from voketag import xlsx
 from voketag.auth import FACTORY_WRITERS, SIGNED_IN, allow, current_principal
 from voketag.errors import InvalidArgument
 from voketag.factory.v1 import factory_service_pb2 as pb
@@ -141,15 +142,18 @@ class FactoryApi(rpc.FactoryServiceServicer):
 
     @allow(*SIGNED_IN)
     async def ExportCsv(self, request: pb.ExportCsvRequest, context: Context) -> AsyncIterator[httpbody_pb2.HttpBody]:
+        as_xlsx = xlsx.requested(request.format)
         chunks = self._factory.export_csv(
             current_principal(),
             request.batch_id,
             convert.lifecycle_name(request.lifecycle),
             convert.full_view(request.view),
+            as_xlsx,
         )
+        content_type = xlsx.CONTENT_TYPE if as_xlsx else csvio.CONTENT_TYPE
         first = True
         async for data in chunks:
-            yield httpbody_pb2.HttpBody(content_type=csvio.CONTENT_TYPE if first else "", data=data)
+            yield httpbody_pb2.HttpBody(content_type=content_type if first else "", data=data)
             first = False
 
     # --- webhooks -------------------------------------------------------------------------------------------

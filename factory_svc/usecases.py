@@ -19,7 +19,7 @@ from factory_svc import csvio, domain, storage
 from factory_svc.model import Batch, Delivery, Product, Webhook
 from factory_svc.settings import FactorySettings
 from factory_svc.webhooks import check_target
-from voketag import audit, gs1, lifecycle, paging, tokens
+from voketag import audit, gs1, lifecycle, paging, tokens, xlsx
 from voketag.auth import Principal
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from voketag.lifecycle import ENDED, PENDING_RELEASE, RELEASED
@@ -526,9 +526,10 @@ class Factory:
         return count
 
     async def export_csv(
-        self, principal: Principal | None, batch_id: str, target: str | None, full: bool
+        self, principal: Principal | None, batch_id: str, target: str | None, full: bool, as_xlsx: bool = False
     ) -> AsyncIterator[bytes]:
-        """The batch as CSV chunks (the last one ends with the row-count trailer), from one snapshot."""
+        """The batch as CSV chunks (the last one ends with the row-count trailer), from one snapshot; or the
+        same rows as an .xlsx workbook, streamed once the snapshot's rows are written."""
         if full:
             domain.check_token_reader(principal)
         batch = await self._visible_batch(principal, batch_id, "batch_id")
@@ -540,24 +541,28 @@ class Factory:
             if full:
                 await self._audit_token_read(batch.id, await storage.count_products(conn, batch.id, own_states), {})
             writer = csvio.ExportWriter(await storage.metadata_keys(conn, batch.id))
+            sheet = xlsx.SheetWriter("products", writer.header) if as_xlsx else None
             async for row in storage.export_rows(conn, batch.id, own_states):
                 token = self._keys.issue(row.serial, snapshot.key_id)
-                chunk = writer.add(
-                    (
-                        row.id,
-                        str(row.serial),
-                        row.external_id,
-                        token if full else "",
-                        self._link(snapshot.gs1_keys, row.serial, token) if full else "",
-                        lifecycle.effective(row.own_lifecycle, snapshot.lifecycle).state,
-                        row.created_at.isoformat(),
-                        tokens.fingerprint(token),
-                    ),
-                    row.metadata,
+                cells = (
+                    row.id,
+                    str(row.serial),
+                    row.external_id,
+                    token if full else "",
+                    self._link(snapshot.gs1_keys, row.serial, token) if full else "",
+                    lifecycle.effective(row.own_lifecycle, snapshot.lifecycle).state,
+                    row.created_at.isoformat(),
+                    tokens.fingerprint(token),
                 )
-                if chunk is not None:
+                if sheet is not None:
+                    sheet.add(writer.cells(cells, row.metadata))
+                elif (chunk := writer.add(cells, row.metadata)) is not None:
                     yield chunk
-        yield writer.finish()
+        if sheet is None:
+            yield writer.finish()
+        else:
+            async for chunk in sheet.chunks():
+                yield chunk
 
     # --- webhooks -------------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from voketag.common.v1 import anchor_pb2 as _anchor_pb2
 from voketag.common.v1 import enums_pb2 as _enums_pb2
+from voketag.common.v1 import formats_pb2 as _formats_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -421,14 +422,16 @@ class ImportCsvResponse(_message.Message):
     def __init__(self, batch_id: _Optional[str] = ..., rows_imported: _Optional[int] = ..., batch_created: _Optional[bool] = ..., bytes_received: _Optional[int] = ...) -> None: ...
 
 class ExportCsvRequest(_message.Message):
-    __slots__ = ("batch_id", "lifecycle", "view")
+    __slots__ = ("batch_id", "lifecycle", "view", "format")
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     LIFECYCLE_FIELD_NUMBER: _ClassVar[int]
     VIEW_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
     batch_id: str
     lifecycle: _enums_pb2.LifecycleState
     view: ProductView
-    def __init__(self, batch_id: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., view: _Optional[_Union[ProductView, str]] = ...) -> None: ...
+    format: _formats_pb2.ExportFormat
+    def __init__(self, batch_id: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., view: _Optional[_Union[ProductView, str]] = ..., format: _Optional[_Union[_formats_pb2.ExportFormat, str]] = ...) -> None: ...
 
 class Webhook(_message.Message):
     __slots__ = ("id", "factory_id", "url", "events", "description", "active", "secret_hint", "created_at")

@@ -260,7 +260,8 @@ class FactoryServiceServicer:
         view = PRODUCT_VIEW_FULL. Cells beginning with = + - @ TAB CR or NUL are
         prefixed with a single quote (formula-injection safe). The last line is a
         trailer "#rows=<n>" with the number of data rows; a stream without it was
-        truncated.
+        truncated. With format = EXPORT_FORMAT_XLSX the same rows come as an
+        Excel workbook (content_type of voketag.common.v1.ExportFormat).
         buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
