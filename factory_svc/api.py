@@ -4,12 +4,13 @@ Factory systems and staff: batches, products, CSV, webhooks.
 """
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC
 
 import asyncpg
 import grpc
 from google.api import httpbody_pb2
 
-from factory_svc import convert, csvio
+from factory_svc import convert, csvio, epcis
 from factory_svc.model import Batch
 from factory_svc.settings import FactorySettings
 from factory_svc.usecases import Factory
@@ -154,6 +155,21 @@ class FactoryApi(rpc.FactoryServiceServicer):
         first = True
         async for data in chunks:
             yield httpbody_pb2.HttpBody(content_type=content_type if first else "", data=data)
+            first = False
+
+    @allow(*SIGNED_IN)
+    async def ExportEpcis(
+        self, request: pb.ExportEpcisRequest, context: Context
+    ) -> AsyncIterator[httpbody_pb2.HttpBody]:
+        chunks = self._factory.export_epcis(
+            current_principal(),
+            request.batch_id,
+            request.start_time.ToDatetime(UTC) if request.HasField("start_time") else None,
+            request.end_time.ToDatetime(UTC) if request.HasField("end_time") else None,
+        )
+        first = True
+        async for data in chunks:
+            yield httpbody_pb2.HttpBody(content_type=epcis.CONTENT_TYPE if first else "", data=data)
             first = False
 
     # --- webhooks -------------------------------------------------------------------------------------------

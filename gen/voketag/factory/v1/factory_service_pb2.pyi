@@ -433,6 +433,16 @@ class ExportCsvRequest(_message.Message):
     format: _formats_pb2.ExportFormat
     def __init__(self, batch_id: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., view: _Optional[_Union[ProductView, str]] = ..., format: _Optional[_Union[_formats_pb2.ExportFormat, str]] = ...) -> None: ...
 
+class ExportEpcisRequest(_message.Message):
+    __slots__ = ("batch_id", "start_time", "end_time")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, batch_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class Webhook(_message.Message):
     __slots__ = ("id", "factory_id", "url", "events", "description", "active", "secret_hint", "created_at")
     ID_FIELD_NUMBER: _ClassVar[int]
