@@ -193,11 +193,11 @@ async def test_malformed_links_are_400(client: httpx.AsyncClient, path: str, fie
     reply = await client.get(path)
     assert reply.status_code == 400, reply.text
     body = reply.json()
-    if "details" not in body:  # Envoy's own 400 (non-ASCII keys), in the gateway's local-reply format
+    violations = [v for d in body["details"] for v in d.get("fieldViolations", ())]
+    if violations:
+        assert violations[0]["field"] == field
+    else:  # Envoy's own 400 (non-ASCII keys) in the gateway's error format: the message names the field
         assert body["message"].startswith(f"{field}: "), body
-        return
-    violations = next(d for d in body["details"] if "fieldViolations" in d)["fieldViolations"]
-    assert violations[0]["field"] == field
 
 
 async def test_unknown_products_and_link_types_are_404(
