@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.scan.test_page import browser  # noqa: F401 - the page tests' headless Chromium, for the API docs page
 from voketag.mesh import Mesh
 
 # Each client from its own loopback address, so per-IP rate limits never mix between tests
