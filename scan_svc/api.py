@@ -192,11 +192,12 @@ class ScanApi(rpc.ScanServiceServicer):
         language = page.language("", caller.metadata.get("accept-language", ""))
         accept = request.accept or caller.metadata.get("accept", "")
         answer = await self._resolver.resolve(link, accept, language, caller)
-        # Envoy turns these into the HTTP status (307 with Location, 410 for a recalled product).
+        # Envoy turns these into the HTTP status (307 with Location, 410 recalled, 429 limited) and removes them.
         await context.send_initial_metadata(
             (
                 ("x-voketag-page", answer.page_state),
                 ("x-voketag-location", answer.location),
+                ("x-voketag-retry-after", str(answer.retry_after_s)),
                 ("content-language", language),
             )
         )

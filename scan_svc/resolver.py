@@ -7,6 +7,7 @@ Checks run cheapest first, as for /r/: a forged token is refused before any Post
 """
 
 import json
+import math
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from scan_svc import page, risk
 from scan_svc.scanning import Caller, Location, Outcome, Scanner
 from scan_svc.store import ScanStore
 from voketag import gs1
-from voketag.errors import NotFound
+from voketag.errors import NotFound, ResourceExhausted
 from voketag.tokens import MAX_SERIAL, KeyRing, TokenError
 
 LINKSET_TYPE = "application/linkset+json"
@@ -38,6 +39,7 @@ class Answer:
     body: bytes
     page_state: str = ""
     location: str = ""
+    retry_after_s: int = 0
 
 
 def wanted(link_type: str, accept: str) -> str:
@@ -64,6 +66,16 @@ class Resolver:
 
     async def resolve(self, link: gs1.DigitalLink, accept: str, language: str, caller: Caller) -> Answer:
         want = wanted(link.link_type, accept)
+        try:
+            return await self._resolve(link, want, language, caller)
+        except ResourceExhausted as exc:
+            if want != "page":
+                raise
+            # A browser never gets JSON: as on /r/, the limited page says how long to wait (Envoy answers 429).
+            wait_s = max(1, math.ceil(exc.retry_after_s or 1))
+            return _page(page.limited(wait_s, language), wait_s)
+
+    async def _resolve(self, link: gs1.DigitalLink, want: str, language: str, caller: Caller) -> Answer:
         if not link.serial.isdigit() or int(link.serial) > MAX_SERIAL:
             raise _NOT_FOUND  # a well-formed GS1 serial, but never one of ours
         serial = int(link.serial)
@@ -146,5 +158,5 @@ class Resolver:
         return links
 
 
-def _page(rendered: page.Page) -> Answer:
-    return Answer("text/html; charset=utf-8", rendered.html.encode(), page_state=rendered.state)
+def _page(rendered: page.Page, retry_after_s: int = 0) -> Answer:
+    return Answer("text/html; charset=utf-8", rendered.html.encode(), rendered.state, retry_after_s=retry_after_s)

@@ -112,19 +112,22 @@ def element_string(batch: Keys, serial: int) -> str:
     return "".join(parts)
 
 
-def link(base_url: str, batch: Keys, serial: int, token: str) -> str:
-    """The printed GS1 Digital Link URI; scheme and host upper-cased like the /R/ links (the lot keeps its case)."""
+def _link(base_url: str, batch: Keys, serial: str, token: str) -> str:
     path = f"/01/{batch.gtin}"
     if batch.lot:
         path += "/10/" + urllib.parse.quote(batch.lot, safe="")
-    path += f"/21/{serial}"
     query = f"17={batch.expiry:%y%m%d}&" if batch.expiry else ""
-    return f"{base_url.rstrip('/').upper()}{path}?{query}{TOKEN_PARAM}={token}"
+    return f"{base_url.rstrip('/').upper()}{path}/21/{serial}?{query}{TOKEN_PARAM}={token}"
+
+
+def link(base_url: str, batch: Keys, serial: int, token: str) -> str:
+    """The printed GS1 Digital Link URI; scheme and host upper-cased like the /R/ links (the lot keeps its case)."""
+    return _link(base_url, batch, str(serial), token)
 
 
 def link_pattern(base_url: str, batch: Keys) -> str:
     """The batch's link with "{serial}" and "{token}" placeholders."""
-    return link(base_url, batch, 0, "{token}").replace("/21/0?", "/21/{serial}?")
+    return _link(base_url, batch, "{serial}", "{token}")
 
 
 def _query(query: str) -> dict[str, str]:

@@ -45,9 +45,8 @@ class SheetWriter:
     def _append(self, cells: Sequence[str]) -> None:
         row = []
         for text in cells:
-            cell = WriteOnlyCell(self._sheet)
-            # Assigned as the raw value with an explicit string type: openpyxl would read "=..." as a formula.
-            cell._value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+            cell = WriteOnlyCell(self._sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
+            # Always a text cell: openpyxl would otherwise store a value starting with "=" as a formula.
             cell.data_type = "s"
             row.append(cell)
         self._sheet.append(row)

@@ -222,3 +222,19 @@ def test_longest_link_fits_qr_version_8_at_level_m() -> None:
     assert segno.make(longest, error="m", micro=False).version == 8
     without_lot = gs1.link("https://vtag.example", gs1.Keys(GTIN_14), 2**64 - 1, "A" * 34)
     assert segno.make(without_lot, error="m", micro=False).version == 6
+
+
+async def test_rate_limited_browser_gets_the_waiting_page(
+    admin: httpx.AsyncClient, client: httpx.AsyncClient, create_batch: CreateBatch
+) -> None:
+    """As on /r/: past the per-code limit (burst 60) a browser gets HTML with 429 and Retry-After, never JSON."""
+    first = (await products(admin, (await create_batch(gtin=GTIN_14))["id"]))[0]
+    for _ in range(80):
+        reply = await client.get(local(first["link"]), headers={"accept": "text/html"})
+        if reply.status_code == 429:
+            break
+        assert reply.status_code == 200, reply.text
+    assert reply.status_code == 429, "the per-code limit never answered"
+    assert reply.headers["content-type"].startswith("text/html")
+    assert int(reply.headers["retry-after"]) >= 1
+    assert "x-voketag-page" not in reply.headers and "x-voketag-retry-after" not in reply.headers
