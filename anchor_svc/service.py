@@ -72,6 +72,25 @@ class Bundle:
     anchored_at: datetime
 
 
+@dataclass(frozen=True)
+class LedgerAnchor:
+    """A scan-ledger checkpoint in an anchored aggregate tree (docs/ledger.md)."""
+
+    origin: str
+    tree_size: int
+    root_hash: bytes
+    commitment: bytes
+    aggregate_index: int
+    aggregate_size: int
+    aggregate_path: list[bytes]
+    aggregate_root: bytes
+    chain_id: int
+    tx_hash: str
+    block_number: int
+    sender: str
+    anchored_at: datetime
+
+
 class Anchoring:
     def __init__(
         self,
@@ -266,6 +285,29 @@ class Anchoring:
             block_number=subject["block_number"],
             sender=subject["sender"],
             anchored_at=subject["anchored_at"],
+        )
+
+    async def ledger_anchor(self, tree_size: int) -> LedgerAnchor:
+        async with self._pool.acquire() as conn:
+            row = await storage.ledger_anchor(conn, tree_size)
+        if row is None:
+            fields = {"tree_size": "not an anchored checkpoint"} if tree_size else None
+            raise NotFound("NOT_FOUND", "no anchored ledger checkpoint (of this size)", fields=fields)
+        roots = proofs.split_roots(bytes(row["leaves"]))
+        return LedgerAnchor(
+            origin=row["origin"],
+            tree_size=row["tree_size"],
+            root_hash=bytes(row["root_hash"]),
+            commitment=roots[row["aggregate_index"]],
+            aggregate_index=row["aggregate_index"],
+            aggregate_size=row["size"],
+            aggregate_path=proofs.aggregate_path(roots, row["aggregate_index"]),
+            aggregate_root=bytes(row["root"]),
+            chain_id=row["chain_id"],
+            tx_hash=row["tx_hash"],
+            block_number=row["block_number"],
+            sender=row["sender"],
+            anchored_at=row["anchored_at"],
         )
 
     def _leaf(self, subject: asyncpg.Record, product_id: str, serial: int) -> leaves.Leaf:

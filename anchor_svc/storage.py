@@ -220,6 +220,44 @@ async def pending_roots(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     )
 
 
+async def ledger_checkpoint_to_anchor(conn: asyncpg.Connection) -> asyncpg.Record | None:
+    """The latest signed scan-ledger checkpoint larger than any a live aggregation carries, if there is one."""
+    return await conn.fetchrow(
+        """SELECT c.origin, c.tree_size, c.root_hash FROM scan_ledger_checkpoints c
+           WHERE c.note_signature IS NOT NULL
+             AND c.tree_size > coalesce((SELECT max(l.tree_size) FROM anchor_ledger_checkpoints l
+                                         JOIN anchor_aggregations a ON a.id = l.aggregation_id
+                                         WHERE a.state IN ('SUBMITTED', 'CONFIRMING', 'ANCHORED')), 0)
+           ORDER BY c.tree_size DESC LIMIT 1"""
+    )
+
+
+async def insert_ledger_anchor(
+    conn: asyncpg.Connection, aggregation_id: int, checkpoint: asyncpg.Record, aggregate_index: int
+) -> None:
+    await conn.execute(
+        """INSERT INTO anchor_ledger_checkpoints (aggregation_id, origin, tree_size, root_hash, aggregate_index)
+           VALUES ($1, $2, $3, $4, $5)""",
+        aggregation_id,
+        checkpoint["origin"],
+        checkpoint["tree_size"],
+        checkpoint["root_hash"],
+        aggregate_index,
+    )
+
+
+async def ledger_anchor(conn: asyncpg.Connection, tree_size: int) -> asyncpg.Record | None:
+    """An anchored ledger checkpoint (the largest when ``tree_size`` is 0) with its aggregation."""
+    return await conn.fetchrow(
+        """SELECT l.origin, l.tree_size, l.root_hash, l.aggregate_index, a.leaves, a.size, a.root, a.chain_id,
+                  a.tx_hash, a.block_number, a.sender, a.anchored_at
+           FROM anchor_ledger_checkpoints l JOIN anchor_aggregations a ON a.id = l.aggregation_id
+           WHERE a.state = 'ANCHORED' AND ($1 = 0 OR l.tree_size = $1)
+           ORDER BY l.tree_size DESC LIMIT 1""",
+        tree_size,
+    )
+
+
 async def allocate_nonce(conn: asyncpg.Connection, chain_id: int, sender: str, confirmed: int) -> int:
     """The next nonce of ``sender``; the row lock serialises allocators until their transaction ends.
 
@@ -275,8 +313,9 @@ async def insert_aggregation(
 ) -> int:
     aggregation_id = int(
         await conn.fetchval(
-            """INSERT INTO anchor_aggregations (chain_id, sender, nonce, root, leaves, size, tx_hash)
-               VALUES ($1, $2, $3, $4, $5, $6, '') RETURNING id""",
+            """INSERT INTO anchor_aggregations (chain_id, sender, nonce, root, leaves, size, tx_hash, chain_ref)
+               VALUES ($1, $2, $3, $4, $5, $6, '', (SELECT id FROM anchor_chains WHERE retired_at IS NULL))
+               RETURNING id""",
             chain_id,
             sender,
             nonce,
@@ -298,16 +337,26 @@ async def insert_aggregation(
 async def insert_transaction(
     conn: asyncpg.Connection, aggregation_id: int, tx_hash: str, raw: bytes, max_fee: int, priority_fee: int
 ) -> None:
-    """Store a signed transaction and make it the aggregation's current one (before it is broadcast)."""
-    await conn.execute(
+    """Store a signed transaction and make it the aggregation's current one (before it is broadcast).
+
+    Re-anchoring the same batches with the same nonce and fees after a chain reset signs the very bytes of
+    the ORPHANED aggregation's transaction: that one then belongs to the new aggregation. Any other clash
+    of hashes raises (it would mean one transaction for two live aggregations).
+    """
+    stored = await conn.fetchval(
         """INSERT INTO anchor_transactions (tx_hash, aggregation_id, raw, max_fee_per_gas, max_priority_fee_per_gas)
-           VALUES ($1, $2, $3, $4, $5)""",
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (tx_hash) DO UPDATE SET aggregation_id = EXCLUDED.aggregation_id, created_at = now()
+           WHERE (SELECT state FROM anchor_aggregations WHERE id = anchor_transactions.aggregation_id) = 'ORPHANED'
+           RETURNING tx_hash""",
         tx_hash,
         aggregation_id,
         raw,
         max_fee,
         priority_fee,
     )
+    if stored is None:
+        raise RuntimeError(f"transaction {tx_hash} already belongs to another live aggregation")
     await conn.execute(
         "UPDATE anchor_aggregations SET tx_hash = $2, signed_at = now() WHERE id = $1", aggregation_id, tx_hash
     )
@@ -533,7 +582,7 @@ async def fail_aggregation(conn: asyncpg.Connection, aggregation_id: int, error:
            WHERE a.id = $1 AND a.state = 'SUBMITTED' AND NOT a.accepted
              AND NOT EXISTS (SELECT 1 FROM anchor_aggregations o
                              WHERE o.chain_id = a.chain_id AND o.sender = a.sender AND o.nonce > a.nonce
-                               AND o.state <> 'FAILED')
+                               AND o.state NOT IN ('FAILED', 'ORPHANED'))
            RETURNING a.chain_id, a.sender, a.nonce""",
         aggregation_id,
         error[:500],
@@ -571,3 +620,96 @@ async def note_unreachable(conn: asyncpg.Connection, error: str) -> None:
            WHERE state IN ('PENDING', 'SUBMITTED', 'CONFIRMING') AND last_error <> $1""",
         error[:500],
     )
+
+
+async def current_chain(conn: asyncpg.Connection) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT id, chain_id, genesis_hash FROM anchor_chains WHERE retired_at IS NULL")
+
+
+async def latest_mined_unrecorded(conn: asyncpg.Connection) -> asyncpg.Record | None:
+    """The newest ANCHORED aggregation sent before the chain was recorded (chain_ref NULL); a CONFIRMING one
+    could still be reorganised away without the chain being another."""
+    return await conn.fetchrow(
+        """SELECT id, tx_hash, block_number, block_hash FROM anchor_aggregations
+           WHERE chain_ref IS NULL AND state = 'ANCHORED' ORDER BY block_number DESC LIMIT 1"""
+    )
+
+
+async def adopt_chain(conn: asyncpg.Connection, chain_id: int, genesis_hash: str, unrecorded_too: bool) -> int:
+    """Make (chain_id, genesis_hash) the current chain; with ``unrecorded_too`` the aggregations sent before
+    chains were recorded count as sent to it."""
+    await conn.execute("UPDATE anchor_chains SET retired_at = now() WHERE retired_at IS NULL")
+    chain_ref = int(
+        await conn.fetchval(
+            """INSERT INTO anchor_chains (chain_id, genesis_hash) VALUES ($1, $2)
+               ON CONFLICT (chain_id, genesis_hash) DO UPDATE SET retired_at = NULL RETURNING id""",
+            chain_id,
+            genesis_hash,
+        )
+    )
+    if unrecorded_too:
+        await conn.execute("UPDATE anchor_aggregations SET chain_ref = $1 WHERE chain_ref IS NULL", chain_ref)
+    return chain_ref
+
+
+async def orphan_other_chains(conn: asyncpg.Connection, chain_ref: int, error: str) -> list[str]:
+    """Every aggregation that lives on another chain than ``chain_ref`` (or on an unrecorded one) is ORPHANED;
+    returns the batch ids that go back to PENDING."""
+    return await _orphan(
+        conn,
+        "state IN ('SUBMITTED', 'CONFIRMING', 'ANCHORED', 'ABANDONED') AND chain_ref IS DISTINCT FROM $1",
+        chain_ref,
+        error,
+    )
+
+
+async def orphan_unmined(conn: asyncpg.Connection, chain_ref: int, error: str) -> list[str]:
+    """The SUBMITTED aggregations of chain ``chain_ref`` (stuck behind a nonce gap) are ORPHANED; returns the
+    batch ids that go back to PENDING."""
+    return await _orphan(conn, "state = 'SUBMITTED' AND chain_ref = $1", chain_ref, error)
+
+
+async def _orphan(conn: asyncpg.Connection, which: str, chain_ref: int, error: str) -> list[str]:
+    """ORPHANED for the aggregations ``which`` selects; their batches PENDING again, urgent, with ``error``."""
+    rows = await conn.fetch(
+        f"""WITH gone AS (
+                UPDATE anchor_aggregations SET state = 'ORPHANED', sending = false, last_error = $2
+                WHERE {which} RETURNING id)
+            UPDATE anchor_records r SET state = 'PENDING', aggregation_id = NULL, aggregate_index = NULL,
+                   urgent = true, anchored_at = NULL, last_error = $2, updated_at = now()
+            FROM gone WHERE r.aggregation_id = gone.id
+            RETURNING r.batch_id::text AS batch_id""",
+        chain_ref,
+        error[:500],
+    )
+    batch_ids = [row["batch_id"] for row in rows]
+    await conn.execute(
+        "UPDATE batches SET state = 'ANCHORING', updated_at = now() WHERE id = ANY($1::uuid[]) AND state = 'ANCHORED'",
+        batch_ids,
+    )
+    return batch_ids
+
+
+async def restart_nonces(conn: asyncpg.Connection, chain_id: int, sender: str, confirmed: int) -> None:
+    """Nonces from the chain again: the counter restarts at the node's count, released nonces are void."""
+    await conn.execute(
+        "UPDATE anchor_nonces SET next_nonce = $3 WHERE chain_id = $1 AND sender = $2", chain_id, sender, confirmed
+    )
+    await conn.execute("DELETE FROM anchor_released_nonces WHERE chain_id = $1 AND sender = $2", chain_id, sender)
+
+
+async def lowest_submitted_nonce(conn: asyncpg.Connection, chain_ref: int) -> int | None:
+    value = await conn.fetchval(
+        "SELECT min(nonce) FROM anchor_aggregations WHERE state = 'SUBMITTED' AND chain_ref = $1", chain_ref
+    )
+    return None if value is None else int(value)
+
+
+async def not_settled(conn: asyncpg.Connection, batch_ids: Sequence[str]) -> list[str]:
+    """The batches of ``batch_ids`` that are neither ANCHORED nor FAILED."""
+    rows = await conn.fetch(
+        """SELECT batch_id::text AS batch_id FROM anchor_records
+           WHERE batch_id = ANY($1::uuid[]) AND state NOT IN ('ANCHORED', 'FAILED')""",
+        list(batch_ids),
+    )
+    return [row["batch_id"] for row in rows]

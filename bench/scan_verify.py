@@ -11,6 +11,9 @@ With several --products sizes the same services are measured at each size in tur
 between them), so 1M and 10M products are compared in one run on the same machine state.
 Baseline, through the same Envoy, service and interceptors: GET /v1/ledger/checkpoint (one indexed
 PostgreSQL read, no Redis: the cheapest REST call of the scan service).
+Ledger cost (docs/ledger.md): at the largest size, verify throughput with the ledger's sealer, checkpoints
+and scan receipts (LEDGER_TRANSPARENCY on, as deployed) against the same service restarted without them,
+in the order on, off, on; the ratio is off against the mean of the two "on" runs.
 """
 
 import argparse
@@ -264,9 +267,26 @@ def main() -> None:
                 show("verify", paced)
                 print(f"  p99 ratio verify/baseline: {paced['p99'] / paced_base['p99']:.2f}")
                 summary.append((size, rate, verify["rps"] / baseline["rps"], paced))
+        print(f"\nledger cost at {sizes[-1]:,} products (closed loop, {args.duration} s each, service restarted):")
+        with_ledger: list[float] = []
+        without: list[float] = []
+        for transparency in (True, False, True):
+            scan.stop()
+            scan = Child("scan", scan.argv, {**env, "LEDGER_TRANSPARENCY": str(transparency).lower()}, scan.log_path)
+            children[0] = scan
+            scan.start()
+            wait_until(ready, 60, "scan service behind Envoy")
+            processes["scan"] = psutil.Process(scan.pid)
+            wrk(base, script, token_file, 3, args.connections, processes)  # warm-up after the restart
+            result = wrk(base, script, token_file, args.duration, args.connections, processes)
+            show(f"verify, ledger {'on' if transparency else 'off'}", result)
+            (with_ledger if transparency else without).append(result["rps"])
+        ledger_ratio = (sum(with_ledger) / len(with_ledger)) / without[0]
+        print(f"  throughput ratio ledger on/off: {ledger_ratio:.3f} (the budget is >= 0.95)")
         print("\nsummary: products, offered req/s, throughput ratio, paced verify req/s and p99")
         for size, rate, ratio, paced in summary:
             print(f"  {size:>12,}  {rate:>5}  {ratio:.2f}  {paced['rps']:6.0f} req/s  p99 {paced['p99']:7.2f} ms")
+        print(f"  ledger on/off throughput ratio at {sizes[-1]:,} products: {ledger_ratio:.3f}")
     finally:
         for child in reversed(children):
             child.stop()

@@ -2,7 +2,10 @@
 
     python -m gateway.render --out envoy.yaml listen_port=8080 admin_port=9901 ...
 
-Every placeholder must be given; a missing one raises KeyError (string.Template.substitute).
+Every placeholder must be given; a missing one raises KeyError (string.Template.substitute). The console's
+routes (``console_routes``, ``console_max_body``) are rendered from its build output unless given, and so are the
+API description's and its docs page's (``api_docs_routes``, ``api_docs_max_body``) from gateway/openapi.json,
+gateway/api-docs/ and npm's swagger-ui-dist; ``static_max_body`` is the larger of the two limits.
 """
 
 from __future__ import annotations
@@ -16,15 +19,8 @@ from string import Template
 
 TEMPLATE_PATH = Path(__file__).with_name("envoy.yaml.tmpl")
 DESCRIPTOR_PATH = Path(__file__).with_name("voketag.binpb")
-ROOT = Path(__file__).resolve().parents[1]
-# Values a deployment may leave out; ${geoip_filter} is derived from geoip_country_db. The static files of the API
-# docs default to this checkout (gateway/ and node_modules/ after `make install`).
-OPTIONAL = {
-    "geoip_country_db": "",
-    "openapi_file": str(ROOT / "gateway" / "openapi.json"),
-    "api_docs_dir": str(ROOT / "gateway" / "api-docs"),
-    "swagger_ui_dir": str(ROOT / "node_modules" / "swagger-ui-dist"),
-}
+# Values a deployment may leave out; ${geoip_filter} is derived from geoip_country_db.
+OPTIONAL = {"geoip_country_db": ""}
 _GEOIP_FILTER = """\
           - name: envoy.filters.http.geoip
             typed_config:
@@ -43,6 +39,130 @@ def geoip_filter(country_db: str) -> str:
     return _GEOIP_FILTER.replace("{path}", json.dumps(country_db)) if country_db else ""
 
 
+CONSOLE_DIST = Path(__file__).resolve().parent.parent / "console" / "dist"
+
+# The console's own policy: its script and styles come from this origin only (no inline code, no
+# third-party origin) and it talks to nothing but this gateway.
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".woff2": "font/woff2",
+    ".json": "application/json",
+}
+ROUTE_INDENT = " " * 14
+NO_TRANSCODER = {
+    "envoy.filters.http.grpc_json_transcoder": {
+        "@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig",
+        "disabled": True,
+    }
+}
+
+
+def _headers(content_type: str, cache: str) -> list[dict[str, object]]:
+    pairs = {
+        "Content-Type": content_type,
+        "Cache-Control": cache,
+        "Content-Security-Policy": CONSOLE_CSP,
+        "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    return [
+        {"header": {"key": key, "value": value}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+        for key, value in pairs.items()
+    ]
+
+
+def _file_route(match: dict[str, object], path: Path, cache: str) -> dict[str, object]:
+    return {
+        "match": match,
+        "direct_response": {"status": 200, "body": {"filename": str(path)}},
+        "response_headers_to_add": _headers(CONTENT_TYPES.get(path.suffix, "application/octet-stream"), cache),
+        "typed_per_filter_config": NO_TRANSCODER,
+    }
+
+
+def console_values(dist: Path = CONSOLE_DIST) -> dict[str, str]:
+    """Envoy routes serving the console build: each hashed asset at its own path (cached for good, its
+    name changes with its content) and index.html for /console/ and every deep link below it (never
+    cached, so a new build is picked up). Envoy reads the files when it loads the config."""
+    index = dist / "index.html"
+    if not index.is_file():
+        # Loud but not fatal: the APIs work without the console; `make console` builds it.
+        routes: list[dict[str, object]] = [
+            {
+                "match": {"prefix": "/console"},
+                "direct_response": {"status": 503, "body": {"inline_string": "console not built: run `make console`"}},
+                "typed_per_filter_config": NO_TRANSCODER,
+            }
+        ]
+        return {"console_routes": _yaml_routes(routes), "console_max_body": "4096"}
+    assets = sorted(p for p in dist.rglob("*") if p.is_file() and p != index and ".vite" not in p.parts)
+    routes = [
+        _file_route(
+            {"path": f"/console/{p.relative_to(dist).as_posix()}"},
+            p,
+            # hashed names (assets/) change with their content; the others (favicon) keep theirs
+            "public, max-age=31536000, immutable" if p.parent.name == "assets" else "no-cache",
+        )
+        for p in assets
+    ]
+    routes.append(
+        {
+            "match": {"path": "/console"},
+            "redirect": {"path_redirect": "/console/"},
+            "typed_per_filter_config": NO_TRANSCODER,
+        }
+    )
+    routes.append(_file_route({"prefix": "/console/"}, index, "no-cache"))
+    largest = max(p.stat().st_size for p in [index, *assets])
+    return {"console_routes": _yaml_routes(routes), "console_max_body": str(max(4096, largest + 1))}
+
+
+API_DOCS = Path(__file__).resolve().parent / "api-docs"
+SWAGGER_UI = Path(__file__).resolve().parent.parent / "node_modules" / "swagger-ui-dist"
+
+
+def api_docs_values() -> dict[str, str]:
+    """Envoy routes serving the OpenAPI description (/openapi.json) and a Swagger UI page over it (/docs/api),
+    with the console's headers and CSP (the page's script is a file; no inline code). Never cached long: they
+    change with the contracts and with npm updates."""
+    files = {
+        "/openapi.json": Path(__file__).with_name("openapi.json"),
+        "/docs/api": API_DOCS / "index.html",
+        "/docs/api/init.js": API_DOCS / "init.js",
+        "/docs/api/swagger-ui-bundle.js": SWAGGER_UI / "swagger-ui-bundle.js",
+        "/docs/api/swagger-ui.css": SWAGGER_UI / "swagger-ui.css",
+    }
+    missing = [str(path) for path in files.values() if not path.is_file()]
+    if missing:
+        # Loud but not fatal, like the console: `make install` brings Swagger UI, `make gen` the description.
+        route = {
+            "match": {"prefix": "/docs/api"},
+            "direct_response": {"status": 503, "body": {"inline_string": "API docs not installed: run `make install`"}},
+            "typed_per_filter_config": NO_TRANSCODER,
+        }
+        return {"api_docs_routes": _yaml_routes([route]), "api_docs_max_body": "4096"}
+    get = [{"name": ":method", "string_match": {"exact": "GET"}}]
+    routes = [_file_route({"path": path, "headers": get}, file, "no-cache") for path, file in files.items()]
+    largest = max(file.stat().st_size for file in files.values())
+    return {"api_docs_routes": _yaml_routes(routes), "api_docs_max_body": str(largest + 1)}
+
+
+def _yaml_routes(routes: list[dict[str, object]]) -> str:
+    # JSON is YAML: one flow mapping per route, indented as an item of the template's route list.
+    return "\n".join(f"{ROUTE_INDENT}- {json.dumps(route)}" for route in routes)
+
+
 def placeholders() -> set[str]:
     """Names the template expects."""
     template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
@@ -52,8 +172,11 @@ def placeholders() -> set[str]:
 def render(values: Mapping[str, str | int]) -> str:
     """Substitute ``values`` into the template; fails loudly on a missing name."""
     template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
-    given = {**OPTIONAL, **{key: str(value) for key, value in values.items()}}
-    return template.substitute({**given, "geoip_filter": geoip_filter(given["geoip_country_db"])})
+    given = {**OPTIONAL, **console_values(), **api_docs_values(), **{key: str(value) for key, value in values.items()}}
+    static_max_body = str(max(int(given["console_max_body"]), int(given["api_docs_max_body"])))
+    return template.substitute(
+        {**given, "geoip_filter": geoip_filter(given["geoip_country_db"]), "static_max_body": static_max_body}
+    )
 
 
 def _parse_pairs(pairs: Sequence[str]) -> dict[str, str]:
@@ -76,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         text = render(values)
     except KeyError as exc:
-        missing = sorted(placeholders() - values.keys())
+        missing = sorted(placeholders() - values.keys() - console_values().keys())
         parser.error(f"missing value for {exc}; all missing: {', '.join(missing)}")
     if args.out is None:
         sys.stdout.write(text)

@@ -1,6 +1,7 @@
 """Entry point: settings -> storage -> serve."""
 
 import asyncio
+import logging
 
 from scan_svc import ledger as ledger_module
 from scan_svc.api import SERVICE, ScanApi
@@ -11,10 +12,13 @@ from scan_svc.redis_store import Gate, Guard
 from scan_svc.resolver import Resolver
 from scan_svc.scanning import Scanner
 from scan_svc.settings import ScanSettings
-from scan_svc.store import ScanStore, ScanWriter
+from scan_svc.store import LedgerStore, ScanStore, ScanWriter
+from scan_svc.tlog import Transparency, witnesses
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Resources, Service, run_service
 from voketag.tokens import KeyRing
+
+log = logging.getLogger("scan_svc")
 
 # The background tasks live as long as the event loop; this reference keeps them from being garbage-collected.
 _background: set[asyncio.Task[None]] = set()
@@ -35,6 +39,11 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
     writer = ScanWriter(resources.pool, settings.scan_write_batch)
     writer.start()
     counterfeits = Counterfeits(guard, resources.pool)
+    signer = ledger_module.notary(settings)
+    # Operators publish this key (docs/ledger.md): checkpoints, receipts and the check command rely on it.
+    log.info("ledger verifier key", extra={"vkey": str(signer.verifier)})
+    ledger = ledger_module.build(resources.pool, settings, signer)
+    transparency = Transparency(LedgerStore(resources.pool), signer, witnesses(settings.ledger_witness_keys))
     scanner = Scanner(
         settings,
         keyring,
@@ -43,12 +52,13 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
         ScanStore(resources.pool),
         writer,
         counterfeits,
+        transparency if settings.ledger_transparency else None,
     )
-    ledger = ledger_module.build(resources.pool, settings)
-    _background.add(asyncio.get_running_loop().create_task(ledger.run(settings.ledger_seal_interval_s)))
+    if settings.ledger_transparency:
+        _background.add(asyncio.get_running_loop().create_task(ledger.run(settings.ledger_seal_interval_s)))
     _background.add(asyncio.get_running_loop().create_task(counterfeits.run(settings.counterfeit_flush_interval_s)))
     resolver = Resolver(scanner, keyring, ScanStore(resources.pool), settings.public_base_url)
-    return ScanApi(scanner, ledger, resolver)
+    return ScanApi(scanner, ledger, transparency, resolver)
 
 
 def main() -> None:

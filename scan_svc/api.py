@@ -13,6 +13,7 @@ from scan_svc import page
 from scan_svc.ledger import Checkpoint, Ledger
 from scan_svc.resolver import Resolver
 from scan_svc.scanning import Caller, Location, Outcome, Scanner, malformed, parse_location
+from scan_svc.tlog import Receipt, Transparency
 from voketag import context as rpc_context
 from voketag import gs1, lifecycle
 from voketag.auth import STAFF, allow, public
@@ -58,6 +59,20 @@ def proof_url(outcome: Outcome, token: str) -> str:
     return page.proof_path(outcome.product, token)
 
 
+def receipt_url(receipt: Receipt) -> str:
+    return f"/v1/ledger/receipts/{receipt.leaf_index}"
+
+
+def _receipt(receipt: Receipt) -> pb.ScanReceipt:
+    return pb.ScanReceipt(
+        leaf_index=receipt.leaf_index,
+        leaf_hash=receipt.leaf_hash,
+        scanned_at=timestamp(receipt.scanned_at),
+        note=receipt.note,
+        proof_path=f"/v1/ledger/proofs/{receipt.leaf_index}",
+    )
+
+
 def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
     reply = pb.VerifyTokenResponse(
         verdict=enums_pb2.Verdict.Value(f"VERDICT_{outcome.verdict.value}"),
@@ -79,6 +94,8 @@ def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
         first_scanned_at=timestamp(outcome.first_scanned_at),
         scanned_at=timestamp(outcome.scanned_at),
     )
+    if outcome.receipt is not None:
+        reply.receipt.CopyFrom(_receipt(outcome.receipt))
     row = outcome.product
     if row is not None:
         # A public answer: product and batch ids, the external id and the internal lifecycle reasons stay empty.
@@ -129,9 +146,10 @@ def _checkpoint(checkpoint: Checkpoint | None) -> pb.LedgerCheckpoint | None:
 
 
 class ScanApi(rpc.ScanServiceServicer):
-    def __init__(self, scanner: Scanner, ledger: Ledger, resolver: Resolver) -> None:
+    def __init__(self, scanner: Scanner, ledger: Ledger, transparency: Transparency, resolver: Resolver) -> None:
         self._scanner = scanner
         self.ledger = ledger
+        self._transparency = transparency
         self._resolver = resolver
 
     async def _verify(self, request: pb.VerifyTokenRequest, context: Context) -> Outcome:
@@ -166,7 +184,8 @@ class ScanApi(rpc.ScanServiceServicer):
         headers = [("content-language", language)]
         try:
             outcome = await self._verify(pb.VerifyTokenRequest(token=request.token), context)
-            rendered = page.render(outcome, proof_url(outcome, request.token), language)
+            receipt = receipt_url(outcome.receipt) if outcome.receipt is not None else ""
+            rendered = page.render(outcome, proof_url(outcome, request.token), language, receipt)
         except InvalidArgument as exc:
             if exc.reason != "TOKEN_MALFORMED":
                 raise
@@ -246,3 +265,30 @@ class ScanApi(rpc.ScanServiceServicer):
             second_root_hash=second_root,
             checkpoint=_checkpoint(latest if latest and latest.tree_size == second else None),
         )
+
+    @public
+    async def GetLedgerCheckpointNote(
+        self, request: pb.GetLedgerCheckpointNoteRequest, context: Context
+    ) -> httpbody_pb2.HttpBody:
+        signed = await self._transparency.checkpoint(request.tree_size)
+        return httpbody_pb2.HttpBody(content_type="text/plain; charset=utf-8", data=signed.encode())
+
+    @public
+    async def GetLedgerInclusionProof(
+        self, request: pb.GetLedgerInclusionProofRequest, context: Context
+    ) -> pb.GetLedgerInclusionProofResponse:
+        size, leaf, proof, signed = await self._transparency.inclusion(request.leaf_index, request.tree_size)
+        return pb.GetLedgerInclusionProofResponse(
+            leaf_index=request.leaf_index, tree_size=size, leaf_hash=leaf, proof=proof, checkpoint_note=signed
+        )
+
+    @public
+    async def GetScanReceipt(self, request: pb.GetScanReceiptRequest, context: Context) -> pb.GetScanReceiptResponse:
+        return pb.GetScanReceiptResponse(receipt=_receipt(await self._transparency.receipt_at(request.leaf_index)))
+
+    @public
+    async def AddLedgerCosignature(
+        self, request: pb.AddLedgerCosignatureRequest, context: Context
+    ) -> pb.AddLedgerCosignatureResponse:
+        signed = await self._transparency.cosign(request.tree_size, request.cosignature)
+        return pb.AddLedgerCosignatureResponse(checkpoint_note=signed)

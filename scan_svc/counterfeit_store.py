@@ -6,8 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
-# Arbitrary constant: the advisory lock that orders flushes of every replica.
-FLUSH_LOCK = 0x766F6B6574616704
+from voketag.locks import Lock, xact_lock
+
 # A batch id is remembered this long; a batch left in Redis longer than that (never seen in practice: the
 # next flush of any replica takes it) would be added twice.
 REMEMBER = "7 days"
@@ -41,7 +41,8 @@ class Count:
 async def add_batch(pool: asyncpg.Pool, batch_id: str, counts: Sequence[Count]) -> bool:
     """Add one batch of counts unless it was added before; True when this call added it."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", FLUSH_LOCK)
+        # Orders the flushes of every replica.
+        await xact_lock(conn, Lock.COUNTERFEIT_FLUSH)
         fresh = await conn.fetchval(
             "INSERT INTO counterfeit_flushes (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true", batch_id
         )

@@ -7,7 +7,8 @@ Merkle frontier and signs checkpoints. A sequence number whose transaction rolle
 void entry once it has been missing for the grace period. Verification recomputes everything from the
 scans table and names the first entry that was edited, deleted or reordered.
 
-Console: ``voketag-ledger-verify [--from N] [--to N]`` (exit status 1 when the ledger is broken).
+Console: ``voketag-ledger-verify [--from N] [--to N] [--complete]`` (read-only; exit status 1 when the ledger
+is broken, 2 with --complete when committed scans or checkpoint signatures were left unchecked).
 """
 
 import argparse
@@ -18,7 +19,7 @@ import json
 import logging
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,16 +27,14 @@ import asyncpg
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from scan_svc.keys import ledger_key
+from scan_svc.keys import ledger_key, ledger_public_key
 from scan_svc.metrics import LEDGER_SEALED
-from scan_svc.settings import ScanSettings
+from scan_svc.settings import LedgerVerifySettings, ScanSettings
 from scan_svc.store import LedgerStore
-from voketag import merkle
+from voketag import merkle, note
 
 log = logging.getLogger("scan_svc.ledger")
 
-# Arbitrary constant: the advisory lock that makes one sealer at a time.
-SEAL_LOCK = 0x766F6B6574616703
 SEAL_BATCH = 5000
 # Entries hashed between two yields to the event loop: sealing a full batch at once would hold verifications
 # back for a few hundred milliseconds (the hashing is pure Python work on the serving loop).
@@ -111,25 +110,36 @@ class Finding:
     entries_checked: int
     first_bad_sequence: int = 0
     problem: str = ""
+    # Committed scans of the range that no checked entry covers: not sealed yet (the sealer waits out a
+    # gap), or after the first bad entry. ok says nothing about them.
+    unchecked_scans: int = 0
+    signatures_checked: bool = True
 
 
 class Ledger:
     def __init__(
         self,
         store: LedgerStore,
-        signing_key: Ed25519PrivateKey,
+        signing_key: Ed25519PrivateKey | None,
         key_id: str,
         gap_grace_s: float,
         checkpoint_interval_s: float,
+        public_key: Ed25519PublicKey | None = None,
+        notary: note.Signer | None = None,
     ) -> None:
+        """Without ``signing_key`` the ledger can only be checked (seal=False), and checkpoint signatures only
+        with ``public_key``. With ``notary`` each checkpoint is also signed as a C2SP checkpoint note."""
         self._store = store
         self._key = signing_key
-        self.public_key = signing_key.public_key()
+        self.public_key = signing_key.public_key() if signing_key is not None else public_key
         self._key_id = key_id
         self._grace_s = gap_grace_s
         self._interval_s = checkpoint_interval_s
+        self.notary = notary
 
     def sign(self, tree_size: int, root_hash: bytes, head_hash: bytes) -> Checkpoint:
+        if self._key is None:
+            raise RuntimeError("this ledger has no signing key")
         created_at = datetime.now(UTC).replace(microsecond=0)
         signature = self._key.sign(Checkpoint.text(tree_size, root_hash, created_at))
         return Checkpoint(tree_size, root_hash, head_hash, created_at, signature, self._key_id)
@@ -139,7 +149,7 @@ class Ledger:
         added = 0
         while True:
             async with self._store.pool.acquire() as conn, conn.transaction():
-                state = await self._store.lock_state(conn, SEAL_LOCK)
+                state = await self._store.lock_state(conn)
                 if state is None:
                     return added
                 size, head, frontier = state["tree_size"], state["head_hash"], list(state["frontier"])
@@ -193,6 +203,9 @@ class Ledger:
                 checkpoint.signature,
                 checkpoint.key_id,
             )
+            if self.notary is not None:
+                text = note.Checkpoint(self.notary.name, size, checkpoint.root_hash).text()
+                await self._store.sign_note(conn, size, self.notary.name, self.notary.private_key.sign(text))
 
     async def run(self, interval_s: float) -> None:
         """Seal forever (the scan service runs this as a background task)."""
@@ -208,16 +221,21 @@ class Ledger:
         row = await self._store.latest_checkpoint(self._store.pool)
         return Checkpoint.from_row(row) if row else None
 
-    async def verify(self, first: int = 0, last: int = 0) -> tuple[Finding, Checkpoint | None]:
-        """Seal what is committed, then recompute entries first..last (0 = from the start / to the end)."""
-        await self.seal(force_checkpoint=True)
+    async def verify(self, first: int = 0, last: int = 0, seal: bool = True) -> tuple[Finding, Checkpoint | None]:
+        """Seal what is committed (unless not ``seal``), then recompute entries first..last (0 = from the start /
+        to the end), and count the committed scans of that range the check did not cover."""
+        if seal:
+            await self.seal(force_checkpoint=True)
         async with self._store.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             size = await self._store.tree_size(conn)
-            first, last = max(first, 1), (min(last, size) if last else size)
+            first, requested_last = max(first, 1), last
+            last = min(last, size) if last else size
             start = b"" if first == 1 else await self._store.chain_hash(conn, first - 1)
             checkpoints = [Checkpoint.from_row(row) for row in await self._store.checkpoints(conn, last)]
             latest = await self._store.latest_checkpoint(conn)
             finding = await self._walk(conn, first, last, start, checkpoints if first == 1 else [])
+            unchecked = await self._store.scans_in_range(conn, first + finding.entries_checked, requested_last)
+        finding = replace(finding, unchecked_scans=unchecked, signatures_checked=self.public_key is not None)
         return finding, Checkpoint.from_row(latest) if latest else None
 
     async def _walk(
@@ -242,7 +260,7 @@ class Ledger:
             # The frontier covers entries first..expected (the whole tree when first == 1).
             frontier = merkle.append(frontier, expected - first, entry["leaf_hash"])
             while checkpoint is not None and checkpoint.tree_size == expected:
-                if not checkpoint.verify(self.public_key):
+                if self.public_key is not None and not checkpoint.verify(self.public_key):
                     return Finding(False, expected - first + 1, expected, "checkpoint signature does not verify")
                 if checkpoint.root_hash != merkle.frontier_root(frontier):
                     return Finding(False, expected - first + 1, expected, "checkpoint root does not match the entries")
@@ -274,35 +292,53 @@ def _entry_problem(entry: Mapping[str, Any]) -> str:
     return ""
 
 
-def build(pool: asyncpg.Pool, settings: ScanSettings) -> Ledger:
+def notary(settings: ScanSettings) -> note.Signer:
+    """The ledger key as the signer of C2SP notes, named by the log's origin."""
+    return note.Signer(settings.ledger_origin, ledger_key(settings))
+
+
+def build(pool: asyncpg.Pool, settings: ScanSettings, signer: note.Signer | None = None) -> Ledger:
+    signer = signer or notary(settings)
     return Ledger(
         LedgerStore(pool),
-        ledger_key(settings),
+        signer.private_key,
         settings.ledger_key_id,
         settings.ledger_gap_grace_s,
         settings.ledger_checkpoint_interval_s,
+        notary=signer,
     )
 
 
 def main() -> None:
-    """voketag-ledger-verify: recompute the scan ledger and name the first bad entry."""
+    """voketag-ledger-verify: recompute the sealed scan ledger, name the first bad entry and say what it did not
+    check. Read-only: it needs DATABASE_URL, and a key only to check checkpoint signatures."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--from", dest="first", type=int, default=0, help="first sequence number (default: 1)")
     parser.add_argument("--to", dest="last", type=int, default=0, help="last sequence number (default: latest)")
+    parser.add_argument(
+        "--complete",
+        action="store_true",
+        help="exit 2 unless every committed scan of the range was checked and checkpoint signatures were verified",
+    )
     args = parser.parse_args()
-    settings = ScanSettings(grpc_port=0, metrics_port=0)
+    settings = LedgerVerifySettings()
+    public_key = ledger_public_key(settings)
 
     async def run() -> Finding:
         pool = await asyncpg.create_pool(settings.database_url.get_secret_value(), min_size=1, max_size=2)
         try:
-            finding, _ = await build(pool, settings).verify(args.first, args.last)
+            ledger = Ledger(LedgerStore(pool), None, "", 0, 0, public_key=public_key)
+            finding, _ = await ledger.verify(args.first, args.last, seal=False)
         finally:
             await pool.close()
         return finding
 
     finding = asyncio.run(run())
     print(json.dumps(finding.__dict__))
-    sys.exit(0 if finding.ok else 1)
+    if not finding.ok:
+        sys.exit(1)
+    if args.complete and (finding.unchecked_scans or not finding.signatures_checked):
+        sys.exit(2)
 
 
 if __name__ == "__main__":

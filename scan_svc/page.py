@@ -48,6 +48,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "never": "never",
         "anchor": "Blockchain record",
         "proof": "proof",
+        "receipt": "Scan receipt",
+        "receipt.link": "signed receipt of this check",
         "footer": "Checked by VokeTag. Something wrong? Report it to the brand with this page's address.",
         "anchor.CREATED": "waiting to be recorded",
         "anchor.ANCHORING": "being recorded",
@@ -100,6 +102,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "never": "nie",
         "anchor": "Blockchain-Eintrag",
         "proof": "Nachweis",
+        "receipt": "Scan-Beleg",
+        "receipt.link": "signierter Beleg dieser Prüfung",
         "footer": "Geprüft von VokeTag. Stimmt etwas nicht? Melden Sie es der Marke mit der Adresse dieser Seite.",
         "anchor.CREATED": "wartet auf Eintragung",
         "anchor.ANCHORING": "wird eingetragen",
@@ -160,7 +164,7 @@ def proof_path(row: asyncpg.Record | None, token: str) -> str:
 
 
 def _facts(
-    row: asyncpg.Record, scans: int, first: datetime | None, proof_url: str, t: dict[str, str]
+    row: asyncpg.Record, scans: int, first: datetime | None, t: dict[str, str], proof_url: str, receipt_url: str = ""
 ) -> dict[str, object]:
     months = t["months"].split()
     return {
@@ -173,10 +177,11 @@ def _facts(
         "first_scan_iso": first.isoformat() if first else "",
         "anchor": t.get(f"anchor.{row['state']}", row["state"].lower()),
         "proof_url": proof_url,
+        "receipt_url": receipt_url,
     }
 
 
-def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUAGE) -> Page:
+def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUAGE, receipt_url: str = "") -> Page:
     t = TEXTS[language_code]
     verdict = outcome.verdict
     reasons: list[str] = []
@@ -192,7 +197,7 @@ def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUA
         state, icon, key = "genuine", "✔", "genuine"
     product = None
     if outcome.product is not None:
-        product = _facts(outcome.product, outcome.scan_count, outcome.first_scanned_at, proof_url, t)
+        product = _facts(outcome.product, outcome.scan_count, outcome.first_scanned_at, t, proof_url, receipt_url)
     return _render(
         language_code,
         state,
@@ -232,5 +237,5 @@ def render_unverified(row: asyncpg.Record, proof_url: str, language_code: str = 
         summary=t["unverified.summary"],
         notice="",
         reasons=[],
-        product=_facts(row, row["scan_count"], row["first_scanned_at"], proof_url, t),
+        product=_facts(row, row["scan_count"], row["first_scanned_at"], t, proof_url),
     )

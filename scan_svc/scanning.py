@@ -23,7 +23,8 @@ from scan_svc.metrics import PREVIEWS, RATE_LIMITED, RISK, VERDICTS, VERIFY_LATE
 from scan_svc.redis_store import CodeSignals, Gate, ScanKeys, place_from_key, place_key
 from scan_svc.risk import Assessment, Place, Verdict
 from scan_svc.settings import ScanSettings
-from scan_svc.store import Counted, NewReport, NewScan, ScanStore, ScanWriter
+from scan_svc.store import Counted, NewReport, NewScan, Recorded, ScanStore, ScanWriter
+from scan_svc.tlog import Receipt, Transparency
 from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
 from voketag.tokens import KeyRing, TokenError
@@ -60,6 +61,7 @@ class Outcome:
     scan_id: int = 0
     scanned_at: datetime | None = None
     ledger_sequence: int = 0
+    receipt: Receipt | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -150,6 +152,7 @@ class Scanner:
         store: ScanStore,
         writer: ScanWriter,
         counterfeits: Counterfeits,
+        transparency: Transparency | None,
     ) -> None:
         self._settings = settings
         self._keyring = keyring
@@ -158,6 +161,7 @@ class Scanner:
         self._store = store
         self._writer = writer
         self._counterfeits = counterfeits
+        self._transparency = transparency
 
     async def _admit(self, limits: list[tuple[str, str]], scan: ScanKeys | None = None) -> CodeSignals | None:
         admission = await self._gate.admit(limits, scan)
@@ -238,9 +242,15 @@ class Scanner:
             recorded.scan_id,
             now,
             recorded.ledger_seq,
+            self._receipt(recorded),
         )
         RISK.observe(recorded.assessment.score)
         return self._done(outcome, client, started)
+
+    def _receipt(self, recorded: Recorded) -> Receipt | None:
+        if self._transparency is None or recorded.stored is None:
+            return None
+        return self._transparency.receipt(recorded.stored)
 
     async def _preview(self, product: asyncpg.Record, serial: int) -> Outcome:
         """What a link preview shows: the current state, scored, nothing recorded."""

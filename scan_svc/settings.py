@@ -68,6 +68,14 @@ class ScanSettings(RuntimeSettings, TokenKeySettings):
     ledger_checkpoint_interval_s: float = Field(default=10.0, gt=0)
     # A sequence number missing this long (its transaction rolled back) is sealed as a void entry.
     ledger_gap_grace_s: float = Field(default=60.0, gt=0)
+    # Origin line of the C2SP checkpoints and name of the ledger's signing key in them (a schema-less URL).
+    ledger_origin: str = Field(default="voketag.local/scan-ledger", pattern=r"^[^\s+]*[^\s+0-9][^\s+]*$")
+    # Witness verifier keys (C2SP vkeys of type 0x04, "<name>+<hex id>+<base64 key>") whose cosignatures
+    # the ledger accepts and serves with its checkpoints.
+    ledger_witness_keys: list[str] = Field(default_factory=list)
+    # False: this instance runs no sealer and gives no scan receipts (bench/scan_verify.py measures the cost of
+    # both with it; a deployment keeps it on, or the ledger is never sealed).
+    ledger_transparency: bool = True
     # Counterfeit scans wait in Redis at most this long before they reach the admin rollups.
     counterfeit_flush_interval_s: float = Field(default=10.0, gt=0)
     limit_ip: Limit = Limit(rate_per_s=5, burst=300)
@@ -85,3 +93,12 @@ class ScanSettings(RuntimeSettings, TokenKeySettings):
         r"discordbot|linkedinbot|skypeuripreview|embedly|pinterest|redditbot|applebot|googlebot|bingbot|"
         r"yandex|duckduckbot|baiduspider|preview"
     )
+
+
+class LedgerVerifySettings(TokenKeySettings):
+    """voketag-ledger-verify: the database, and any key that can check checkpoint signatures (all optional)."""
+
+    database_url: SecretStr
+    # Ed25519 public key (PEM) of LEDGER_SIGNING_KEY: enough to check checkpoints without any secret.
+    ledger_public_key: str | None = None
+    ledger_signing_key: SecretStr | None = None

@@ -14,6 +14,7 @@ from asyncpg.cursor import CursorFactory
 from scan_svc.metrics import DB_QUERIES
 from scan_svc.risk import Assessment, Place
 from voketag import audit
+from voketag.locks import Lock, try_xact_lock
 from voketag.tokens import fingerprint
 
 # A scan's transaction must finish well within the ledger's gap grace period (settings).
@@ -97,7 +98,7 @@ INSERT INTO scans (ledger_seq, product_id, batch_id, factory_id, scanned_at, ver
                    device_hash, country, latitude, longitude)
 SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[],
                      $7::smallint[], $8::jsonb[], $9::text[], $10::text[], $11::float8[], $12::float8[])
-RETURNING id, ledger_seq
+RETURNING *
 """
 
 
@@ -158,6 +159,8 @@ class Recorded:
     assessment: Assessment
     scan_id: int
     ledger_seq: int
+    # The scans row as stored (what its ledger leaf commits to); None until written.
+    stored: asyncpg.Record | None = None
 
 
 class ScanStore:
@@ -306,8 +309,11 @@ class ScanWriter:
             scored = [item for row in rows for item in _score(row, codes[(row["serial"], row["key_id"])])]
             DB_QUERIES.labels("insert_scans").inc()
             stored = await conn.fetch(_INSERT_SCANS, *_scan_arguments(scored), timeout=WRITE_TIMEOUT_S)
-        scan_ids = {row["ledger_seq"]: row["id"] for row in stored}
-        return {id(pending): replace(recorded, scan_id=scan_ids[recorded.ledger_seq]) for pending, recorded in scored}
+        rows = {row["ledger_seq"]: row for row in stored}
+        return {
+            id(pending): replace(recorded, scan_id=rows[recorded.ledger_seq]["id"], stored=rows[recorded.ledger_seq])
+            for pending, recorded in scored
+        }
 
 
 def _count_arguments(codes: dict[tuple[int, int], list[_Pending]]) -> list[list[Any]]:
@@ -376,9 +382,9 @@ class LedgerStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def lock_state(self, conn: asyncpg.Connection, lock_key: int) -> asyncpg.Record | None:
+    async def lock_state(self, conn: asyncpg.Connection) -> asyncpg.Record | None:
         """The sealer state, locked; None when another sealer holds the lock."""
-        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_key):
+        if not await try_xact_lock(conn, Lock.LEDGER_SEAL):
             return None
         return await conn.fetchrow("SELECT tree_size, head_hash, frontier FROM scan_ledger_state FOR UPDATE")
 
@@ -430,6 +436,48 @@ class LedgerStore:
             key_id,
         )
 
+    async def sign_note(self, conn: asyncpg.Connection, tree_size: int, origin: str, signature: bytes) -> None:
+        await conn.execute(
+            "UPDATE scan_ledger_checkpoints SET origin = $2, note_signature = $3 WHERE tree_size = $1",
+            tree_size,
+            origin,
+            signature,
+        )
+
+    async def note_checkpoint(self, conn: asyncpg.Connection | asyncpg.Pool, tree_size: int) -> asyncpg.Record | None:
+        """A checkpoint signed as a note (the latest one when ``tree_size`` is 0) with its cosignature lines."""
+        return await conn.fetchrow(
+            """SELECT c.tree_size, c.root_hash, c.origin, c.note_signature,
+                      ARRAY(SELECT w.line FROM scan_ledger_cosignatures w WHERE w.tree_size = c.tree_size
+                            ORDER BY w.witness) AS cosignatures
+               FROM scan_ledger_checkpoints c
+               WHERE c.note_signature IS NOT NULL AND ($1 = 0 OR c.tree_size = $1)
+               ORDER BY c.tree_size DESC LIMIT 1""",
+            tree_size,
+        )
+
+    async def add_cosignature(
+        self, conn: asyncpg.Connection | asyncpg.Pool, tree_size: int, witness: str, line: str, signed_at: datetime
+    ) -> None:
+        """Keep a witness's newest cosignature of a checkpoint."""
+        await conn.execute(
+            """INSERT INTO scan_ledger_cosignatures (tree_size, witness, line, signed_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (tree_size, witness) DO UPDATE SET line = EXCLUDED.line, signed_at = EXCLUDED.signed_at
+               WHERE scan_ledger_cosignatures.signed_at < EXCLUDED.signed_at""",
+            tree_size,
+            witness,
+            line,
+            signed_at,
+        )
+
+    async def entry(self, conn: asyncpg.Connection | asyncpg.Pool, seq: int) -> asyncpg.Record | None:
+        """A sealed entry with the scan it names, or the committed scan of ``seq`` not sealed yet."""
+        return await conn.fetchrow(
+            """SELECT s.*, l.leaf_hash, l.void FROM (SELECT $1::bigint AS seq) k
+               LEFT JOIN scans s ON s.ledger_seq = k.seq LEFT JOIN scan_ledger l ON l.seq = k.seq""",
+            seq,
+        )
+
     async def latest_checkpoint(self, conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record | None:
         return await conn.fetchrow("SELECT * FROM scan_ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
 
@@ -438,6 +486,14 @@ class LedgerStore:
 
     async def tree_size(self, conn: asyncpg.Connection) -> int:
         return int(await conn.fetchval("SELECT tree_size FROM scan_ledger_state"))
+
+    async def scans_in_range(self, conn: asyncpg.Connection, first: int, last: int) -> int:
+        """Committed scans with sequence numbers first..last (0: no upper bound)."""
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM scans WHERE ledger_seq >= $1 AND ($2 = 0 OR ledger_seq <= $2)", first, last
+            )
+        )
 
     async def chain_hash(self, conn: asyncpg.Connection, seq: int) -> bytes | None:
         return await conn.fetchval("SELECT chain_hash FROM scan_ledger WHERE seq = $1", seq)

@@ -37,6 +37,9 @@ def test_make_up_from_a_fresh_clone(tmp_path: Path) -> None:
         )
         page = httpx.get(f"http://127.0.0.1:{port}/r/ABC")
         assert page.headers["cache-control"] == "no-store"
+        # `make up` built the console and Envoy serves it, deep links included.
+        console = httpx.get(f"http://127.0.0.1:{port}/console/batches")
+        assert console.status_code == 200 and console.headers["content-type"].startswith("text/html")
     finally:
         os.killpg(up.pid, signal.SIGINT)
         code = up.wait(60)

@@ -16,10 +16,9 @@ import asyncpg
 
 from voketag.auth import current_principal
 from voketag.context import client_address, request_id, rpc_method
+from voketag.locks import Lock, xact_lock
 
 GENESIS = "0" * 64
-# Arbitrary constant shared by every VokeTag process: the key of the audit append lock.
-LOCK_KEY = 0x766F6B6574616702
 _FIELDS = ("at", "actor", "actor_role", "factory_id", "action", "object_type", "object_id", "request_id", "source")
 
 
@@ -57,7 +56,7 @@ async def record(
         "source": client_address.get() if principal else "",
         "details": dict(details or {}),
     }
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+    await xact_lock(conn, Lock.AUDIT_APPEND)
     prev_hash = await conn.fetchval("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1") or GENESIS
     return int(
         await conn.fetchval(

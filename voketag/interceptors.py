@@ -20,6 +20,7 @@ from prometheus_client import Counter, Histogram
 from voketag import context as rpc_context
 from voketag.auth import Policy, Revocations, TokenVerifier, acting_as, authorize
 from voketag.errors import DomainError, PermissionDenied, Unauthenticated
+from voketag.outages import as_unavailable
 from voketag.validation import checked, tolerant
 
 log = logging.getLogger("voketag.rpc")
@@ -175,15 +176,23 @@ class ErrorInterceptor(_AroundInterceptor):
         except grpc.aio.AbortError:
             raise
         except DomainError as exc:
-            status = rpc_status.to_status(exc.to_status())
-            trailers = tuple(status.trailing_metadata)
-            if exc.retry_after_s is not None:
-                # Envoy passes this trailer on as the Retry-After header of the HTTP answer (429).
-                trailers += (("retry-after", str(max(1, math.ceil(exc.retry_after_s)))),)
-            await context.abort(status.code, status.details, trailers)
-        except Exception:
+            await _abort(context, exc)
+        except Exception as exc:
+            outage = as_unavailable(exc)
+            if outage is not None:
+                log.warning("%s in %s: %s", outage.message, details.method, type(exc).__name__)
+                await _abort(context, outage)
             log.exception("unhandled error in %s", details.method)
             await context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {rpc_context.request_id.get()})")
+
+
+async def _abort(context: grpc.aio.ServicerContext, exc: DomainError) -> None:
+    status = rpc_status.to_status(exc.to_status())
+    trailers = tuple(status.trailing_metadata)
+    if exc.retry_after_s is not None:
+        # Envoy passes this trailer on as the Retry-After header of the HTTP answer (429, 503).
+        trailers += (("retry-after", str(max(1, math.ceil(exc.retry_after_s)))),)
+    await context.abort(status.code, status.details, trailers)
 
 
 class AuthInterceptor(_AroundInterceptor):

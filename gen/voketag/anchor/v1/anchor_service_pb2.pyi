@@ -173,3 +173,39 @@ class RetryAnchorResponse(_message.Message):
     ANCHOR_FIELD_NUMBER: _ClassVar[int]
     anchor: AnchorRecord
     def __init__(self, anchor: _Optional[_Union[AnchorRecord, _Mapping]] = ...) -> None: ...
+
+class GetLedgerAnchorRequest(_message.Message):
+    __slots__ = ("tree_size",)
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    tree_size: int
+    def __init__(self, tree_size: _Optional[int] = ...) -> None: ...
+
+class GetLedgerAnchorResponse(_message.Message):
+    __slots__ = ("origin", "tree_size", "root_hash", "commitment", "aggregate_index", "aggregate_size", "aggregate_path", "aggregate_root", "chain_id", "tx_hash", "block_number", "sender", "anchored_at")
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATE_PATH_FIELD_NUMBER: _ClassVar[int]
+    AGGREGATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    ANCHORED_AT_FIELD_NUMBER: _ClassVar[int]
+    origin: str
+    tree_size: int
+    root_hash: bytes
+    commitment: bytes
+    aggregate_index: int
+    aggregate_size: int
+    aggregate_path: _containers.RepeatedScalarFieldContainer[bytes]
+    aggregate_root: bytes
+    chain_id: int
+    tx_hash: str
+    block_number: int
+    sender: str
+    anchored_at: _timestamp_pb2.Timestamp
+    def __init__(self, origin: _Optional[str] = ..., tree_size: _Optional[int] = ..., root_hash: _Optional[bytes] = ..., commitment: _Optional[bytes] = ..., aggregate_index: _Optional[int] = ..., aggregate_size: _Optional[int] = ..., aggregate_path: _Optional[_Iterable[bytes]] = ..., aggregate_root: _Optional[bytes] = ..., chain_id: _Optional[int] = ..., tx_hash: _Optional[str] = ..., block_number: _Optional[int] = ..., sender: _Optional[str] = ..., anchored_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

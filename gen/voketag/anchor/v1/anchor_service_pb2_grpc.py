@@ -79,6 +79,11 @@ class AnchorServiceStub:
                 request_serializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.RetryAnchorRequest.SerializeToString,
                 response_deserializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.RetryAnchorResponse.FromString,
                 _registered_method=True)
+        self.GetLedgerAnchor = channel.unary_unary(
+                '/voketag.anchor.v1.AnchorService/GetLedgerAnchor',
+                request_serializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetLedgerAnchorRequest.SerializeToString,
+                response_deserializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetLedgerAnchorResponse.FromString,
+                _registered_method=True)
 
 
 class AnchorServiceServicer:
@@ -151,6 +156,15 @@ class AnchorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetLedgerAnchor(self, request, context):
+        """Returns an anchored scan-ledger checkpoint (the largest, or the one of
+        tree_size) with its path in the aggregate tree and the transaction that
+        carries the aggregate root. Public: it reveals hashes and chain facts only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AnchorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -188,6 +202,11 @@ def add_AnchorServiceServicer_to_server(servicer, server):
                     servicer.RetryAnchor,
                     request_deserializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.RetryAnchorRequest.FromString,
                     response_serializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.RetryAnchorResponse.SerializeToString,
+            ),
+            'GetLedgerAnchor': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLedgerAnchor,
+                    request_deserializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetLedgerAnchorRequest.FromString,
+                    response_serializer=voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetLedgerAnchorResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -389,6 +408,33 @@ class AnchorService:
             '/voketag.anchor.v1.AnchorService/RetryAnchor',
             voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.RetryAnchorRequest.SerializeToString,
             voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.RetryAnchorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLedgerAnchor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voketag.anchor.v1.AnchorService/GetLedgerAnchor',
+            voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetLedgerAnchorRequest.SerializeToString,
+            voketag_dot_anchor_dot_v1_dot_anchor__service__pb2.GetLedgerAnchorResponse.FromString,
             options,
             channel_credentials,
             insecure,

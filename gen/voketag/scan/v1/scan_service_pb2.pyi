@@ -71,7 +71,7 @@ class BatchFacts(_message.Message):
     def __init__(self, batch_id: _Optional[str] = ..., state: _Optional[_Union[_enums_pb2.BatchState, str]] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lifecycle_reason: _Optional[str] = ..., factory_name: _Optional[str] = ...) -> None: ...
 
 class VerifyTokenResponse(_message.Message):
-    __slots__ = ("verdict", "product", "batch", "anchor", "scan_count", "first_scanned_at", "risk_score", "factors", "scan_id", "scanned_at", "ledger_sequence", "message")
+    __slots__ = ("verdict", "product", "batch", "anchor", "scan_count", "first_scanned_at", "risk_score", "factors", "scan_id", "scanned_at", "ledger_sequence", "message", "receipt")
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_FIELD_NUMBER: _ClassVar[int]
     BATCH_FIELD_NUMBER: _ClassVar[int]
@@ -84,6 +84,7 @@ class VerifyTokenResponse(_message.Message):
     SCANNED_AT_FIELD_NUMBER: _ClassVar[int]
     LEDGER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
     verdict: _enums_pb2.Verdict
     product: ProductFacts
     batch: BatchFacts
@@ -96,7 +97,22 @@ class VerifyTokenResponse(_message.Message):
     scanned_at: _timestamp_pb2.Timestamp
     ledger_sequence: int
     message: str
-    def __init__(self, verdict: _Optional[_Union[_enums_pb2.Verdict, str]] = ..., product: _Optional[_Union[ProductFacts, _Mapping]] = ..., batch: _Optional[_Union[BatchFacts, _Mapping]] = ..., anchor: _Optional[_Union[_anchor_pb2.AnchorInfo, _Mapping]] = ..., scan_count: _Optional[int] = ..., first_scanned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., risk_score: _Optional[int] = ..., factors: _Optional[_Iterable[_Union[_risk_pb2.RiskFactor, _Mapping]]] = ..., scan_id: _Optional[str] = ..., scanned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ledger_sequence: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+    receipt: ScanReceipt
+    def __init__(self, verdict: _Optional[_Union[_enums_pb2.Verdict, str]] = ..., product: _Optional[_Union[ProductFacts, _Mapping]] = ..., batch: _Optional[_Union[BatchFacts, _Mapping]] = ..., anchor: _Optional[_Union[_anchor_pb2.AnchorInfo, _Mapping]] = ..., scan_count: _Optional[int] = ..., first_scanned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., risk_score: _Optional[int] = ..., factors: _Optional[_Iterable[_Union[_risk_pb2.RiskFactor, _Mapping]]] = ..., scan_id: _Optional[str] = ..., scanned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ledger_sequence: _Optional[int] = ..., message: _Optional[str] = ..., receipt: _Optional[_Union[ScanReceipt, _Mapping]] = ...) -> None: ...
+
+class ScanReceipt(_message.Message):
+    __slots__ = ("leaf_index", "leaf_hash", "scanned_at", "note", "proof_path")
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    LEAF_HASH_FIELD_NUMBER: _ClassVar[int]
+    SCANNED_AT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    PROOF_PATH_FIELD_NUMBER: _ClassVar[int]
+    leaf_index: int
+    leaf_hash: bytes
+    scanned_at: _timestamp_pb2.Timestamp
+    note: str
+    proof_path: str
+    def __init__(self, leaf_index: _Optional[int] = ..., leaf_hash: _Optional[bytes] = ..., scanned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ..., proof_path: _Optional[str] = ...) -> None: ...
 
 class ReportFraudRequest(_message.Message):
     __slots__ = ("token", "contact", "description", "scan_id", "location", "request_id", "device_hint")
@@ -179,6 +195,60 @@ class GetLedgerCheckpointResponse(_message.Message):
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     checkpoint: LedgerCheckpoint
     def __init__(self, checkpoint: _Optional[_Union[LedgerCheckpoint, _Mapping]] = ...) -> None: ...
+
+class GetLedgerCheckpointNoteRequest(_message.Message):
+    __slots__ = ("tree_size",)
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    tree_size: int
+    def __init__(self, tree_size: _Optional[int] = ...) -> None: ...
+
+class GetLedgerInclusionProofRequest(_message.Message):
+    __slots__ = ("leaf_index", "tree_size")
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    leaf_index: int
+    tree_size: int
+    def __init__(self, leaf_index: _Optional[int] = ..., tree_size: _Optional[int] = ...) -> None: ...
+
+class GetLedgerInclusionProofResponse(_message.Message):
+    __slots__ = ("leaf_index", "tree_size", "leaf_hash", "proof", "checkpoint_note")
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LEAF_HASH_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_NOTE_FIELD_NUMBER: _ClassVar[int]
+    leaf_index: int
+    tree_size: int
+    leaf_hash: bytes
+    proof: _containers.RepeatedScalarFieldContainer[bytes]
+    checkpoint_note: str
+    def __init__(self, leaf_index: _Optional[int] = ..., tree_size: _Optional[int] = ..., leaf_hash: _Optional[bytes] = ..., proof: _Optional[_Iterable[bytes]] = ..., checkpoint_note: _Optional[str] = ...) -> None: ...
+
+class GetScanReceiptRequest(_message.Message):
+    __slots__ = ("leaf_index",)
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    leaf_index: int
+    def __init__(self, leaf_index: _Optional[int] = ...) -> None: ...
+
+class GetScanReceiptResponse(_message.Message):
+    __slots__ = ("receipt",)
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    receipt: ScanReceipt
+    def __init__(self, receipt: _Optional[_Union[ScanReceipt, _Mapping]] = ...) -> None: ...
+
+class AddLedgerCosignatureRequest(_message.Message):
+    __slots__ = ("tree_size", "cosignature")
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    COSIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    tree_size: int
+    cosignature: str
+    def __init__(self, tree_size: _Optional[int] = ..., cosignature: _Optional[str] = ...) -> None: ...
+
+class AddLedgerCosignatureResponse(_message.Message):
+    __slots__ = ("checkpoint_note",)
+    CHECKPOINT_NOTE_FIELD_NUMBER: _ClassVar[int]
+    checkpoint_note: str
+    def __init__(self, checkpoint_note: _Optional[str] = ...) -> None: ...
 
 class GetLedgerConsistencyProofRequest(_message.Message):
     __slots__ = ("first_tree_size", "second_tree_size")

@@ -34,7 +34,8 @@ class ScanServiceStub:
     HMAC-SHA256 tag (>= 96 bits). A malformed or forged token is rejected before
     any database or Redis work. VerifyToken, ReportFraud and RenderPage are
     public and rate limited per IP, device and token (RESOURCE_EXHAUSTED /
-    HTTP 429 with Retry-After). The ledger RPCs need ROLE_ADMIN or ROLE_AUDITOR.
+    HTTP 429 with Retry-After). VerifyLedger needs ROLE_ADMIN or ROLE_AUDITOR;
+    the other ledger RPCs are public (they reveal hashes and signatures only).
     """
 
     def __init__(self, channel):
@@ -78,6 +79,26 @@ class ScanServiceStub:
                 request_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerConsistencyProofRequest.SerializeToString,
                 response_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerConsistencyProofResponse.FromString,
                 _registered_method=True)
+        self.GetLedgerCheckpointNote = channel.unary_unary(
+                '/voketag.scan.v1.ScanService/GetLedgerCheckpointNote',
+                request_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerCheckpointNoteRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
+        self.GetLedgerInclusionProof = channel.unary_unary(
+                '/voketag.scan.v1.ScanService/GetLedgerInclusionProof',
+                request_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerInclusionProofRequest.SerializeToString,
+                response_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerInclusionProofResponse.FromString,
+                _registered_method=True)
+        self.GetScanReceipt = channel.unary_unary(
+                '/voketag.scan.v1.ScanService/GetScanReceipt',
+                request_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetScanReceiptRequest.SerializeToString,
+                response_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetScanReceiptResponse.FromString,
+                _registered_method=True)
+        self.AddLedgerCosignature = channel.unary_unary(
+                '/voketag.scan.v1.ScanService/AddLedgerCosignature',
+                request_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.AddLedgerCosignatureRequest.SerializeToString,
+                response_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.AddLedgerCosignatureResponse.FromString,
+                _registered_method=True)
 
 
 class ScanServiceServicer:
@@ -88,7 +109,8 @@ class ScanServiceServicer:
     HMAC-SHA256 tag (>= 96 bits). A malformed or forged token is rejected before
     any database or Redis work. VerifyToken, ReportFraud and RenderPage are
     public and rate limited per IP, device and token (RESOURCE_EXHAUSTED /
-    HTTP 429 with Retry-After). The ledger RPCs need ROLE_ADMIN or ROLE_AUDITOR.
+    HTTP 429 with Retry-After). VerifyLedger needs ROLE_ADMIN or ROLE_AUDITOR;
+    the other ledger RPCs are public (they reveal hashes and signatures only).
     """
 
     def VerifyToken(self, request, context):
@@ -159,6 +181,43 @@ class ScanServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetLedgerCheckpointNote(self, request, context):
+        """Returns a ledger checkpoint as a C2SP tlog-checkpoint signed note
+        (content_type "text/plain; charset=utf-8"): origin, tree size, base64 root
+        hash, a blank line, the log's Ed25519 signature line and the witness
+        cosignature lines collected for it. Public. GET /v1/ledger/checkpoint with
+        "Accept: text/plain" answers the same.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLedgerInclusionProof(self, request, context):
+        """Returns the RFC 9162 inclusion proof of one ledger leaf against a signed
+        checkpoint. Public.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetScanReceipt(self, request, context):
+        """Returns the signed receipt of a recorded scan by its leaf index. Public.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddLedgerCosignature(self, request, context):
+        """Adds a witness cosignature (C2SP tlog-cosignature, Ed25519 type 0x04) to a
+        checkpoint. Only keys configured as LEDGER_WITNESS_KEYS are accepted; the
+        cosignature must verify over the checkpoint of that tree size.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -197,6 +256,26 @@ def add_ScanServiceServicer_to_server(servicer, server):
                     request_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerConsistencyProofRequest.FromString,
                     response_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerConsistencyProofResponse.SerializeToString,
             ),
+            'GetLedgerCheckpointNote': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLedgerCheckpointNote,
+                    request_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerCheckpointNoteRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'GetLedgerInclusionProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLedgerInclusionProof,
+                    request_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerInclusionProofRequest.FromString,
+                    response_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerInclusionProofResponse.SerializeToString,
+            ),
+            'GetScanReceipt': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetScanReceipt,
+                    request_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetScanReceiptRequest.FromString,
+                    response_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetScanReceiptResponse.SerializeToString,
+            ),
+            'AddLedgerCosignature': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddLedgerCosignature,
+                    request_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.AddLedgerCosignatureRequest.FromString,
+                    response_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.AddLedgerCosignatureResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'voketag.scan.v1.ScanService', rpc_method_handlers)
@@ -213,7 +292,8 @@ class ScanService:
     HMAC-SHA256 tag (>= 96 bits). A malformed or forged token is rejected before
     any database or Redis work. VerifyToken, ReportFraud and RenderPage are
     public and rate limited per IP, device and token (RESOURCE_EXHAUSTED /
-    HTTP 429 with Retry-After). The ledger RPCs need ROLE_ADMIN or ROLE_AUDITOR.
+    HTTP 429 with Retry-After). VerifyLedger needs ROLE_ADMIN or ROLE_AUDITOR;
+    the other ledger RPCs are public (they reveal hashes and signatures only).
     """
 
     @staticmethod
@@ -395,6 +475,114 @@ class ScanService:
             '/voketag.scan.v1.ScanService/GetLedgerConsistencyProof',
             voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerConsistencyProofRequest.SerializeToString,
             voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerConsistencyProofResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLedgerCheckpointNote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voketag.scan.v1.ScanService/GetLedgerCheckpointNote',
+            voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerCheckpointNoteRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLedgerInclusionProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voketag.scan.v1.ScanService/GetLedgerInclusionProof',
+            voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerInclusionProofRequest.SerializeToString,
+            voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetLedgerInclusionProofResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetScanReceipt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voketag.scan.v1.ScanService/GetScanReceipt',
+            voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetScanReceiptRequest.SerializeToString,
+            voketag_dot_scan_dot_v1_dot_scan__service__pb2.GetScanReceiptResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddLedgerCosignature(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voketag.scan.v1.ScanService/AddLedgerCosignature',
+            voketag_dot_scan_dot_v1_dot_scan__service__pb2.AddLedgerCosignatureRequest.SerializeToString,
+            voketag_dot_scan_dot_v1_dot_scan__service__pb2.AddLedgerCosignatureResponse.FromString,
             options,
             channel_credentials,
             insecure,
