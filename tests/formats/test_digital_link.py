@@ -1,5 +1,7 @@
 """GS1 Digital Link: batches with GS1 keys print Digital Link URIs, and the mesh resolves them through Envoy."""
 
+import csv
+import io
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -238,3 +240,14 @@ async def test_rate_limited_browser_gets_the_waiting_page(
     assert reply.headers["content-type"].startswith("text/html")
     assert int(reply.headers["retry-after"]) >= 1
     assert "x-voketag-page" not in reply.headers and "x-voketag-retry-after" not in reply.headers
+
+
+async def test_csv_export_prints_the_digital_links(admin: httpx.AsyncClient, create_batch: CreateBatch) -> None:
+    batch = await create_batch(gtin=GTIN_14, lot="L9")
+    listed = {p["id"]: p["link"] for p in await products(admin, batch["id"])}
+    reply = await admin.get("/v1/export/csv", params={"batchId": batch["id"], "view": "PRODUCT_VIEW_FULL"})
+    assert reply.status_code == 200, reply.text
+    header, *rows, trailer = list(csv.reader(io.StringIO(reply.text)))
+    assert trailer == ["#rows=2"]
+    exported = {row[header.index("product_id")]: row[header.index("link")] for row in rows}
+    assert exported == listed and all("/01/09506000134352/10/L9/21/" in link for link in exported.values())
