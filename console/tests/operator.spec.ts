@@ -129,7 +129,7 @@ test("operator: a held batch is released, then revoked with a reason", async ({ 
   await page.getByText("Revoke batch…").click();
   await page.getByRole("button", { name: "Revoke batch" }).click();
   await expect(facts).toContainText("Released");
-  await page.getByLabel("Internal reason (staff only)").fill("Labels printed twice");
+  await page.locator("details").filter({ hasText: "Revoke batch…" }).getByLabel("Internal reason (staff only)").fill("Labels printed twice");
   await page.getByRole("button", { name: "Revoke batch" }).click();
   await expect(facts).toContainText("Revoked — Labels printed twice");
   // Final: no lifecycle actions remain.

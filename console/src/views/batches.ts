@@ -12,6 +12,7 @@ import {
   Role,
 } from "../gen/voketag/common/v1/enums_pb.js";
 import { ProductView, type Batch, type Product } from "../gen/voketag/factory/v1/factory_service_pb.js";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { navigate } from "../main.js";
 import { proofButton } from "../proof.js";
 import { session } from "../session.js";
@@ -401,7 +402,8 @@ export async function batchView(main: HTMLElement, params: Record<string, string
     }
   }
 
-  const open = batch.sealAt !== undefined && batch.state === BatchState.CREATED;
+  // Open while not anchoring yet and its window has not ended (SealBatch ends it now).
+  const open = batch.state === BatchState.CREATED && batch.sealAt !== undefined && timestampDate(batch.sealAt) > new Date();
   const anchored = batch.state === BatchState.ANCHORED;
   const facts: [string, string][] = [
     ["SKU", batch.sku],
