@@ -183,6 +183,7 @@ test("scans page: filters and paging over the seeded scans", async ({ page }) =>
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(rows).toHaveCount(25);
   expect(new Set(await rows.locator("td:nth-child(4)").allInnerTexts())).toEqual(new Set(["FR"]));
+  await check(page, "admin", "scans-country");
 });
 
 test("dashboard: a custom range is drawn; a reversed one is refused with the field named", async ({ page }) => {

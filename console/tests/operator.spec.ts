@@ -160,6 +160,17 @@ test("operator: an open batch takes one more product, is sealed, and the product
   await page.getByRole("button", { name: "Seal batch now" }).click();
   await expect(facts).toContainText("no (sealed)");
   await expect(page.getByRole("form", { name: "Add a product" })).toHaveCount(0);
+
+  // Once anchored, each product's proof bundle is fetched with the user's token and saved as a file.
+  await expect(async () => {
+    await page.reload();
+    await expect(facts).toContainText("Anchored", { timeout: 2_000 });
+  }).toPass({ timeout: 90_000 });
+  const serial = (await products.last().locator("td").first().innerText()).trim();
+  const proof = page.waitForEvent("download");
+  await page.getByRole("button", { name: `Proof bundle of product ${serial}` }).click();
+  const bundle = JSON.parse(readFileSync((await (await proof).path())!, "utf8")) as { proof: { leaf: { serial: string; batchId: string } } };
+  expect(bundle.proof.leaf.serial).toBe(serial);
   await check(page, "operator", "batch-sealed");
 
   await page.getByRole("link", { name: "Products", exact: true }).click();

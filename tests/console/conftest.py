@@ -40,8 +40,14 @@ def console_deps(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
 def console_gateway(console_deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     state = tmp_path_factory.mktemp("console-mesh")
     (state / "logs").mkdir()
-    # Development-only setting (docs/factory.md): http:// and loopback webhook targets are accepted.
-    env = {"WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_MIN_BACKOFF_MS": "200"}
+    # Development-only setting (docs/factory.md): http:// and loopback webhook targets are accepted. One
+    # confirmation and a short tick anchor a sealed batch within seconds, so its proof bundles can be fetched.
+    env = {
+        "WEBHOOK_ALLOW_LOOPBACK": "true",
+        "WEBHOOK_MIN_BACKOFF_MS": "200",
+        "ANCHOR_CONFIRMATIONS": "1",
+        "ANCHOR_TICK_S": "0.2",
+    }
     urls = console_deps
     running = Mesh(state, urls["DATABASE_URL"], urls["REDIS_URL"], urls["ETH_RPC_URL"], free_port(), extra_env=env)
     running.start()

@@ -32,7 +32,7 @@ SCREENS = {
     "admin": {
         *("dashboard", "batches", "products", "fraud", "scans", "anchors", "users", "audit", "webhooks"),
         *("fraud-report", "dashboard-90d", "dashboard-range-error", "users-secret-shown", "audit-verified"),
-        *("scans-filtered", "anchors-failed", "fraud-counterfeit", "users-confirm"),
+        *("scans-filtered", "anchors-failed", "fraud-counterfeit", "users-confirm", "scans-country"),
     },
     "auditor": {"dashboard", "products", "product", "fraud", "scans", "anchors", "audit"},
     "operator": {
