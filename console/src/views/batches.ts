@@ -418,7 +418,8 @@ export async function batchView(main: HTMLElement, params: Record<string, string
     ["Anchor state", info ? label(AnchorStateSchema, info.state) : "—"],
     ["Transaction", info?.txHash || "—"],
     ["Block", info?.blockNumber ? info.blockNumber.toString() : "—"],
-    ["Confirmations", info ? `${info.confirmations} of ${info.requiredConfirmations}` : "—"],
+    // Batch.anchor leaves required_confirmations 0 (the Anchors screen has it).
+    ["Confirmations", info ? (info.requiredConfirmations ? `${info.confirmations} of ${info.requiredConfirmations}` : String(info.confirmations)) : "—"],
     ["Batch root", info?.batchRoot.length ? hex(info.batchRoot) : "—"],
     ["Created", when(batch.createdAt)],
     ["Released", when(batch.releasedAt)],
