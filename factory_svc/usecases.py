@@ -30,8 +30,6 @@ _BATCH_NOT_FOUND = ("BATCH_NOT_FOUND", "no such batch")
 _PRODUCT_NOT_FOUND = ("PRODUCT_NOT_FOUND", "no such product")
 _WEBHOOK_NOT_FOUND = ("WEBHOOK_NOT_FOUND", "no such webhook")
 _CURSOR = (datetime.fromisoformat, uuid.UUID)
-# Serials are PostgreSQL bigints: a larger uint64 names no product.
-_MAX_SERIAL = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -423,8 +421,6 @@ class Factory:
                 "give a serial or an external_id",
                 fields={"serial": "serial or external_id is required"},
             )
-        if serial is not None and serial > _MAX_SERIAL:
-            raise InvalidArgument("INVALID_FIELD", "serial is out of range", fields={"serial": "out of range"})
         query = {
             "serial": serial,
             "external_id": domain.external_id(external_id) or None,

@@ -80,6 +80,7 @@ async def test_search_by_external_id_and_serial_within_the_factory(
     ("request_", "field"),
     [
         (pb.SearchProductsRequest(), "serial"),
+        # Refused by the validation interceptor (voketag/validation.py) before the handler.
         (pb.SearchProductsRequest(serial=2**63), "serial"),
         (pb.SearchProductsRequest(external_id="x" * 129), "external_id"),
         (pb.SearchProductsRequest(external_id="A-1", factory_id="plant-a"), "factory_id"),
