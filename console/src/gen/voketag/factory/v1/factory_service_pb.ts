@@ -15,13 +15,15 @@ import type { AnchorInfo } from "../../common/v1/anchor_pb.js";
 import { file_voketag_common_v1_anchor } from "../../common/v1/anchor_pb.js";
 import type { BatchState, LifecycleState } from "../../common/v1/enums_pb.js";
 import { file_voketag_common_v1_enums } from "../../common/v1/enums_pb.js";
+import type { ExportFormat } from "../../common/v1/formats_pb.js";
+import { file_voketag_common_v1_formats } from "../../common/v1/formats_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file voketag/factory/v1/factory_service.proto.
  */
 export const file_voketag_factory_v1_factory_service: GenFile = /*@__PURE__*/
-  fileDesc("Cih2b2tldGFnL2ZhY3RvcnkvdjEvZmFjdG9yeV9zZXJ2aWNlLnByb3RvEhJ2b2tldGFnLmZhY3RvcnkudjEizAUKBUJhdGNoEgoKAmlkGAEgASgJEhIKCmZhY3RvcnlfaWQYAiABKAkSCwoDc2t1GAMgASgJEhQKDHByb2R1Y3RfbGluZRgEIAEoCRIQCghxdWFudGl0eRgFIAEoBRIsCgVzdGF0ZRgGIAEoDjIdLnZva2V0YWcuY29tbW9uLnYxLkJhdGNoU3RhdGUSNAoJbGlmZWN5Y2xlGAcgASgOMiEudm9rZXRhZy5jb21tb24udjEuTGlmZWN5Y2xlU3RhdGUSFAoMbGlua19wYXR0ZXJuGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KBmFuY2hvchgKIAEoCzIdLnZva2V0YWcuY29tbW9uLnYxLkFuY2hvckluZm8SOQoIbWV0YWRhdGEYCyADKAsyJy52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2guTWV0YWRhdGFFbnRyeRIUCgxwcm9kdWN0X25hbWUYDCABKAkSLgoKdXBkYXRlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVsZWFzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChBsaWZlY3ljbGVfcmVhc29uGBAgASgJEhIKCnJlcXVlc3RfaWQYESABKAkSEgoKY3JlYXRlZF9ieRgSIAEoCRIVCg1wdWJsaWNfcmVhc29uGBMgASgJEisKB3NlYWxfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLuAwoHUHJvZHVjdBIKCgJpZBgBIAEoCRIQCghiYXRjaF9pZBgCIAEoCRIOCgZzZXJpYWwYAyABKAQSDQoFdG9rZW4YBCABKAkSDAoEbGluaxgFIAEoCRI0CglsaWZlY3ljbGUYBiABKA4yIS52b2tldGFnLmNvbW1vbi52MS5MaWZlY3ljbGVTdGF0ZRITCgtleHRlcm5hbF9pZBgHIAEoCRISCgpmYWN0b3J5X2lkGAggASgJEgsKA3NrdRgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChBsaWZlY3ljbGVfcmVhc29uGAwgASgJEjsKCG1ldGFkYXRhGA0gAygLMikudm9rZXRhZy5mYWN0b3J5LnYxLlByb2R1Y3QuTWV0YWRhdGFFbnRyeRISCgpsZWFmX2luZGV4GA4gASgEEhUKDXB1YmxpY19yZWFzb24YDyABKAkSGQoRdG9rZW5fZmluZ2VycHJpbnQYECABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIusCChJDcmVhdGVCYXRjaFJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIUCgxwcm9kdWN0X2xpbmUYAiABKAkSCwoDc2t1GAMgASgJEhAKCHF1YW50aXR5GAQgASgFEkYKCG1ldGFkYXRhGAUgAygLMjQudm9rZXRhZy5mYWN0b3J5LnYxLkNyZWF0ZUJhdGNoUmVxdWVzdC5NZXRhZGF0YUVudHJ5EjwKEWluaXRpYWxfbGlmZWN5Y2xlGAYgASgOMiEudm9rZXRhZy5jb21tb24udjEuTGlmZWN5Y2xlU3RhdGUSFAoMcHJvZHVjdF9uYW1lGAcgASgJEhIKCmZhY3RvcnlfaWQYCCABKAkSKwoIb3Blbl9mb3IYCSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24aLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIj8KE0NyZWF0ZUJhdGNoUmVzcG9uc2USKAoFYmF0Y2gYASABKAsyGS52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2giHQoPR2V0QmF0Y2hSZXF1ZXN0EgoKAmlkGAEgASgJIjwKEEdldEJhdGNoUmVzcG9uc2USKAoFYmF0Y2gYASABKAsyGS52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2gipwIKEkxpc3RCYXRjaGVzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIsCgVzdGF0ZRgDIAEoDjIdLnZva2V0YWcuY29tbW9uLnYxLkJhdGNoU3RhdGUSMQoNY3JlYXRlZF9hZnRlchgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOY3JlYXRlZF9iZWZvcmUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKCWxpZmVjeWNsZRgGIAEoDjIhLnZva2V0YWcuY29tbW9uLnYxLkxpZmVjeWNsZVN0YXRlEhIKCmZhY3RvcnlfaWQYByABKAkSCwoDc2t1GAggASgJIloKE0xpc3RCYXRjaGVzUmVzcG9uc2USKgoHYmF0Y2hlcxgBIAMoCzIZLnZva2V0YWcuZmFjdG9yeS52MS5CYXRjaBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkizAEKFENyZWF0ZVByb2R1Y3RSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEAoIYmF0Y2hfaWQYAiABKAkSEwoLZXh0ZXJuYWxfaWQYAyABKAkSSAoIbWV0YWRhdGEYBCADKAsyNi52b2tldGFnLmZhY3RvcnkudjEuQ3JlYXRlUHJvZHVjdFJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRQoVQ3JlYXRlUHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy52b2tldGFnLmZhY3RvcnkudjEuUHJvZHVjdCJOChFHZXRQcm9kdWN0UmVxdWVzdBIKCgJpZBgBIAEoCRItCgR2aWV3GAIgASgOMh8udm9rZXRhZy5mYWN0b3J5LnYxLlByb2R1Y3RWaWV3IkIKEkdldFByb2R1Y3RSZXNwb25zZRIsCgdwcm9kdWN0GAEgASgLMhsudm9rZXRhZy5mYWN0b3J5LnYxLlByb2R1Y3QiswEKE0xpc3RQcm9kdWN0c1JlcXVlc3QSEAoIYmF0Y2hfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSNAoJbGlmZWN5Y2xlGAQgASgOMiEudm9rZXRhZy5jb21tb24udjEuTGlmZWN5Y2xlU3RhdGUSLQoEdmlldxgFIAEoDjIfLnZva2V0YWcuZmFjdG9yeS52MS5Qcm9kdWN0VmlldyJeChRMaXN0UHJvZHVjdHNSZXNwb25zZRItCghwcm9kdWN0cxgBIAMoCzIbLnZva2V0YWcuZmFjdG9yeS52MS5Qcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChNSZWxlYXNlQmF0Y2hSZXF1ZXN0EgoKAmlkGAEgASgJIkAKFFJlbGVhc2VCYXRjaFJlc3BvbnNlEigKBWJhdGNoGAEgASgLMhkudm9rZXRhZy5mYWN0b3J5LnYxLkJhdGNoIh4KEFNlYWxCYXRjaFJlcXVlc3QSCgoCaWQYASABKAkiPQoRU2VhbEJhdGNoUmVzcG9uc2USKAoFYmF0Y2gYASABKAsyGS52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2giRwoSUmV2b2tlQmF0Y2hSZXF1ZXN0EgoKAmlkGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIVCg1wdWJsaWNfcmVhc29uGAMgASgJIj8KE1Jldm9rZUJhdGNoUmVzcG9uc2USKAoFYmF0Y2gYASABKAsyGS52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2giRwoSUmVjYWxsQmF0Y2hSZXF1ZXN0EgoKAmlkGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIVCg1wdWJsaWNfcmVhc29uGAMgASgJIj8KE1JlY2FsbEJhdGNoUmVzcG9uc2USKAoFYmF0Y2gYASABKAsyGS52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2giSQoUUmV2b2tlUHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhUKDXB1YmxpY19yZWFzb24YAyABKAkiRQoVUmV2b2tlUHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy52b2tldGFnLmZhY3RvcnkudjEuUHJvZHVjdCJJChRSZWNhbGxQcm9kdWN0UmVxdWVzdBIKCgJpZBgBIAEoCRIOCgZyZWFzb24YAiABKAkSFQoNcHVibGljX3JlYXNvbhgDIAEoCSJFChVSZWNhbGxQcm9kdWN0UmVzcG9uc2USLAoHcHJvZHVjdBgBIAEoCzIbLnZva2V0YWcuZmFjdG9yeS52MS5Qcm9kdWN0IqoBChBJbXBvcnRDc3ZSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSIwoFY2h1bmsYAyABKAsyFC5nb29nbGUuYXBpLkh0dHBCb2R5EgsKA3NrdRgEIAEoCRIUCgxwcm9kdWN0X2xpbmUYBSABKAkSFAoMcHJvZHVjdF9uYW1lGAYgASgJEhIKCmZhY3RvcnlfaWQYByABKAkiawoRSW1wb3J0Q3N2UmVzcG9uc2USEAoIYmF0Y2hfaWQYASABKAkSFQoNcm93c19pbXBvcnRlZBgCIAEoAxIVCg1iYXRjaF9jcmVhdGVkGAMgASgIEhYKDmJ5dGVzX3JlY2VpdmVkGAQgASgDIokBChBFeHBvcnRDc3ZSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJEjQKCWxpZmVjeWNsZRgCIAEoDjIhLnZva2V0YWcuY29tbW9uLnYxLkxpZmVjeWNsZVN0YXRlEi0KBHZpZXcYAyABKA4yHy52b2tldGFnLmZhY3RvcnkudjEuUHJvZHVjdFZpZXci0gEKB1dlYmhvb2sSCgoCaWQYASABKAkSEgoKZmFjdG9yeV9pZBgCIAEoCRILCgN1cmwYAyABKAkSMAoGZXZlbnRzGAQgAygOMiAudm9rZXRhZy5mYWN0b3J5LnYxLldlYmhvb2tFdmVudBITCgtkZXNjcmlwdGlvbhgFIAEoCRIOCgZhY3RpdmUYBiABKAgSEwoLc2VjcmV0X2hpbnQYByABKAkSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAikgEKFENyZWF0ZVdlYmhvb2tSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSCwoDdXJsGAIgASgJEjAKBmV2ZW50cxgDIAMoDjIgLnZva2V0YWcuZmFjdG9yeS52MS5XZWJob29rRXZlbnQSEwoLZGVzY3JpcHRpb24YBCABKAkSEgoKZmFjdG9yeV9pZBgFIAEoCSJVChVDcmVhdGVXZWJob29rUmVzcG9uc2USLAoHd2ViaG9vaxgBIAEoCzIbLnZva2V0YWcuZmFjdG9yeS52MS5XZWJob29rEg4KBnNlY3JldBgCIAEoCSJQChNMaXN0V2ViaG9va3NSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEhIKCmZhY3RvcnlfaWQYAyABKAkiXgoUTGlzdFdlYmhvb2tzUmVzcG9uc2USLQoId2ViaG9va3MYASADKAsyGy52b2tldGFnLmZhY3RvcnkudjEuV2ViaG9vaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIgoURGVsZXRlV2ViaG9va1JlcXVlc3QSCgoCaWQYASABKAkiFwoVRGVsZXRlV2ViaG9va1Jlc3BvbnNlIsUDCg9XZWJob29rRGVsaXZlcnkSCgoCaWQYASABKAkSEgoKd2ViaG9va19pZBgCIAEoCRIvCgVldmVudBgDIAEoDjIgLnZva2V0YWcuZmFjdG9yeS52MS5XZWJob29rRXZlbnQSEAoIZXZlbnRfaWQYBCABKAkSMAoFc3RhdGUYBSABKA4yIS52b2tldGFnLmZhY3RvcnkudjEuRGVsaXZlcnlTdGF0ZRIQCghhdHRlbXB0cxgGIAEoBRIYChBsYXN0X3N0YXR1c19jb2RlGAcgASgFEhIKCmxhc3RfZXJyb3IYCCABKAkSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPbGFzdF9hdHRlbXB0X2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9uZXh0X2F0dGVtcHRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGRlbGl2ZXJlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJb2JqZWN0X2lkGA0gASgJIosBChxMaXN0V2ViaG9va0RlbGl2ZXJpZXNSZXF1ZXN0EhIKCndlYmhvb2tfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSMAoFc3RhdGUYBCABKA4yIS52b2tldGFnLmZhY3RvcnkudjEuRGVsaXZlcnlTdGF0ZSJxCh1MaXN0V2ViaG9va0RlbGl2ZXJpZXNSZXNwb25zZRI3CgpkZWxpdmVyaWVzGAEgAygLMiMudm9rZXRhZy5mYWN0b3J5LnYxLldlYmhvb2tEZWxpdmVyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkqWgoLUHJvZHVjdFZpZXcSHAoYUFJPRFVDVF9WSUVXX1VOU1BFQ0lGSUVEEAASFgoSUFJPRFVDVF9WSUVXX0JBU0lDEAESFQoRUFJPRFVDVF9WSUVXX0ZVTEwQAirFAgoMV2ViaG9va0V2ZW50Eh0KGVdFQkhPT0tfRVZFTlRfVU5TUEVDSUZJRUQQABIgChxXRUJIT09LX0VWRU5UX0JBVENIX0FOQ0hPUkVEEAESJQohV0VCSE9PS19FVkVOVF9CQVRDSF9BTkNIT1JfRkFJTEVEEAISIAocV0VCSE9PS19FVkVOVF9CQVRDSF9SRUxFQVNFRBADEh8KG1dFQkhPT0tfRVZFTlRfQkFUQ0hfUkVWT0tFRBAEEiAKHFdFQkhPT0tfRVZFTlRfQkFUQ0hfUkVDQUxMRUQQBRIhCh1XRUJIT09LX0VWRU5UX1BST0RVQ1RfUkVWT0tFRBAGEiIKHldFQkhPT0tfRVZFTlRfUFJPRFVDVF9SRUNBTExFRBAHEiEKHVdFQkhPT0tfRVZFTlRfU0NBTl9TVVNQSUNJT1VTEAgqoQEKDURlbGl2ZXJ5U3RhdGUSHgoaREVMSVZFUllfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZERUxJVkVSWV9TVEFURV9QRU5ESU5HEAESGwoXREVMSVZFUllfU1RBVEVfUkVUUllJTkcQAhIcChhERUxJVkVSWV9TVEFURV9TVUNDRUVERUQQAxIZChVERUxJVkVSWV9TVEFURV9GQUlMRUQQBDKdEgoORmFjdG9yeVNlcnZpY2USdgoLQ3JlYXRlQmF0Y2gSJi52b2tldGFnLmZhY3RvcnkudjEuQ3JlYXRlQmF0Y2hSZXF1ZXN0Gicudm9rZXRhZy5mYWN0b3J5LnYxLkNyZWF0ZUJhdGNoUmVzcG9uc2UiFoLT5JMCEDoBKiILL3YxL2JhdGNoZXMSbwoIR2V0QmF0Y2gSIy52b2tldGFnLmZhY3RvcnkudjEuR2V0QmF0Y2hSZXF1ZXN0GiQudm9rZXRhZy5mYWN0b3J5LnYxLkdldEJhdGNoUmVzcG9uc2UiGILT5JMCEhIQL3YxL2JhdGNoZXMve2lkfRJzCgtMaXN0QmF0Y2hlcxImLnZva2V0YWcuZmFjdG9yeS52MS5MaXN0QmF0Y2hlc1JlcXVlc3QaJy52b2tldGFnLmZhY3RvcnkudjEuTGlzdEJhdGNoZXNSZXNwb25zZSITgtPkkwINEgsvdjEvYmF0Y2hlcxJ9Cg1DcmVhdGVQcm9kdWN0Eigudm9rZXRhZy5mYWN0b3J5LnYxLkNyZWF0ZVByb2R1Y3RSZXF1ZXN0Gikudm9rZXRhZy5mYWN0b3J5LnYxLkNyZWF0ZVByb2R1Y3RSZXNwb25zZSIXgtPkkwIROgEqIgwvdjEvcHJvZHVjdHMSdgoKR2V0UHJvZHVjdBIlLnZva2V0YWcuZmFjdG9yeS52MS5HZXRQcm9kdWN0UmVxdWVzdBomLnZva2V0YWcuZmFjdG9yeS52MS5HZXRQcm9kdWN0UmVzcG9uc2UiGYLT5JMCExIRL3YxL3Byb2R1Y3RzL3tpZH0SigEKDExpc3RQcm9kdWN0cxInLnZva2V0YWcuZmFjdG9yeS52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0Gigudm9rZXRhZy5mYWN0b3J5LnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlIieC0+STAiESHy92MS9iYXRjaGVzL3tiYXRjaF9pZH0vcHJvZHVjdHMShgEKDFJlbGVhc2VCYXRjaBInLnZva2V0YWcuZmFjdG9yeS52MS5SZWxlYXNlQmF0Y2hSZXF1ZXN0Gigudm9rZXRhZy5mYWN0b3J5LnYxLlJlbGVhc2VCYXRjaFJlc3BvbnNlIiOC0+STAh06ASoiGC92MS9iYXRjaGVzL3tpZH06cmVsZWFzZRJ6CglTZWFsQmF0Y2gSJC52b2tldGFnLmZhY3RvcnkudjEuU2VhbEJhdGNoUmVxdWVzdBolLnZva2V0YWcuZmFjdG9yeS52MS5TZWFsQmF0Y2hSZXNwb25zZSIggtPkkwIaOgEqIhUvdjEvYmF0Y2hlcy97aWR9OnNlYWwSggEKC1Jldm9rZUJhdGNoEiYudm9rZXRhZy5mYWN0b3J5LnYxLlJldm9rZUJhdGNoUmVxdWVzdBonLnZva2V0YWcuZmFjdG9yeS52MS5SZXZva2VCYXRjaFJlc3BvbnNlIiKC0+STAhw6ASoiFy92MS9iYXRjaGVzL3tpZH06cmV2b2tlEoIBCgtSZWNhbGxCYXRjaBImLnZva2V0YWcuZmFjdG9yeS52MS5SZWNhbGxCYXRjaFJlcXVlc3QaJy52b2tldGFnLmZhY3RvcnkudjEuUmVjYWxsQmF0Y2hSZXNwb25zZSIigtPkkwIcOgEqIhcvdjEvYmF0Y2hlcy97aWR9OnJlY2FsbBKJAQoNUmV2b2tlUHJvZHVjdBIoLnZva2V0YWcuZmFjdG9yeS52MS5SZXZva2VQcm9kdWN0UmVxdWVzdBopLnZva2V0YWcuZmFjdG9yeS52MS5SZXZva2VQcm9kdWN0UmVzcG9uc2UiI4LT5JMCHToBKiIYL3YxL3Byb2R1Y3RzL3tpZH06cmV2b2tlEokBCg1SZWNhbGxQcm9kdWN0Eigudm9rZXRhZy5mYWN0b3J5LnYxLlJlY2FsbFByb2R1Y3RSZXF1ZXN0Gikudm9rZXRhZy5mYWN0b3J5LnYxLlJlY2FsbFByb2R1Y3RSZXNwb25zZSIjgtPkkwIdOgEqIhgvdjEvcHJvZHVjdHMve2lkfTpyZWNhbGwSeQoJSW1wb3J0Q3N2EiQudm9rZXRhZy5mYWN0b3J5LnYxLkltcG9ydENzdlJlcXVlc3QaJS52b2tldGFnLmZhY3RvcnkudjEuSW1wb3J0Q3N2UmVzcG9uc2UiHYLT5JMCFzoFY2h1bmsiDi92MS9pbXBvcnQvY3N2KAESYQoJRXhwb3J0Q3N2EiQudm9rZXRhZy5mYWN0b3J5LnYxLkV4cG9ydENzdlJlcXVlc3QaFC5nb29nbGUuYXBpLkh0dHBCb2R5IhaC0+STAhASDi92MS9leHBvcnQvY3N2MAESfQoNQ3JlYXRlV2ViaG9vaxIoLnZva2V0YWcuZmFjdG9yeS52MS5DcmVhdGVXZWJob29rUmVxdWVzdBopLnZva2V0YWcuZmFjdG9yeS52MS5DcmVhdGVXZWJob29rUmVzcG9uc2UiF4LT5JMCEToBKiIML3YxL3dlYmhvb2tzEncKDExpc3RXZWJob29rcxInLnZva2V0YWcuZmFjdG9yeS52MS5MaXN0V2ViaG9va3NSZXF1ZXN0Gigudm9rZXRhZy5mYWN0b3J5LnYxLkxpc3RXZWJob29rc1Jlc3BvbnNlIhSC0+STAg4SDC92MS93ZWJob29rcxJ/Cg1EZWxldGVXZWJob29rEigudm9rZXRhZy5mYWN0b3J5LnYxLkRlbGV0ZVdlYmhvb2tSZXF1ZXN0Gikudm9rZXRhZy5mYWN0b3J5LnYxLkRlbGV0ZVdlYmhvb2tSZXNwb25zZSIZgtPkkwITKhEvdjEvd2ViaG9va3Mve2lkfRKqAQoVTGlzdFdlYmhvb2tEZWxpdmVyaWVzEjAudm9rZXRhZy5mYWN0b3J5LnYxLkxpc3RXZWJob29rRGVsaXZlcmllc1JlcXVlc3QaMS52b2tldGFnLmZhY3RvcnkudjEuTGlzdFdlYmhvb2tEZWxpdmVyaWVzUmVzcG9uc2UiLILT5JMCJhIkL3YxL3dlYmhvb2tzL3t3ZWJob29rX2lkfS9kZWxpdmVyaWVzYgZwcm90bzM", [file_google_api_annotations, file_google_api_httpbody, file_google_protobuf_duration, file_google_protobuf_timestamp, file_voketag_common_v1_anchor, file_voketag_common_v1_enums]);
+  fileDesc("Cih2b2tldGFnL2ZhY3RvcnkvdjEvZmFjdG9yeV9zZXJ2aWNlLnByb3RvEhJ2b2tldGFnLmZhY3RvcnkudjEi/AUKBUJhdGNoEgoKAmlkGAEgASgJEhIKCmZhY3RvcnlfaWQYAiABKAkSCwoDc2t1GAMgASgJEhQKDHByb2R1Y3RfbGluZRgEIAEoCRIQCghxdWFudGl0eRgFIAEoBRIsCgVzdGF0ZRgGIAEoDjIdLnZva2V0YWcuY29tbW9uLnYxLkJhdGNoU3RhdGUSNAoJbGlmZWN5Y2xlGAcgASgOMiEudm9rZXRhZy5jb21tb24udjEuTGlmZWN5Y2xlU3RhdGUSFAoMbGlua19wYXR0ZXJuGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KBmFuY2hvchgKIAEoCzIdLnZva2V0YWcuY29tbW9uLnYxLkFuY2hvckluZm8SOQoIbWV0YWRhdGEYCyADKAsyJy52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2guTWV0YWRhdGFFbnRyeRIUCgxwcm9kdWN0X25hbWUYDCABKAkSLgoKdXBkYXRlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmVsZWFzZWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZGVkX2F0GA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChBsaWZlY3ljbGVfcmVhc29uGBAgASgJEhIKCnJlcXVlc3RfaWQYESABKAkSEgoKY3JlYXRlZF9ieRgSIAEoCRIVCg1wdWJsaWNfcmVhc29uGBMgASgJEisKB3NlYWxfYXQYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGd0aW4YFSABKAkSCwoDbG90GBYgASgJEhMKC2V4cGlyeV9kYXRlGBcgASgJGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKKBAoHUHJvZHVjdBIKCgJpZBgBIAEoCRIQCghiYXRjaF9pZBgCIAEoCRIOCgZzZXJpYWwYAyABKAQSDQoFdG9rZW4YBCABKAkSDAoEbGluaxgFIAEoCRI0CglsaWZlY3ljbGUYBiABKA4yIS52b2tldGFnLmNvbW1vbi52MS5MaWZlY3ljbGVTdGF0ZRITCgtleHRlcm5hbF9pZBgHIAEoCRISCgpmYWN0b3J5X2lkGAggASgJEgsKA3NrdRgJIAEoCRIuCgpjcmVhdGVkX2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIYChBsaWZlY3ljbGVfcmVhc29uGAwgASgJEjsKCG1ldGFkYXRhGA0gAygLMikudm9rZXRhZy5mYWN0b3J5LnYxLlByb2R1Y3QuTWV0YWRhdGFFbnRyeRISCgpsZWFmX2luZGV4GA4gASgEEhUKDXB1YmxpY19yZWFzb24YDyABKAkSGQoRdG9rZW5fZmluZ2VycHJpbnQYECABKAkSGgoSZ3MxX2VsZW1lbnRfc3RyaW5nGBEgASgJGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKbAwoSQ3JlYXRlQmF0Y2hSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSFAoMcHJvZHVjdF9saW5lGAIgASgJEgsKA3NrdRgDIAEoCRIQCghxdWFudGl0eRgEIAEoBRJGCghtZXRhZGF0YRgFIAMoCzI0LnZva2V0YWcuZmFjdG9yeS52MS5DcmVhdGVCYXRjaFJlcXVlc3QuTWV0YWRhdGFFbnRyeRI8ChFpbml0aWFsX2xpZmVjeWNsZRgGIAEoDjIhLnZva2V0YWcuY29tbW9uLnYxLkxpZmVjeWNsZVN0YXRlEhQKDHByb2R1Y3RfbmFtZRgHIAEoCRISCgpmYWN0b3J5X2lkGAggASgJEisKCG9wZW5fZm9yGAkgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEgwKBGd0aW4YCiABKAkSCwoDbG90GAsgASgJEhMKC2V4cGlyeV9kYXRlGAwgASgJGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI/ChNDcmVhdGVCYXRjaFJlc3BvbnNlEigKBWJhdGNoGAEgASgLMhkudm9rZXRhZy5mYWN0b3J5LnYxLkJhdGNoIh0KD0dldEJhdGNoUmVxdWVzdBIKCgJpZBgBIAEoCSI8ChBHZXRCYXRjaFJlc3BvbnNlEigKBWJhdGNoGAEgASgLMhkudm9rZXRhZy5mYWN0b3J5LnYxLkJhdGNoIqcCChJMaXN0QmF0Y2hlc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSLAoFc3RhdGUYAyABKA4yHS52b2tldGFnLmNvbW1vbi52MS5CYXRjaFN0YXRlEjEKDWNyZWF0ZWRfYWZ0ZXIYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmNyZWF0ZWRfYmVmb3JlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CglsaWZlY3ljbGUYBiABKA4yIS52b2tldGFnLmNvbW1vbi52MS5MaWZlY3ljbGVTdGF0ZRISCgpmYWN0b3J5X2lkGAcgASgJEgsKA3NrdRgIIAEoCSJaChNMaXN0QmF0Y2hlc1Jlc3BvbnNlEioKB2JhdGNoZXMYASADKAsyGS52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2gSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIswBChRDcmVhdGVQcm9kdWN0UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhAKCGJhdGNoX2lkGAIgASgJEhMKC2V4dGVybmFsX2lkGAMgASgJEkgKCG1ldGFkYXRhGAQgAygLMjYudm9rZXRhZy5mYWN0b3J5LnYxLkNyZWF0ZVByb2R1Y3RSZXF1ZXN0Lk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkUKFUNyZWF0ZVByb2R1Y3RSZXNwb25zZRIsCgdwcm9kdWN0GAEgASgLMhsudm9rZXRhZy5mYWN0b3J5LnYxLlByb2R1Y3QiTgoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkSLQoEdmlldxgCIAEoDjIfLnZva2V0YWcuZmFjdG9yeS52MS5Qcm9kdWN0VmlldyJCChJHZXRQcm9kdWN0UmVzcG9uc2USLAoHcHJvZHVjdBgBIAEoCzIbLnZva2V0YWcuZmFjdG9yeS52MS5Qcm9kdWN0IrMBChNMaXN0UHJvZHVjdHNSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEjQKCWxpZmVjeWNsZRgEIAEoDjIhLnZva2V0YWcuY29tbW9uLnYxLkxpZmVjeWNsZVN0YXRlEi0KBHZpZXcYBSABKA4yHy52b2tldGFnLmZhY3RvcnkudjEuUHJvZHVjdFZpZXciXgoUTGlzdFByb2R1Y3RzUmVzcG9uc2USLQoIcHJvZHVjdHMYASADKAsyGy52b2tldGFnLmZhY3RvcnkudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkihwEKFVNlYXJjaFByb2R1Y3RzUmVxdWVzdBITCgZzZXJpYWwYASABKARIAIgBARITCgtleHRlcm5hbF9pZBgCIAEoCRISCgpmYWN0b3J5X2lkGAMgASgJEhEKCXBhZ2Vfc2l6ZRgEIAEoBRISCgpwYWdlX3Rva2VuGAUgASgJQgkKB19zZXJpYWwiYAoWU2VhcmNoUHJvZHVjdHNSZXNwb25zZRItCghwcm9kdWN0cxgBIAMoCzIbLnZva2V0YWcuZmFjdG9yeS52MS5Qcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChNSZWxlYXNlQmF0Y2hSZXF1ZXN0EgoKAmlkGAEgASgJIkAKFFJlbGVhc2VCYXRjaFJlc3BvbnNlEigKBWJhdGNoGAEgASgLMhkudm9rZXRhZy5mYWN0b3J5LnYxLkJhdGNoIh4KEFNlYWxCYXRjaFJlcXVlc3QSCgoCaWQYASABKAkiPQoRU2VhbEJhdGNoUmVzcG9uc2USKAoFYmF0Y2gYASABKAsyGS52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2giRwoSUmV2b2tlQmF0Y2hSZXF1ZXN0EgoKAmlkGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIVCg1wdWJsaWNfcmVhc29uGAMgASgJIj8KE1Jldm9rZUJhdGNoUmVzcG9uc2USKAoFYmF0Y2gYASABKAsyGS52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2giRwoSUmVjYWxsQmF0Y2hSZXF1ZXN0EgoKAmlkGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIVCg1wdWJsaWNfcmVhc29uGAMgASgJIj8KE1JlY2FsbEJhdGNoUmVzcG9uc2USKAoFYmF0Y2gYASABKAsyGS52b2tldGFnLmZhY3RvcnkudjEuQmF0Y2giSQoUUmV2b2tlUHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhUKDXB1YmxpY19yZWFzb24YAyABKAkiRQoVUmV2b2tlUHJvZHVjdFJlc3BvbnNlEiwKB3Byb2R1Y3QYASABKAsyGy52b2tldGFnLmZhY3RvcnkudjEuUHJvZHVjdCJJChRSZWNhbGxQcm9kdWN0UmVxdWVzdBIKCgJpZBgBIAEoCRIOCgZyZWFzb24YAiABKAkSFQoNcHVibGljX3JlYXNvbhgDIAEoCSJFChVSZWNhbGxQcm9kdWN0UmVzcG9uc2USLAoHcHJvZHVjdBgBIAEoCzIbLnZva2V0YWcuZmFjdG9yeS52MS5Qcm9kdWN0IqoBChBJbXBvcnRDc3ZSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkSIwoFY2h1bmsYAyABKAsyFC5nb29nbGUuYXBpLkh0dHBCb2R5EgsKA3NrdRgEIAEoCRIUCgxwcm9kdWN0X2xpbmUYBSABKAkSFAoMcHJvZHVjdF9uYW1lGAYgASgJEhIKCmZhY3RvcnlfaWQYByABKAkiawoRSW1wb3J0Q3N2UmVzcG9uc2USEAoIYmF0Y2hfaWQYASABKAkSFQoNcm93c19pbXBvcnRlZBgCIAEoAxIVCg1iYXRjaF9jcmVhdGVkGAMgASgIEhYKDmJ5dGVzX3JlY2VpdmVkGAQgASgDIroBChBFeHBvcnRDc3ZSZXF1ZXN0EhAKCGJhdGNoX2lkGAEgASgJEjQKCWxpZmVjeWNsZRgCIAEoDjIhLnZva2V0YWcuY29tbW9uLnYxLkxpZmVjeWNsZVN0YXRlEi0KBHZpZXcYAyABKA4yHy52b2tldGFnLmZhY3RvcnkudjEuUHJvZHVjdFZpZXcSLwoGZm9ybWF0GAQgASgOMh8udm9rZXRhZy5jb21tb24udjEuRXhwb3J0Rm9ybWF0IoQBChJFeHBvcnRFcGNpc1JlcXVlc3QSEAoIYmF0Y2hfaWQYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItIBCgdXZWJob29rEgoKAmlkGAEgASgJEhIKCmZhY3RvcnlfaWQYAiABKAkSCwoDdXJsGAMgASgJEjAKBmV2ZW50cxgEIAMoDjIgLnZva2V0YWcuZmFjdG9yeS52MS5XZWJob29rRXZlbnQSEwoLZGVzY3JpcHRpb24YBSABKAkSDgoGYWN0aXZlGAYgASgIEhMKC3NlY3JldF9oaW50GAcgASgJEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpIBChRDcmVhdGVXZWJob29rUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEgsKA3VybBgCIAEoCRIwCgZldmVudHMYAyADKA4yIC52b2tldGFnLmZhY3RvcnkudjEuV2ViaG9va0V2ZW50EhMKC2Rlc2NyaXB0aW9uGAQgASgJEhIKCmZhY3RvcnlfaWQYBSABKAkiVQoVQ3JlYXRlV2ViaG9va1Jlc3BvbnNlEiwKB3dlYmhvb2sYASABKAsyGy52b2tldGFnLmZhY3RvcnkudjEuV2ViaG9vaxIOCgZzZWNyZXQYAiABKAkiUAoTTGlzdFdlYmhvb2tzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRISCgpmYWN0b3J5X2lkGAMgASgJIl4KFExpc3RXZWJob29rc1Jlc3BvbnNlEi0KCHdlYmhvb2tzGAEgAygLMhsudm9rZXRhZy5mYWN0b3J5LnYxLldlYmhvb2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiIKFERlbGV0ZVdlYmhvb2tSZXF1ZXN0EgoKAmlkGAEgASgJIhcKFURlbGV0ZVdlYmhvb2tSZXNwb25zZSLFAwoPV2ViaG9va0RlbGl2ZXJ5EgoKAmlkGAEgASgJEhIKCndlYmhvb2tfaWQYAiABKAkSLwoFZXZlbnQYAyABKA4yIC52b2tldGFnLmZhY3RvcnkudjEuV2ViaG9va0V2ZW50EhAKCGV2ZW50X2lkGAQgASgJEjAKBXN0YXRlGAUgASgOMiEudm9rZXRhZy5mYWN0b3J5LnYxLkRlbGl2ZXJ5U3RhdGUSEAoIYXR0ZW1wdHMYBiABKAUSGAoQbGFzdF9zdGF0dXNfY29kZRgHIAEoBRISCgpsYXN0X2Vycm9yGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD2xhc3RfYXR0ZW1wdF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPbmV4dF9hdHRlbXB0X2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxkZWxpdmVyZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCW9iamVjdF9pZBgNIAEoCSKLAQocTGlzdFdlYmhvb2tEZWxpdmVyaWVzUmVxdWVzdBISCgp3ZWJob29rX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEjAKBXN0YXRlGAQgASgOMiEudm9rZXRhZy5mYWN0b3J5LnYxLkRlbGl2ZXJ5U3RhdGUicQodTGlzdFdlYmhvb2tEZWxpdmVyaWVzUmVzcG9uc2USNwoKZGVsaXZlcmllcxgBIAMoCzIjLnZva2V0YWcuZmFjdG9yeS52MS5XZWJob29rRGVsaXZlcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKloKC1Byb2R1Y3RWaWV3EhwKGFBST0RVQ1RfVklFV19VTlNQRUNJRklFRBAAEhYKElBST0RVQ1RfVklFV19CQVNJQxABEhUKEVBST0RVQ1RfVklFV19GVUxMEAIqxQIKDFdlYmhvb2tFdmVudBIdChlXRUJIT09LX0VWRU5UX1VOU1BFQ0lGSUVEEAASIAocV0VCSE9PS19FVkVOVF9CQVRDSF9BTkNIT1JFRBABEiUKIVdFQkhPT0tfRVZFTlRfQkFUQ0hfQU5DSE9SX0ZBSUxFRBACEiAKHFdFQkhPT0tfRVZFTlRfQkFUQ0hfUkVMRUFTRUQQAxIfChtXRUJIT09LX0VWRU5UX0JBVENIX1JFVk9LRUQQBBIgChxXRUJIT09LX0VWRU5UX0JBVENIX1JFQ0FMTEVEEAUSIQodV0VCSE9PS19FVkVOVF9QUk9EVUNUX1JFVk9LRUQQBhIiCh5XRUJIT09LX0VWRU5UX1BST0RVQ1RfUkVDQUxMRUQQBxIhCh1XRUJIT09LX0VWRU5UX1NDQU5fU1VTUElDSU9VUxAIKqEBCg1EZWxpdmVyeVN0YXRlEh4KGkRFTElWRVJZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWREVMSVZFUllfU1RBVEVfUEVORElORxABEhsKF0RFTElWRVJZX1NUQVRFX1JFVFJZSU5HEAISHAoYREVMSVZFUllfU1RBVEVfU1VDQ0VFREVEEAMSGQoVREVMSVZFUllfU1RBVEVfRkFJTEVEEAQyhRQKDkZhY3RvcnlTZXJ2aWNlEnYKC0NyZWF0ZUJhdGNoEiYudm9rZXRhZy5mYWN0b3J5LnYxLkNyZWF0ZUJhdGNoUmVxdWVzdBonLnZva2V0YWcuZmFjdG9yeS52MS5DcmVhdGVCYXRjaFJlc3BvbnNlIhaC0+STAhA6ASoiCy92MS9iYXRjaGVzEm8KCEdldEJhdGNoEiMudm9rZXRhZy5mYWN0b3J5LnYxLkdldEJhdGNoUmVxdWVzdBokLnZva2V0YWcuZmFjdG9yeS52MS5HZXRCYXRjaFJlc3BvbnNlIhiC0+STAhISEC92MS9iYXRjaGVzL3tpZH0ScwoLTGlzdEJhdGNoZXMSJi52b2tldGFnLmZhY3RvcnkudjEuTGlzdEJhdGNoZXNSZXF1ZXN0Gicudm9rZXRhZy5mYWN0b3J5LnYxLkxpc3RCYXRjaGVzUmVzcG9uc2UiE4LT5JMCDRILL3YxL2JhdGNoZXMSfQoNQ3JlYXRlUHJvZHVjdBIoLnZva2V0YWcuZmFjdG9yeS52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdBopLnZva2V0YWcuZmFjdG9yeS52MS5DcmVhdGVQcm9kdWN0UmVzcG9uc2UiF4LT5JMCEToBKiIML3YxL3Byb2R1Y3RzEnYKCkdldFByb2R1Y3QSJS52b2tldGFnLmZhY3RvcnkudjEuR2V0UHJvZHVjdFJlcXVlc3QaJi52b2tldGFnLmZhY3RvcnkudjEuR2V0UHJvZHVjdFJlc3BvbnNlIhmC0+STAhMSES92MS9wcm9kdWN0cy97aWR9EooBCgxMaXN0UHJvZHVjdHMSJy52b2tldGFnLmZhY3RvcnkudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBooLnZva2V0YWcuZmFjdG9yeS52MS5MaXN0UHJvZHVjdHNSZXNwb25zZSIngtPkkwIhEh8vdjEvYmF0Y2hlcy97YmF0Y2hfaWR9L3Byb2R1Y3RzEn0KDlNlYXJjaFByb2R1Y3RzEikudm9rZXRhZy5mYWN0b3J5LnYxLlNlYXJjaFByb2R1Y3RzUmVxdWVzdBoqLnZva2V0YWcuZmFjdG9yeS52MS5TZWFyY2hQcm9kdWN0c1Jlc3BvbnNlIhSC0+STAg4SDC92MS9wcm9kdWN0cxKGAQoMUmVsZWFzZUJhdGNoEicudm9rZXRhZy5mYWN0b3J5LnYxLlJlbGVhc2VCYXRjaFJlcXVlc3QaKC52b2tldGFnLmZhY3RvcnkudjEuUmVsZWFzZUJhdGNoUmVzcG9uc2UiI4LT5JMCHToBKiIYL3YxL2JhdGNoZXMve2lkfTpyZWxlYXNlEnoKCVNlYWxCYXRjaBIkLnZva2V0YWcuZmFjdG9yeS52MS5TZWFsQmF0Y2hSZXF1ZXN0GiUudm9rZXRhZy5mYWN0b3J5LnYxLlNlYWxCYXRjaFJlc3BvbnNlIiCC0+STAho6ASoiFS92MS9iYXRjaGVzL3tpZH06c2VhbBKCAQoLUmV2b2tlQmF0Y2gSJi52b2tldGFnLmZhY3RvcnkudjEuUmV2b2tlQmF0Y2hSZXF1ZXN0Gicudm9rZXRhZy5mYWN0b3J5LnYxLlJldm9rZUJhdGNoUmVzcG9uc2UiIoLT5JMCHDoBKiIXL3YxL2JhdGNoZXMve2lkfTpyZXZva2USggEKC1JlY2FsbEJhdGNoEiYudm9rZXRhZy5mYWN0b3J5LnYxLlJlY2FsbEJhdGNoUmVxdWVzdBonLnZva2V0YWcuZmFjdG9yeS52MS5SZWNhbGxCYXRjaFJlc3BvbnNlIiKC0+STAhw6ASoiFy92MS9iYXRjaGVzL3tpZH06cmVjYWxsEokBCg1SZXZva2VQcm9kdWN0Eigudm9rZXRhZy5mYWN0b3J5LnYxLlJldm9rZVByb2R1Y3RSZXF1ZXN0Gikudm9rZXRhZy5mYWN0b3J5LnYxLlJldm9rZVByb2R1Y3RSZXNwb25zZSIjgtPkkwIdOgEqIhgvdjEvcHJvZHVjdHMve2lkfTpyZXZva2USiQEKDVJlY2FsbFByb2R1Y3QSKC52b2tldGFnLmZhY3RvcnkudjEuUmVjYWxsUHJvZHVjdFJlcXVlc3QaKS52b2tldGFnLmZhY3RvcnkudjEuUmVjYWxsUHJvZHVjdFJlc3BvbnNlIiOC0+STAh06ASoiGC92MS9wcm9kdWN0cy97aWR9OnJlY2FsbBJ5CglJbXBvcnRDc3YSJC52b2tldGFnLmZhY3RvcnkudjEuSW1wb3J0Q3N2UmVxdWVzdBolLnZva2V0YWcuZmFjdG9yeS52MS5JbXBvcnRDc3ZSZXNwb25zZSIdgtPkkwIXOgVjaHVuayIOL3YxL2ltcG9ydC9jc3YoARJhCglFeHBvcnRDc3YSJC52b2tldGFnLmZhY3RvcnkudjEuRXhwb3J0Q3N2UmVxdWVzdBoULmdvb2dsZS5hcGkuSHR0cEJvZHkiFoLT5JMCEBIOL3YxL2V4cG9ydC9jc3YwARJnCgtFeHBvcnRFcGNpcxImLnZva2V0YWcuZmFjdG9yeS52MS5FeHBvcnRFcGNpc1JlcXVlc3QaFC5nb29nbGUuYXBpLkh0dHBCb2R5IhiC0+STAhISEC92MS9lcGNpcy9ldmVudHMwARJ9Cg1DcmVhdGVXZWJob29rEigudm9rZXRhZy5mYWN0b3J5LnYxLkNyZWF0ZVdlYmhvb2tSZXF1ZXN0Gikudm9rZXRhZy5mYWN0b3J5LnYxLkNyZWF0ZVdlYmhvb2tSZXNwb25zZSIXgtPkkwIROgEqIgwvdjEvd2ViaG9va3MSdwoMTGlzdFdlYmhvb2tzEicudm9rZXRhZy5mYWN0b3J5LnYxLkxpc3RXZWJob29rc1JlcXVlc3QaKC52b2tldGFnLmZhY3RvcnkudjEuTGlzdFdlYmhvb2tzUmVzcG9uc2UiFILT5JMCDhIML3YxL3dlYmhvb2tzEn8KDURlbGV0ZVdlYmhvb2sSKC52b2tldGFnLmZhY3RvcnkudjEuRGVsZXRlV2ViaG9va1JlcXVlc3QaKS52b2tldGFnLmZhY3RvcnkudjEuRGVsZXRlV2ViaG9va1Jlc3BvbnNlIhmC0+STAhMqES92MS93ZWJob29rcy97aWR9EqoBChVMaXN0V2ViaG9va0RlbGl2ZXJpZXMSMC52b2tldGFnLmZhY3RvcnkudjEuTGlzdFdlYmhvb2tEZWxpdmVyaWVzUmVxdWVzdBoxLnZva2V0YWcuZmFjdG9yeS52MS5MaXN0V2ViaG9va0RlbGl2ZXJpZXNSZXNwb25zZSIsgtPkkwImEiQvdjEvd2ViaG9va3Mve3dlYmhvb2tfaWR9L2RlbGl2ZXJpZXNiBnByb3RvMw", [file_google_api_annotations, file_google_api_httpbody, file_google_protobuf_duration, file_google_protobuf_timestamp, file_voketag_common_v1_anchor, file_voketag_common_v1_enums, file_voketag_common_v1_formats]);
 
 /**
  * A batch of products sharing one SKU, sealed in one Merkle tree.
@@ -178,6 +180,29 @@ export type Batch = Message<"voketag.factory.v1.Batch"> & {
    * @generated from field: google.protobuf.Timestamp seal_at = 20;
    */
   sealAt?: Timestamp | undefined;
+
+  /**
+   * GS1 GTIN of the batch's products as GTIN-14; empty for a batch without
+   * GS1 identification. Its products' links are then GS1 Digital Link URIs
+   * and link_pattern has a "{serial}" placeholder too (see docs/formats.md).
+   *
+   * @generated from field: string gtin = 21;
+   */
+  gtin: string;
+
+  /**
+   * GS1 batch/lot (AI 10), at most 20 chars; empty = none.
+   *
+   * @generated from field: string lot = 22;
+   */
+  lot: string;
+
+  /**
+   * GS1 expiry date (AI 17) as YYYY-MM-DD; empty = none.
+   *
+   * @generated from field: string expiry_date = 23;
+   */
+  expiryDate: string;
 };
 
 /**
@@ -222,7 +247,9 @@ export type Product = Message<"voketag.factory.v1.Product"> & {
   token: string;
 
   /**
-   * Full link to print, "https://<host>/r/<token>".
+   * Full link to print: "https://<host>/r/<token>", or for a batch with a
+   * GTIN the GS1 Digital Link URI "https://<host>/01/<gtin>[/10/<lot>]/21/
+   * <serial>?[17=<yymmdd>&]VT=<token>". Empty unless PRODUCT_VIEW_FULL.
    *
    * @generated from field: string link = 5;
    */
@@ -307,6 +334,15 @@ export type Product = Message<"voketag.factory.v1.Product"> & {
    * @generated from field: string token_fingerprint = 16;
    */
   tokenFingerprint: string;
+
+  /**
+   * GS1 element string of the product in human-readable form, e.g.
+   * "(01)09506000134352(17)271231(10)L1(21)42": GTIN, expiry, lot, and the
+   * serial as AI 21. Empty when the batch has no GTIN. Not a secret.
+   *
+   * @generated from field: string gs1_element_string = 17;
+   */
+  gs1ElementString: string;
 };
 
 /**
@@ -389,6 +425,28 @@ export type CreateBatchRequest = Message<"voketag.factory.v1.CreateBatchRequest"
    * @generated from field: google.protobuf.Duration open_for = 9;
    */
   openFor?: Duration | undefined;
+
+  /**
+   * GS1 GTIN (8, 12, 13 or 14 digits with a correct check digit; stored as
+   * GTIN-14). Optional: with it the products' links are GS1 Digital Link URIs.
+   *
+   * @generated from field: string gtin = 10;
+   */
+  gtin: string;
+
+  /**
+   * GS1 batch/lot (AI 10): 1..20 chars of GS1 character set 82. Needs gtin.
+   *
+   * @generated from field: string lot = 11;
+   */
+  lot: string;
+
+  /**
+   * GS1 expiry date (AI 17), YYYY-MM-DD, years 2000..2069. Needs gtin.
+   *
+   * @generated from field: string expiry_date = 12;
+   */
+  expiryDate: string;
 };
 
 /**
@@ -753,6 +811,85 @@ export const ListProductsResponseSchema: GenMessage<ListProductsResponse> = /*@_
   messageDesc(file_voketag_factory_v1_factory_service, 13);
 
 /**
+ * Request for FactoryService.SearchProducts.
+ *
+ * @generated from message voketag.factory.v1.SearchProductsRequest
+ */
+export type SearchProductsRequest = Message<"voketag.factory.v1.SearchProductsRequest"> & {
+  /**
+   * Only the product with this serial; unset = any.
+   *
+   * @generated from field: optional uint64 serial = 1;
+   */
+  serial?: bigint | undefined;
+
+  /**
+   * Only products with this external id (exact match, at most 128 chars);
+   * empty = any. serial or external_id is required.
+   *
+   * @generated from field: string external_id = 2;
+   */
+  externalId: string;
+
+  /**
+   * Only this factory (UUID); empty = all visible to the caller.
+   *
+   * @generated from field: string factory_id = 3;
+   */
+  factoryId: string;
+
+  /**
+   * Maximum number of products to return: default 50, maximum 1000.
+   *
+   * @generated from field: int32 page_size = 4;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token of a previous call with the same filters; empty for the
+   * first page.
+   *
+   * @generated from field: string page_token = 5;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message voketag.factory.v1.SearchProductsRequest.
+ * Use `create(SearchProductsRequestSchema)` to create a new message.
+ */
+export const SearchProductsRequestSchema: GenMessage<SearchProductsRequest> = /*@__PURE__*/
+  messageDesc(file_voketag_factory_v1_factory_service, 14);
+
+/**
+ * Response for FactoryService.SearchProducts.
+ *
+ * @generated from message voketag.factory.v1.SearchProductsResponse
+ */
+export type SearchProductsResponse = Message<"voketag.factory.v1.SearchProductsResponse"> & {
+  /**
+   * The page of products, by serial; token and link are empty.
+   *
+   * @generated from field: repeated voketag.factory.v1.Product products = 1;
+   */
+  products: Product[];
+
+  /**
+   * Token for the next page; empty when there are no more.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message voketag.factory.v1.SearchProductsResponse.
+ * Use `create(SearchProductsResponseSchema)` to create a new message.
+ */
+export const SearchProductsResponseSchema: GenMessage<SearchProductsResponse> = /*@__PURE__*/
+  messageDesc(file_voketag_factory_v1_factory_service, 15);
+
+/**
  * Request for FactoryService.ReleaseBatch.
  *
  * @generated from message voketag.factory.v1.ReleaseBatchRequest
@@ -771,7 +908,7 @@ export type ReleaseBatchRequest = Message<"voketag.factory.v1.ReleaseBatchReques
  * Use `create(ReleaseBatchRequestSchema)` to create a new message.
  */
 export const ReleaseBatchRequestSchema: GenMessage<ReleaseBatchRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 14);
+  messageDesc(file_voketag_factory_v1_factory_service, 16);
 
 /**
  * Response for FactoryService.ReleaseBatch.
@@ -792,7 +929,7 @@ export type ReleaseBatchResponse = Message<"voketag.factory.v1.ReleaseBatchRespo
  * Use `create(ReleaseBatchResponseSchema)` to create a new message.
  */
 export const ReleaseBatchResponseSchema: GenMessage<ReleaseBatchResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 15);
+  messageDesc(file_voketag_factory_v1_factory_service, 17);
 
 /**
  * Request for FactoryService.SealBatch.
@@ -813,7 +950,7 @@ export type SealBatchRequest = Message<"voketag.factory.v1.SealBatchRequest"> & 
  * Use `create(SealBatchRequestSchema)` to create a new message.
  */
 export const SealBatchRequestSchema: GenMessage<SealBatchRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 16);
+  messageDesc(file_voketag_factory_v1_factory_service, 18);
 
 /**
  * Response for FactoryService.SealBatch.
@@ -834,7 +971,7 @@ export type SealBatchResponse = Message<"voketag.factory.v1.SealBatchResponse"> 
  * Use `create(SealBatchResponseSchema)` to create a new message.
  */
 export const SealBatchResponseSchema: GenMessage<SealBatchResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 17);
+  messageDesc(file_voketag_factory_v1_factory_service, 19);
 
 /**
  * Request for FactoryService.RevokeBatch.
@@ -869,7 +1006,7 @@ export type RevokeBatchRequest = Message<"voketag.factory.v1.RevokeBatchRequest"
  * Use `create(RevokeBatchRequestSchema)` to create a new message.
  */
 export const RevokeBatchRequestSchema: GenMessage<RevokeBatchRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 18);
+  messageDesc(file_voketag_factory_v1_factory_service, 20);
 
 /**
  * Response for FactoryService.RevokeBatch.
@@ -890,7 +1027,7 @@ export type RevokeBatchResponse = Message<"voketag.factory.v1.RevokeBatchRespons
  * Use `create(RevokeBatchResponseSchema)` to create a new message.
  */
 export const RevokeBatchResponseSchema: GenMessage<RevokeBatchResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 19);
+  messageDesc(file_voketag_factory_v1_factory_service, 21);
 
 /**
  * Request for FactoryService.RecallBatch.
@@ -925,7 +1062,7 @@ export type RecallBatchRequest = Message<"voketag.factory.v1.RecallBatchRequest"
  * Use `create(RecallBatchRequestSchema)` to create a new message.
  */
 export const RecallBatchRequestSchema: GenMessage<RecallBatchRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 20);
+  messageDesc(file_voketag_factory_v1_factory_service, 22);
 
 /**
  * Response for FactoryService.RecallBatch.
@@ -946,7 +1083,7 @@ export type RecallBatchResponse = Message<"voketag.factory.v1.RecallBatchRespons
  * Use `create(RecallBatchResponseSchema)` to create a new message.
  */
 export const RecallBatchResponseSchema: GenMessage<RecallBatchResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 21);
+  messageDesc(file_voketag_factory_v1_factory_service, 23);
 
 /**
  * Request for FactoryService.RevokeProduct.
@@ -981,7 +1118,7 @@ export type RevokeProductRequest = Message<"voketag.factory.v1.RevokeProductRequ
  * Use `create(RevokeProductRequestSchema)` to create a new message.
  */
 export const RevokeProductRequestSchema: GenMessage<RevokeProductRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 22);
+  messageDesc(file_voketag_factory_v1_factory_service, 24);
 
 /**
  * Response for FactoryService.RevokeProduct.
@@ -1002,7 +1139,7 @@ export type RevokeProductResponse = Message<"voketag.factory.v1.RevokeProductRes
  * Use `create(RevokeProductResponseSchema)` to create a new message.
  */
 export const RevokeProductResponseSchema: GenMessage<RevokeProductResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 23);
+  messageDesc(file_voketag_factory_v1_factory_service, 25);
 
 /**
  * Request for FactoryService.RecallProduct.
@@ -1037,7 +1174,7 @@ export type RecallProductRequest = Message<"voketag.factory.v1.RecallProductRequ
  * Use `create(RecallProductRequestSchema)` to create a new message.
  */
 export const RecallProductRequestSchema: GenMessage<RecallProductRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 24);
+  messageDesc(file_voketag_factory_v1_factory_service, 26);
 
 /**
  * Response for FactoryService.RecallProduct.
@@ -1058,7 +1195,7 @@ export type RecallProductResponse = Message<"voketag.factory.v1.RecallProductRes
  * Use `create(RecallProductResponseSchema)` to create a new message.
  */
 export const RecallProductResponseSchema: GenMessage<RecallProductResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 25);
+  messageDesc(file_voketag_factory_v1_factory_service, 27);
 
 /**
  * One message of the FactoryService.ImportCsv stream.
@@ -1134,7 +1271,7 @@ export type ImportCsvRequest = Message<"voketag.factory.v1.ImportCsvRequest"> & 
  * Use `create(ImportCsvRequestSchema)` to create a new message.
  */
 export const ImportCsvRequestSchema: GenMessage<ImportCsvRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 26);
+  messageDesc(file_voketag_factory_v1_factory_service, 28);
 
 /**
  * Response for FactoryService.ImportCsv.
@@ -1176,7 +1313,7 @@ export type ImportCsvResponse = Message<"voketag.factory.v1.ImportCsvResponse"> 
  * Use `create(ImportCsvResponseSchema)` to create a new message.
  */
 export const ImportCsvResponseSchema: GenMessage<ImportCsvResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 27);
+  messageDesc(file_voketag_factory_v1_factory_service, 29);
 
 /**
  * Request for FactoryService.ExportCsv.
@@ -1205,6 +1342,13 @@ export type ExportCsvRequest = Message<"voketag.factory.v1.ExportCsvRequest"> & 
    * @generated from field: voketag.factory.v1.ProductView view = 3;
    */
   view: ProductView;
+
+  /**
+   * EXPORT_FORMAT_XLSX streams the same rows as an Excel workbook.
+   *
+   * @generated from field: voketag.common.v1.ExportFormat format = 4;
+   */
+  format: ExportFormat;
 };
 
 /**
@@ -1212,7 +1356,44 @@ export type ExportCsvRequest = Message<"voketag.factory.v1.ExportCsvRequest"> & 
  * Use `create(ExportCsvRequestSchema)` to create a new message.
  */
 export const ExportCsvRequestSchema: GenMessage<ExportCsvRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 28);
+  messageDesc(file_voketag_factory_v1_factory_service, 30);
+
+/**
+ * Request for FactoryService.ExportEpcis.
+ *
+ * @generated from message voketag.factory.v1.ExportEpcisRequest
+ */
+export type ExportEpcisRequest = Message<"voketag.factory.v1.ExportEpcisRequest"> & {
+  /**
+   * Only events of this batch (UUID). Empty: every batch the caller may see,
+   * and then start_time and end_time are required.
+   *
+   * @generated from field: string batch_id = 1;
+   */
+  batchId: string;
+
+  /**
+   * Only events at or after this time (products by creation time,
+   * lifecycle changes and scans by their own time).
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Only events before this time; at most 366 days after start_time.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 3;
+   */
+  endTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message voketag.factory.v1.ExportEpcisRequest.
+ * Use `create(ExportEpcisRequestSchema)` to create a new message.
+ */
+export const ExportEpcisRequestSchema: GenMessage<ExportEpcisRequest> = /*@__PURE__*/
+  messageDesc(file_voketag_factory_v1_factory_service, 31);
 
 /**
  * A registered webhook endpoint.
@@ -1284,7 +1465,7 @@ export type Webhook = Message<"voketag.factory.v1.Webhook"> & {
  * Use `create(WebhookSchema)` to create a new message.
  */
 export const WebhookSchema: GenMessage<Webhook> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 29);
+  messageDesc(file_voketag_factory_v1_factory_service, 32);
 
 /**
  * Request for FactoryService.CreateWebhook.
@@ -1333,7 +1514,7 @@ export type CreateWebhookRequest = Message<"voketag.factory.v1.CreateWebhookRequ
  * Use `create(CreateWebhookRequestSchema)` to create a new message.
  */
 export const CreateWebhookRequestSchema: GenMessage<CreateWebhookRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 30);
+  messageDesc(file_voketag_factory_v1_factory_service, 33);
 
 /**
  * Response for FactoryService.CreateWebhook.
@@ -1362,7 +1543,7 @@ export type CreateWebhookResponse = Message<"voketag.factory.v1.CreateWebhookRes
  * Use `create(CreateWebhookResponseSchema)` to create a new message.
  */
 export const CreateWebhookResponseSchema: GenMessage<CreateWebhookResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 31);
+  messageDesc(file_voketag_factory_v1_factory_service, 34);
 
 /**
  * Request for FactoryService.ListWebhooks.
@@ -1397,7 +1578,7 @@ export type ListWebhooksRequest = Message<"voketag.factory.v1.ListWebhooksReques
  * Use `create(ListWebhooksRequestSchema)` to create a new message.
  */
 export const ListWebhooksRequestSchema: GenMessage<ListWebhooksRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 32);
+  messageDesc(file_voketag_factory_v1_factory_service, 35);
 
 /**
  * Response for FactoryService.ListWebhooks.
@@ -1425,7 +1606,7 @@ export type ListWebhooksResponse = Message<"voketag.factory.v1.ListWebhooksRespo
  * Use `create(ListWebhooksResponseSchema)` to create a new message.
  */
 export const ListWebhooksResponseSchema: GenMessage<ListWebhooksResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 33);
+  messageDesc(file_voketag_factory_v1_factory_service, 36);
 
 /**
  * Request for FactoryService.DeleteWebhook.
@@ -1446,7 +1627,7 @@ export type DeleteWebhookRequest = Message<"voketag.factory.v1.DeleteWebhookRequ
  * Use `create(DeleteWebhookRequestSchema)` to create a new message.
  */
 export const DeleteWebhookRequestSchema: GenMessage<DeleteWebhookRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 34);
+  messageDesc(file_voketag_factory_v1_factory_service, 37);
 
 /**
  * Response for FactoryService.DeleteWebhook.
@@ -1461,7 +1642,7 @@ export type DeleteWebhookResponse = Message<"voketag.factory.v1.DeleteWebhookRes
  * Use `create(DeleteWebhookResponseSchema)` to create a new message.
  */
 export const DeleteWebhookResponseSchema: GenMessage<DeleteWebhookResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 35);
+  messageDesc(file_voketag_factory_v1_factory_service, 38);
 
 /**
  * One event delivery to a webhook (all its attempts).
@@ -1566,7 +1747,7 @@ export type WebhookDelivery = Message<"voketag.factory.v1.WebhookDelivery"> & {
  * Use `create(WebhookDeliverySchema)` to create a new message.
  */
 export const WebhookDeliverySchema: GenMessage<WebhookDelivery> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 36);
+  messageDesc(file_voketag_factory_v1_factory_service, 39);
 
 /**
  * Request for FactoryService.ListWebhookDeliveries.
@@ -1608,7 +1789,7 @@ export type ListWebhookDeliveriesRequest = Message<"voketag.factory.v1.ListWebho
  * Use `create(ListWebhookDeliveriesRequestSchema)` to create a new message.
  */
 export const ListWebhookDeliveriesRequestSchema: GenMessage<ListWebhookDeliveriesRequest> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 37);
+  messageDesc(file_voketag_factory_v1_factory_service, 40);
 
 /**
  * Response for FactoryService.ListWebhookDeliveries.
@@ -1636,7 +1817,7 @@ export type ListWebhookDeliveriesResponse = Message<"voketag.factory.v1.ListWebh
  * Use `create(ListWebhookDeliveriesResponseSchema)` to create a new message.
  */
 export const ListWebhookDeliveriesResponseSchema: GenMessage<ListWebhookDeliveriesResponse> = /*@__PURE__*/
-  messageDesc(file_voketag_factory_v1_factory_service, 38);
+  messageDesc(file_voketag_factory_v1_factory_service, 41);
 
 /**
  * How much of a product a read returns.
@@ -1874,6 +2055,18 @@ export const FactoryService: GenService<{
     output: typeof ListProductsResponseSchema;
   },
   /**
+   * Finds products by serial or by external id (at least one is required)
+   * across the batches the caller may see: operators and service accounts
+   * only their factory's. Never returns tokens (PRODUCT_VIEW_BASIC).
+   *
+   * @generated from rpc voketag.factory.v1.FactoryService.SearchProducts
+   */
+  searchProducts: {
+    methodKind: "unary";
+    input: typeof SearchProductsRequestSchema;
+    output: typeof SearchProductsResponseSchema;
+  },
+  /**
    * Moves a batch from LIFECYCLE_STATE_PENDING_RELEASE to RELEASED. Calling it
    * on a released batch is a no-op; on a revoked/recalled batch it fails with
    * FAILED_PRECONDITION.
@@ -1963,7 +2156,8 @@ export const FactoryService: GenService<{
    * view = PRODUCT_VIEW_FULL. Cells beginning with = + - @ TAB CR or NUL are
    * prefixed with a single quote (formula-injection safe). The last line is a
    * trailer "#rows=<n>" with the number of data rows; a stream without it was
-   * truncated.
+   * truncated. With format = EXPORT_FORMAT_XLSX the same rows come as an
+   * Excel workbook (content_type of voketag.common.v1.ExportFormat).
    * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
    * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
    *
@@ -1972,6 +2166,27 @@ export const FactoryService: GenService<{
   exportCsv: {
     methodKind: "server_streaming";
     input: typeof ExportCsvRequestSchema;
+    output: typeof HttpBodySchema;
+  },
+  /**
+   * Streams an EPCIS 2.0 JSON-LD document (EPCISDocument, content_type
+   * "application/ld+json") of a batch and/or a time range: commissioning
+   * (ObjectEvent ADD) of the products, lifecycle changes (release OBSERVE,
+   * revoke/recall DELETE with bizStep decommissioning) and scans (ObjectEvent
+   * OBSERVE, bizStep inspecting, the country as read point, verdict and risk
+   * score in the namespace https://voketag.io/epcis/). Every event carries
+   * its CBV 2.0 event hash as eventID. EPCs are GS1 Digital Link URIs
+   * (https://id.gs1.org/01/<gtin>/21/<serial>) for batches with a GTIN, else
+   * urn:voketag:product:<product id>. Same callers and factory scope as
+   * ExportCsv; every export is audited. See docs/formats.md.
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   *
+   * @generated from rpc voketag.factory.v1.FactoryService.ExportEpcis
+   */
+  exportEpcis: {
+    methodKind: "server_streaming";
+    input: typeof ExportEpcisRequestSchema;
     output: typeof HttpBodySchema;
   },
   /**
