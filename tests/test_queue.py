@@ -8,9 +8,12 @@ import sys
 import time
 import uuid
 
+import pytest
 import redis
+from pydantic import SecretStr
 
 from devmesh.mesh import ROOT
+from voketag.queue import setup_broker
 
 
 def test_enqueued_message_is_handled_by_a_worker(deps: dict[str, str], broker_url: str, monkeypatch) -> None:
@@ -39,3 +42,8 @@ def test_enqueued_message_is_handled_by_a_worker(deps: dict[str, str], broker_ur
     finally:
         worker.terminate()
         worker.wait(30)
+
+
+def test_a_broker_url_of_another_scheme_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="BROKER_URL must be redis://"):
+        setup_broker(SecretStr("kafka://127.0.0.1:9092"))
