@@ -51,17 +51,34 @@ def start_rabbitmq(state_dir: Path) -> RabbitMQ:
         raise RuntimeError(MISSING)
     port, node = free_port(), f"voketag-test-{uuid.uuid4().hex[:8]}@localhost"
     state_dir.mkdir(parents=True, exist_ok=True)
+    # Debian's script drops root to the rabbitmq user, who must be able to write the node's files here.
+    state_dir.chmod(0o777)
+    # Files of its own, not the machine's /etc/rabbitmq ones (which may name another listener).
+    (state_dir / "rabbitmq.conf").write_text(f"listeners.tcp.1 = 127.0.0.1:{port}\n")
+    (state_dir / "rabbitmq-env.conf").write_text("")
     env = {
         **os.environ,
         "RABBITMQ_NODENAME": node,
         "RABBITMQ_NODE_PORT": str(port),
         "RABBITMQ_DIST_PORT": str(free_port()),
         "RABBITMQ_MNESIA_BASE": str(state_dir / "mnesia"),
-        "RABBITMQ_LOG_BASE": str(state_dir / "log"),
+        "RABBITMQ_LOGS": "-",  # to standard output: the child's log file
+        "RABBITMQ_CONFIG_FILE": str(state_dir / "rabbitmq.conf"),
+        "RABBITMQ_CONF_ENV_FILE": str(state_dir / "rabbitmq-env.conf"),
         "RABBITMQ_ENABLED_PLUGINS_FILE": str(state_dir / "enabled_plugins"),
+        "RABBITMQ_FEATURE_FLAGS_FILE": str(state_dir / "feature_flags"),
+        "RABBITMQ_PID_FILE": str(state_dir / "rabbitmq.pid"),
+        "ERL_CRASH_DUMP": str(state_dir / "erl_crash.dump"),
     }
     server = RabbitMQ(port, node, Child("rabbitmq", ["rabbitmq-server"], env, state_dir / "rabbitmq.log"), env)
     assert server.child is not None
     server.child.start()
-    wait_until(lambda: port_open(port), 120, f"rabbitmq-server (see {state_dir / 'rabbitmq.log'})")
+    log = state_dir / "rabbitmq.log"
+
+    def ready() -> bool:
+        if not server.child or not server.child.running:
+            raise RuntimeError(f"rabbitmq-server exited; see {log}")
+        return port_open(port)
+
+    wait_until(ready, 120, f"rabbitmq-server (see {log})")
     return server
