@@ -493,9 +493,9 @@ class LedgerStore:
         return await conn.fetchval("SELECT chain_hash FROM scan_ledger WHERE seq = $1", seq)
 
     def entries(self, conn: asyncpg.Connection, first: int, last: int) -> CursorFactory:
-        """Cursor over sealed entries first..last with the scan each names (scan_id NULL when it is gone)."""
+        """Cursor over sealed entries first..last with the scan each names (scan_id NULL when it is gone, or pruned)."""
         return conn.cursor(
-            """SELECT l.seq, l.void, l.leaf_hash, l.chain_hash, s.id AS scan_id, s.*
+            """SELECT l.seq, l.void, l.pruned, l.leaf_hash, l.chain_hash, s.id AS scan_id, s.*
                FROM scan_ledger l LEFT JOIN scans s ON s.ledger_seq = l.seq
                WHERE l.seq BETWEEN $1 AND $2 ORDER BY l.seq""",
             first,
