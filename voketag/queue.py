@@ -4,6 +4,8 @@ import dramatiq
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from pydantic import SecretStr
 
+from voketag.tracing import TraceMiddleware
+
 # Milliseconds after which a silent worker's in-flight messages are handed to another worker.
 HEARTBEAT_TIMEOUT_MS = 30_000
 # Dramatiq looks for dead workers on a random 1 in 1,000 broker calls by default, which left the messages of a
@@ -18,5 +20,6 @@ def setup_broker(url: SecretStr) -> RedisBroker:
     broker = RedisBroker(
         url=url.get_secret_value(), heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, maintenance_chance=MAINTENANCE_CHANCE
     )
+    broker.add_middleware(TraceMiddleware())
     dramatiq.set_broker(broker)
     return broker

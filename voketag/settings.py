@@ -36,6 +36,8 @@ class RuntimeSettings(BaseSettings):
     # JSON list of networks whose calls may name the client in x-envoy-external-address: the gateway. Anyone
     # else who reaches the gRPC port directly is known by its own address, whatever the header says.
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=lambda: list(LOOPBACK))
+    # OTLP/HTTP traces endpoint (http://collector:4318/v1/traces); '' leaves tracing off (voketag/tracing.py).
+    otlp_traces_endpoint: str = ""
 
 
 class TokenKeySettings(BaseSettings):
@@ -58,6 +60,7 @@ class WorkerSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    otlp_traces_endpoint: str = ""
 
 
 class MigrateSettings(BaseSettings):
