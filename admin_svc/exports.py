@@ -1,7 +1,9 @@
-"""Streamed CSV exports: a server-side cursor feeds fixed-size chunks, so memory stays flat at any row count.
+"""Streamed CSV (or .xlsx) exports: a server-side cursor feeds fixed-size chunks, so memory stays flat at any
+row count.
 
 Every cell that a spreadsheet would read as a formula (OWASP: leading = + - @ tab CR NUL) is prefixed with a
-single quote. The last line is "#rows=<n>": a client that misses it knows the stream was cut.
+single quote. The last line is "#rows=<n>": a client that misses it knows the stream was cut. The .xlsx form
+(voketag.xlsx) holds the same cells and the same last row.
 """
 
 import csv
@@ -13,7 +15,7 @@ import asyncpg
 
 from admin_svc.review import ScanFilter, scan_where
 from admin_svc.review_store import Where
-from voketag import audit
+from voketag import audit, xlsx
 
 CHUNK_BYTES = 64 * 1024
 MAX_SCAN_ROWS = 5_000_000
@@ -23,6 +25,10 @@ USER_COLUMNS = ("id", "email", "display_name", "role", "factory_id", "active", "
 SCAN_COLUMNS = (
     "id", "scanned_at", "product_id", "batch_id", "factory_id", "serial", "verdict", "risk_score",
     "country_code", "device_hash", "ledger_sequence",
+)  # fmt: skip
+REPORT_COLUMNS = (
+    "id", "created_at", "status", "product_id", "batch_id", "factory_id", "token_fingerprint", "country_code",
+    "scan_id", "contact", "description", "note", "updated_at", "updated_by",
 )  # fmt: skip
 
 
@@ -51,6 +57,20 @@ async def _csv(rows: AsyncIterator[Iterable[Any]], header: Iterable[str]) -> Asy
     yield buffer.getvalue().encode()
 
 
+async def _xlsx(rows: AsyncIterator[Iterable[Any]], header: Iterable[str], title: str) -> AsyncIterator[bytes]:
+    sheet = xlsx.SheetWriter(title, list(header))
+    async for row in rows:
+        sheet.add([cell(value) for value in row])
+    async for chunk in sheet.chunks():
+        yield chunk
+
+
+def _encoded(
+    rows: AsyncIterator[Iterable[Any]], header: Iterable[str], title: str, as_xlsx: bool
+) -> AsyncIterator[bytes]:
+    return _xlsx(rows, header, title) if as_xlsx else _csv(rows, header)
+
+
 async def _rows(pool: asyncpg.Pool, query: str, args: list[Any]) -> AsyncIterator[asyncpg.Record]:
     # One consistent snapshot for the whole export; the cursor fetches 2,000 rows at a time.
     async with pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
@@ -73,7 +93,9 @@ async def _audited(
         yield chunk
 
 
-def users_csv(pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | None) -> AsyncIterator[bytes]:
+def users_csv(
+    pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | None, as_xlsx: bool = False
+) -> AsyncIterator[bytes]:
     where = Where()
     where.add("role = {}", role)
     where.add("factory_id = {}", factory_id)
@@ -82,13 +104,34 @@ def users_csv(pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | Non
     columns = ", ".join("'ROLE_' || upper(role)" if c == "role" else c for c in USER_COLUMNS)
     query = f"SELECT {columns} FROM users WHERE {where.sql} ORDER BY email, id"
     filters = _texts({"role": role, "factory_id": factory_id, "active": active})
-    return _audited(pool, "users", filters, _csv(_rows(pool, query, where.args), USER_COLUMNS))
+    rows = _rows(pool, query, where.args)
+    return _audited(pool, "users", filters, _encoded(rows, USER_COLUMNS, "users", as_xlsx))
 
 
-def scans_csv(pool: asyncpg.Pool, scans: ScanFilter) -> AsyncIterator[bytes]:
+def scans_csv(pool: asyncpg.Pool, scans: ScanFilter, as_xlsx: bool = False) -> AsyncIterator[bytes]:
     where = scan_where(scans)
     query = f"""SELECT s.id, s.scanned_at, s.product_id, s.batch_id, s.factory_id, p.serial, s.verdict,
                        s.risk_score, s.country, s.device_hash, s.ledger_seq
                 FROM scans s JOIN products p ON p.id = s.product_id
                 WHERE {where.sql} ORDER BY s.id LIMIT {where.arg(MAX_SCAN_ROWS)}"""
-    return _audited(pool, "scans", _texts(vars(scans)), _csv(_rows(pool, query, where.args), SCAN_COLUMNS))
+    rows = _rows(pool, query, where.args)
+    return _audited(pool, "scans", _texts(vars(scans)), _encoded(rows, SCAN_COLUMNS, "scans", as_xlsx))
+
+
+def reports_csv(
+    pool: asyncpg.Pool, status: str, factory_id: Any, batch_id: Any, show_contact: bool, as_xlsx: bool = False
+) -> AsyncIterator[bytes]:
+    """Fraud reports, newest first. The reporter's contact is personal data: masked unless ``show_contact``;
+    no token (not even a counterfeit's text) leaves in an export."""
+    where = Where()
+    where.add("f.status = {}", status)
+    where.add("f.factory_id = {}", factory_id)
+    where.add("f.batch_id = {}", batch_id)
+    contact = "f.contact" if show_contact else "CASE WHEN f.contact = '' THEN '' ELSE '***' END"
+    query = f"""SELECT f.id, f.created_at, f.status, f.product_id, f.batch_id, f.factory_id, f.token_fingerprint,
+                       f.country_code, f.scan_id, {contact}, f.description, f.note, f.updated_at, f.updated_by
+                FROM fraud_reports f WHERE {where.sql}
+                ORDER BY f.created_at DESC, f.id DESC LIMIT {where.arg(MAX_SCAN_ROWS)}"""
+    filters = _texts({"status": status, "factory_id": factory_id, "batch_id": batch_id})
+    rows = _rows(pool, query, where.args)
+    return _audited(pool, "fraud_reports", filters, _encoded(rows, REPORT_COLUMNS, "fraud reports", as_xlsx))

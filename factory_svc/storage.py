@@ -23,7 +23,7 @@ from factory_svc.model import (
     Webhook,
 )
 from voketag import context as rpc_context
-from voketag import tracing
+from voketag import gs1, tracing
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
@@ -36,12 +36,16 @@ _BATCH_SELECT = """
     LEFT JOIN anchor_records r ON r.batch_id = b.id
     LEFT JOIN anchor_aggregations a ON a.id = r.aggregation_id"""
 _PRODUCT_SELECT = """
-    SELECT p.*, b.factory_id, b.sku, b.key_id, b.lifecycle AS batch_lifecycle
+    SELECT p.*, b.factory_id, b.sku, b.key_id, b.lifecycle AS batch_lifecycle, b.gtin, b.lot, b.expiry
     FROM products p JOIN batches b ON b.id = p.batch_id"""
 
 
 def _json(value: str | dict[str, str]) -> dict[str, str]:
     return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+def _gs1(row: asyncpg.Record) -> gs1.Keys:
+    return gs1.Keys(row["gtin"] or "", row["lot"], row["expiry"])
 
 
 def _batch(row: asyncpg.Record) -> Batch:
@@ -77,6 +81,7 @@ def _batch(row: asyncpg.Record) -> Batch:
             sender=row["sender"] or "",
             anchored_at=row["anchored_at"],
         ),
+        gs1_keys=_gs1(row),
     )
 
 
@@ -97,6 +102,7 @@ def _product(row: asyncpg.Record) -> Product:
         metadata=_json(row["metadata"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        gs1_keys=_gs1(row),
     )
 
 
@@ -172,10 +178,11 @@ async def insert_batch(conn: asyncpg.Connection, batch: Mapping[str, Any]) -> bo
     """
     inserted = await conn.fetchval(
         """INSERT INTO batches (id, factory_id, sku, product_line, product_name, quantity, lifecycle, metadata,
-                                key_id, request_id, request_hash, created_by, released_at, seal_at)
+                                key_id, request_id, request_hash, created_by, released_at, seal_at, gtin, lot, expiry)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12,
                    CASE WHEN $7 = 'RELEASED' THEN now() END,
-                   CASE WHEN $13::integer > 0 THEN now() + make_interval(secs => $13::integer) END)
+                   CASE WHEN $13::integer > 0 THEN now() + make_interval(secs => $13::integer) END,
+                   nullif($14, ''), $15, $16)
            ON CONFLICT (factory_id, request_id) DO NOTHING
            RETURNING true""",
         batch["id"],
@@ -191,6 +198,9 @@ async def insert_batch(conn: asyncpg.Connection, batch: Mapping[str, Any]) -> bo
         batch["request_hash"],
         batch["created_by"],
         batch["open_for_s"],
+        batch.get("gtin", ""),
+        batch.get("lot", ""),
+        batch.get("expiry"),
     )
     return bool(inserted)
 

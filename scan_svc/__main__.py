@@ -10,6 +10,7 @@ from scan_svc.counterfeits import Counterfeits
 from scan_svc.keys import device_salt
 from scan_svc.partitions import Partitions
 from scan_svc.redis_store import Gate, Guard
+from scan_svc.resolver import Resolver
 from scan_svc.scanning import Scanner
 from scan_svc.settings import ScanSettings
 from scan_svc.store import LedgerStore, ScanStore, ScanWriter
@@ -59,7 +60,8 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
     _background.add(asyncio.get_running_loop().create_task(counterfeits.run(settings.counterfeit_flush_interval_s)))
     partitions = Partitions(resources.pool, settings.scan_partitions_ahead_months, settings.scan_retention_months)
     _background.add(asyncio.get_running_loop().create_task(partitions.run(settings.scan_partition_interval_s)))
-    return ScanApi(scanner, ledger, transparency)
+    resolver = Resolver(scanner, keyring, ScanStore(resources.pool), settings.public_base_url)
+    return ScanApi(scanner, ledger, transparency, resolver)
 
 
 def main() -> None:
