@@ -1,5 +1,6 @@
 """Fraud review and audit: suspicious scans, fraud reports, the audit log and its verification."""
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ class ScanFilter:
     product_id: uuid.UUID | None
     start: datetime | None
     end: datetime | None
+    # ISO 3166-1 alpha-2 of where the scans were located; "" = any.
+    country: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class ChainCheck:
     latest_sequence: int
 
 
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
 def _filters(value: object) -> dict[str, str]:
     return {key: str(item) for key, item in vars(value).items()}
 
@@ -55,12 +61,15 @@ def _filters(value: object) -> dict[str, str]:
 def scan_where(scans: ScanFilter) -> Where:
     if not 0 <= scans.min_risk <= 100:
         raise invalid("min_risk", "0..100")
+    if scans.country and not _COUNTRY.fullmatch(scans.country):
+        raise invalid("country_code", "two uppercase letters (ISO 3166-1 alpha-2)")
     where = Where()
     where.add("s.risk_score >= {}", scans.min_risk)
     where.add("s.verdict = {}", scans.verdict)
     where.add("s.factory_id = {}", scans.factory_id)
     where.add("s.batch_id = {}", scans.batch_id)
     where.add("s.product_id = {}", scans.product_id)
+    where.add("s.country = {}", scans.country)
     store.time_range(where, "s.scanned_at", scans.start, scans.end)
     return where
 

@@ -331,6 +331,32 @@ async def list_products(
     return [_product(row) for row in rows]
 
 
+async def search_products(
+    conn: Conn,
+    owner: str | None,
+    factory_id: str | None,
+    serial: int | None,
+    external_id: str | None,
+    after_serial: int,
+    limit: int,
+) -> list[Product]:
+    """Products by serial and/or external id (None = no condition) within ``owner``'s factory, in serial order."""
+    rows = await conn.fetch(
+        _PRODUCT_SELECT
+        + """ WHERE ($1::uuid IS NULL OR b.factory_id = $1) AND ($2::uuid IS NULL OR b.factory_id = $2)
+              AND ($3::bigint IS NULL OR p.serial = $3) AND ($4::text IS NULL OR p.external_id = $4)
+              AND p.serial > $5
+            ORDER BY p.serial LIMIT $6""",
+        owner,
+        factory_id,
+        serial,
+        external_id,
+        after_serial,
+        limit,
+    )
+    return [_product(row) for row in rows]
+
+
 async def metadata_keys(conn: asyncpg.Connection, batch_id: str) -> list[str]:
     """Every metadata key used by a product of the batch, sorted."""
     rows = await conn.fetch(

@@ -10,6 +10,7 @@ import argparse
 import base64
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -37,10 +38,26 @@ BODY_LIMIT = 1 << 20
 IMPORT_LIMIT = 64 << 20
 
 
+# Ports for servers come from below the kernel's ephemeral range (32768-60999 by default), so that no
+# outgoing connection can take one between the moment it is chosen and the moment its server binds it;
+# none is handed out twice by one process.
+_PORTS = range(20000, 32000)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    for _ in range(1000):
+        port = random.choice(_PORTS)
+        if port in _handed_out:
+            continue
+        try:
+            with socket.socket() as sock:
+                sock.bind(("0.0.0.0", port))
+        except OSError:
+            continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {_PORTS}")
 
 
 def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -56,6 +73,15 @@ def port_open(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
     except OSError:
+        return False
+    return True
+
+
+def _signal_group(group: int, signum: int) -> bool:
+    """Send ``signum`` to a process group; False when no process of it is left."""
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
         return False
     return True
 
@@ -79,14 +105,22 @@ class Child:
             )
 
     def stop(self, timeout_s: float = 20) -> int | None:
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
+        if self.process is None:
+            return None
+        # The whole process group: some commands (npm's anvil) are wrappers whose real server is a child
+        # that would otherwise keep the port for a while after the wrapper exits.
+        group = self.process.pid
+        _signal_group(group, signal.SIGTERM)
         try:
-            return self.process.wait(timeout_s)
+            code = self.process.wait(timeout_s)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
+            _signal_group(group, signal.SIGKILL)
+            code = self.process.wait()
+        deadline = time.monotonic() + timeout_s
+        while _signal_group(group, 0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _signal_group(group, signal.SIGKILL)
+        return code
 
     @property
     def pid(self) -> int:
