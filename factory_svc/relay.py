@@ -62,21 +62,21 @@ class Relay:
 
     async def _drain(
         self,
-        claim: Callable[[asyncpg.Connection, int], Awaitable[Sequence[tuple[Any, str]]]],
+        claim: Callable[[asyncpg.Connection, int], Awaitable[Sequence[tuple[Any, str, dict[str, str]]]]],
         mark: Callable[[asyncpg.Connection, list[Any]], Awaitable[None]],
         queue: str,
         actor: str,
     ) -> int:
-        """Claim (row id, message argument) pairs, enqueue the arguments, mark the rows, in one transaction."""
+        """Claim (row id, message argument, message options), enqueue, mark the rows, in one transaction."""
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await claim(conn, BATCH)
             if rows:
-                await asyncio.to_thread(self._enqueue, queue, actor, [arg for _, arg in rows])
-                await mark(conn, [row_id for row_id, _ in rows])
+                await asyncio.to_thread(self._enqueue, queue, actor, [(arg, options) for _, arg, options in rows])
+                await mark(conn, [row_id for row_id, _, _ in rows])
         return len(rows)
 
-    def _enqueue(self, queue: str, actor: str, args: Sequence[str]) -> None:
-        for arg in args:
+    def _enqueue(self, queue: str, actor: str, messages: Sequence[tuple[str, dict[str, str]]]) -> None:
+        for arg, options in messages:
             self._broker.enqueue(
-                dramatiq.Message(queue_name=queue, actor_name=actor, args=(arg,), kwargs={}, options={})
+                dramatiq.Message(queue_name=queue, actor_name=actor, args=(arg,), kwargs={}, options=dict(options))
             )

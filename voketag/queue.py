@@ -8,6 +8,8 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from pydantic import SecretStr
 
+from voketag.tracing import TraceMiddleware
+
 # Milliseconds after which a silent worker's in-flight messages are handed to another worker (Redis; RabbitMQ
 # hands them back itself when the worker's connection closes).
 HEARTBEAT_TIMEOUT_MS = 30_000
@@ -35,5 +37,6 @@ def setup_broker(url: SecretStr) -> dramatiq.Broker:
         raise ValueError(
             f"BROKER_URL must be redis://, rediss://, unix://, amqp:// or amqps://, not {scheme or 'empty'}://"
         )
+    broker.add_middleware(TraceMiddleware())
     dramatiq.set_broker(broker)
     return broker

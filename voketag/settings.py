@@ -49,6 +49,8 @@ class RuntimeSettings(BrokerSettings):
     # JSON list of networks whose calls may name the client in x-envoy-external-address: the gateway. Anyone
     # else who reaches the gRPC port directly is known by its own address, whatever the header says.
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=lambda: list(LOOPBACK))
+    # OTLP/HTTP traces endpoint (http://collector:4318/v1/traces); '' leaves tracing off (voketag/tracing.py).
+    otlp_traces_endpoint: str = ""
 
 
 class TokenKeySettings(BaseSettings):
@@ -69,6 +71,8 @@ class WorkerSettings(BrokerSettings):
     """The Dramatiq worker only needs the broker (and, with the anchor issue, the chain and database)."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    otlp_traces_endpoint: str = ""
 
 
 class MigrateSettings(BaseSettings):
