@@ -11,7 +11,7 @@ import pytest
 from devmesh.mesh import ROOT, free_port, gateway_status, port_open, wait_until
 
 # Variables that would make the clone reuse this checkout's environment or external services.
-FOREIGN = ("VIRTUAL_ENV", "DATABASE_URL", "REDIS_URL", "ETH_RPC_URL", "PYTHONPATH", "MESH_PORT")
+FOREIGN = ("VIRTUAL_ENV", "DATABASE_URL", "REDIS_URL", "BROKER_URL", "ETH_RPC_URL", "PYTHONPATH", "MESH_PORT")
 
 
 @pytest.mark.fresh_clone
