@@ -22,7 +22,7 @@ import grpc
 import httpx
 import pytest
 
-from devmesh.mesh import REPLICATED, Anvil, EmbeddedRedis, Mesh, free_port
+from devmesh.mesh import REPLICATED, Anvil, EmbeddedRedis, Mesh, free_port, gateway_status
 from devmesh.supervise import Backoff, Supervisor
 from tests.brokers import RabbitMQ
 from tests.conftest import AUDIENCE, ISSUER, database_url, run_statement
@@ -317,6 +317,9 @@ async def test_a_sigkilled_replica_is_routed_around_and_rejoins(replicated: Repl
             assert int(_endpoint_stats(stack, port).get("rq_success", "0")) > 0, "the replica took no traffic before"
             os.kill(victim.pid, signal.SIGKILL)
             killed = time.monotonic()
+            await asyncio.sleep(3)
+            # Every service still has a healthy replica: the edge stays in its load balancer's rotation.
+            assert await asyncio.to_thread(gateway_status, stack.mesh.port) == 200
             while supervisor.restarts("scan-2") == 0:
                 assert time.monotonic() < killed + down_s + 30, "the supervisor did not restart the replica"
                 supervisor.poll()
