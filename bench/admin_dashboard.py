@@ -24,8 +24,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from devmesh.mesh import EmbeddedPostgres, EmbeddedRedis, Mesh, free_port, wait_until
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import EmbeddedPostgres, EmbeddedRedis, Mesh, free_port, wait_until
 from voketag.migrations import migrate
 
 FACTORIES, BATCHES_PER_FACTORY, PRODUCTS_PER_BATCH = 10, 100, 1000

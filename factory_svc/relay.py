@@ -1,4 +1,4 @@
-"""The outbox relay: committed rows in PostgreSQL -> Dramatiq messages in Redis, at least once.
+"""The outbox relay: committed rows in PostgreSQL -> Dramatiq messages (Redis or RabbitMQ), at least once.
 
 It runs as a background task of the factory service. Each pass claims pending rows with
 FOR UPDATE SKIP LOCKED (several replicas split the work), enqueues, then marks them sent in the same
@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
 
 from factory_svc import storage
 
@@ -27,7 +26,7 @@ WEBHOOK_QUEUE, WEBHOOK_ACTOR = "webhooks", "deliver_webhook"
 
 
 class Relay:
-    def __init__(self, pool: asyncpg.Pool, broker: RedisBroker, interval_s: float) -> None:
+    def __init__(self, pool: asyncpg.Pool, broker: dramatiq.Broker, interval_s: float) -> None:
         self._pool = pool
         self._broker = broker
         self._interval_s = interval_s

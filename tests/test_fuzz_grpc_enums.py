@@ -18,10 +18,10 @@ import admin_svc.api  # noqa: F401 - each servicer module puts its service in th
 import anchor_svc.api  # noqa: F401
 import factory_svc.api  # noqa: F401
 import scan_svc.api  # noqa: F401
+from devmesh.mesh import Mesh
 from tests.contract import CLUSTERS
 from tests.support import error_reason
 from tests.test_validation import grpc_violations
-from voketag.mesh import Mesh
 
 UNKNOWN = 999
 # Nesting deep enough for every request of the contracts; a recursive message type stops the walk here.

@@ -7,9 +7,9 @@ import grpc
 import httpx
 import pytest
 
+from devmesh.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port
 from tests.support import error_reason, extra_gateway, json_reason
 from voketag.errors import DOMAIN
-from voketag.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port
 from voketag.scan.v1 import scan_service_pb2 as scan_pb
 from voketag.scan.v1 import scan_service_pb2_grpc as scan_rpc
 
@@ -44,8 +44,8 @@ def test_unknown_route_is_a_status_with_error_info(gateway: str) -> None:
 
 
 def test_envoy_successes_and_redirects_keep_their_bodies(gateway: str) -> None:
-    redirect = httpx.get(f"{gateway}/R/ABCDEF")
-    assert redirect.status_code == 301 and redirect.headers["location"].endswith("/r/ABCDEF")
+    redirect = httpx.get(f"{gateway}/console")
+    assert redirect.status_code == 301 and redirect.headers["location"].endswith("/console/")
     assert redirect.content == b""
     health = httpx.get(f"{gateway}/health")
     assert health.status_code == 200 and b"code" not in health.content

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from devmesh.mesh import Anvil, EmbeddedRedis, Mesh, free_port
 from tests.conftest import AUDIENCE, ISSUER, database_url
 from tests.scan.conftest import Catalog
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import Anvil, EmbeddedRedis, Mesh, free_port
 from voketag.tokens import KeyRing
 
 

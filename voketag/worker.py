@@ -1,7 +1,7 @@
 """The Dramatiq worker's first module: `dramatiq voketag.worker <actor modules...>`.
 
 It configures the broker before the actor modules that follow it on the command line are imported;
-`voketag.mesh.WORKER_MODULES` (and docker-compose.yml) list those modules.
+`devmesh.mesh.WORKER_MODULES` (and docker-compose.yml) list those modules.
 """
 
 from voketag import tracing
@@ -10,4 +10,4 @@ from voketag.settings import WorkerSettings
 
 settings = WorkerSettings()
 tracing.setup("worker", settings.otlp_traces_endpoint)
-broker = setup_broker(settings.redis_url)
+broker = setup_broker(settings.queue_url)

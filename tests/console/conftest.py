@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import asyncpg
 import pytest
 
+from devmesh.mesh import Anvil, EmbeddedRedis, Mesh, free_port
 from tests.conftest import database_url
-from voketag.mesh import Anvil, EmbeddedRedis, Mesh, free_port
 
 
 async def _database(admin_url: str, statement: str) -> None:

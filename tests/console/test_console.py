@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from admin_svc.bootstrap import create_admin
+from devmesh.mesh import ROOT
 from tests.admin.conftest import PASSWORD, seed
 from tests.console.conftest import Receiver
-from voketag.mesh import ROOT
 
 DIST = ROOT / "console" / "dist"
 ARTIFACTS = ROOT / "test-artifacts" / "console"

@@ -13,10 +13,10 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
+from devmesh.mesh import Child, EmbeddedRedis, Mesh, free_port, port_open, wait_until
 from tests.scan.conftest import Catalog
 from tests.scan.helpers import factor, forge, metric, verify
 from tests.support import json_reason
-from voketag.mesh import Child, EmbeddedRedis, Mesh, free_port, port_open, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 

