@@ -1,7 +1,7 @@
 """Dashboard and analytics queries: rollup tables plus small indexed lookups, never a scan of `scans`."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import asyncpg
 
@@ -115,23 +115,46 @@ async def risk_histogram(conn: Conn, factory_id: uuid.UUID | None, start: date, 
     )
 
 
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """The whole calendar months inside the days [start, end] as [first, after); both end + 1 day when none."""
+    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=31)).replace(day=1)
+    after = (end + timedelta(days=1)).replace(day=1)
+    if first >= after:
+        first = after = end + timedelta(days=1)
+    return first, after
+
+
+def _rollup_rows(columns: str, daily: str, monthly: str) -> str:
+    """Rows of a daily rollup over the days [$2, $3] of factory $1 (NULL: all), with its whole months [$4, $5)
+    read from the monthly rollup instead: the same sums from fewer rows. Names are constants of this module."""
+    factory = "($1::uuid IS NULL OR factory_id = $1)"
+    return f"""SELECT {columns} FROM {monthly} WHERE month >= $4 AND month < $5 AND {factory}
+               UNION ALL SELECT {columns} FROM {daily} WHERE day >= $2 AND day < $4 AND {factory}
+               UNION ALL SELECT {columns} FROM {daily} WHERE day >= $5 AND day <= $3 AND {factory}"""
+
+
 async def top_products(
     conn: Conn, factory_id: uuid.UUID | None, start: date, end: date, limit: int
 ) -> list[asyncpg.Record]:
+    rows = _rollup_rows(
+        "product_id, batch_id, scans, risk_sum, max_risk, last_scanned_at",
+        "scan_daily_risky_product",
+        "scan_monthly_risky_product",
+    )
     return await conn.fetch(
-        """WITH top AS (
+        f"""WITH top AS (
                SELECT product_id, batch_id, sum(scans)::bigint AS scans, max(max_risk) AS max_risk,
                       sum(risk_sum)::float8 / sum(scans) AS average_risk, max(last_scanned_at) AS last_scanned_at
-               FROM scan_daily_risky_product
-               WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1)
+               FROM ({rows}) AS r
                GROUP BY product_id, batch_id
-               ORDER BY average_risk DESC, scans DESC, product_id LIMIT $4)
+               ORDER BY average_risk DESC, scans DESC, product_id LIMIT $6)
            SELECT top.*, p.serial, b.sku FROM top
            JOIN products p ON p.id = top.product_id JOIN batches b ON b.id = top.batch_id
            ORDER BY average_risk DESC, scans DESC, product_id""",
         factory_id,
         start,
         end,
+        *whole_months(start, end),
         limit,
     )
 
@@ -139,19 +162,20 @@ async def top_products(
 async def top_batches(
     conn: Conn, factory_id: uuid.UUID | None, start: date, end: date, limit: int
 ) -> list[asyncpg.Record]:
+    rows = _rollup_rows("batch_id, factory_id, scans, suspicious, risk_sum", "scan_daily_batch", "scan_monthly_batch")
     return await conn.fetch(
-        """WITH top AS (
+        f"""WITH top AS (
                SELECT batch_id, factory_id, sum(scans)::bigint AS scans, sum(suspicious)::bigint AS suspicious_scans,
                       sum(risk_sum)::float8 / sum(scans) AS average_risk
-               FROM scan_daily_batch
-               WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1)
+               FROM ({rows}) AS r
                GROUP BY batch_id, factory_id
-               ORDER BY average_risk DESC, scans DESC, batch_id LIMIT $4)
+               ORDER BY average_risk DESC, scans DESC, batch_id LIMIT $6)
            SELECT top.*, b.sku, b.product_line FROM top JOIN batches b ON b.id = top.batch_id
            ORDER BY average_risk DESC, scans DESC, batch_id""",
         factory_id,
         start,
         end,
+        *whole_months(start, end),
         limit,
     )
 
