@@ -148,7 +148,7 @@ def scan_pb(row: asyncpg.Record) -> pb.ScanRecord:
         batch_id=_text(row["batch_id"]),
         factory_id=_text(row["factory_id"]),
         serial=row["serial"],
-        verdict=enums_pb2.Verdict.Value(f"VERDICT_{row['verdict']}"),
+        verdict=f"VERDICT_{row['verdict']}",
         risk_score=row["risk_score"],
         factors=[factor_pb(f) for f in factors if isinstance(f, dict)],
         country_code=row["country"],
@@ -172,7 +172,7 @@ def report_pb(row: asyncpg.Record, admin: bool) -> pb.FraudReport:
         factory_id=_text(row["factory_id"]),
         contact=contact,
         description=row["description"],
-        status=pb.FraudReportStatus.Value(f"FRAUD_REPORT_STATUS_{row['status']}"),
+        status=f"FRAUD_REPORT_STATUS_{row['status']}",
         note=row["note"],
         scan_id=_text(row["scan_id"]),
         country_code=row["country_code"],
@@ -189,7 +189,9 @@ def audit_pb(row: asyncpg.Record) -> pb.AuditLogEntry:
     return pb.AuditLogEntry(
         sequence=row["seq"],
         actor_id=row["actor"],
-        actor_role=_ROLE_TO_PB.get(Role(row["actor_role"]), 0) if row["actor_role"] else 0,
+        actor_role=_ROLE_TO_PB.get(Role(row["actor_role"]), enums_pb2.ROLE_UNSPECIFIED)
+        if row["actor_role"]
+        else enums_pb2.ROLE_UNSPECIFIED,
         action=action,
         object_type=row["object_type"],
         object_id=row["object_id"],

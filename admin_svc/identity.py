@@ -22,6 +22,7 @@ from admin_svc.secrets import Passwords, digest, new_secret, same
 from admin_svc.throttle import LoginThrottle, client_host
 from voketag import audit
 from voketag.auth import Principal, Revocations, Role, TokenSigner, acting_as
+from voketag.db import Connection
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 from voketag.paging import Page, T, decode_token, page_size, paginate, text
 
@@ -88,7 +89,7 @@ class Identity:
 
     # ---- tokens ---------------------------------------------------------------------------------------
 
-    async def _issue(self, conn: asyncpg.Connection, user: User, session_id: uuid.UUID) -> tuple[str, str]:
+    async def _issue(self, conn: Connection, user: User, session_id: uuid.UUID) -> tuple[str, str]:
         refresh = new_secret()
         await store.add_refresh_token(conn, session_id, digest(refresh))
         access = self._signer.mint(
@@ -339,7 +340,7 @@ class Identity:
         await self._publish(Revoked({str(user.id): user.token_version}, ended))
         return token, expires
 
-    async def _new_reset(self, conn: asyncpg.Connection, user_id: uuid.UUID) -> tuple[str, datetime]:
+    async def _new_reset(self, conn: Connection, user_id: uuid.UUID) -> tuple[str, datetime]:
         await store.close_resets(conn, user_id)
         token = new_secret()
         expires = await store.add_reset(conn, user_id, digest(token), timedelta(seconds=self._lifetimes.reset_s))
@@ -467,7 +468,7 @@ def _found(item: T | None, what: str) -> T:
     return item
 
 
-async def _replay(conn: asyncpg.Connection, table: str, request_id: str, fingerprint: str) -> uuid.UUID | None:
+async def _replay(conn: Connection, table: str, request_id: str, fingerprint: str) -> uuid.UUID | None:
     """The id an earlier create with this request id made; a different request under the same id is refused."""
     earlier = await store.request_hash(conn, table, request_id)
     if earlier is None:
@@ -481,6 +482,6 @@ async def _replay(conn: asyncpg.Connection, table: str, request_id: str, fingerp
     return earlier[0]
 
 
-async def _check_factory(conn: asyncpg.Connection, factory_id: uuid.UUID | None) -> None:
+async def _check_factory(conn: Connection, factory_id: uuid.UUID | None) -> None:
     if factory_id is not None and await store.factory_by_id(conn, factory_id) is None:
         raise invalid("factory_id", "no such factory")

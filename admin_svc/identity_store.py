@@ -9,8 +9,9 @@ import asyncpg
 
 from admin_svc.model import Factory, ServiceAccount, User
 from voketag.auth import Role
+from voketag.db import Connection
 
-Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+Conn = Connection
 
 _USER = """id, email, display_name, role, factory_id, active, token_version, created_at, updated_at,
            last_login_at, deactivated_at, password_hash"""

@@ -6,7 +6,9 @@ from typing import Any
 
 import asyncpg
 
-Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+from voketag.db import Connection
+
+Conn = Connection
 
 
 class Where:

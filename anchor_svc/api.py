@@ -19,8 +19,8 @@ Context = grpc.aio.ServicerContext
 SERVICE = pb.DESCRIPTOR.services_by_name["AnchorService"]
 
 
-def _state(name: str) -> int:
-    return enums_pb2.AnchorState.Value(f"ANCHOR_STATE_{name}")
+def _state(name: str) -> str:
+    return f"ANCHOR_STATE_{name}"
 
 
 def _record(row: asyncpg.Record, required: int) -> pb.AnchorRecord:

@@ -4,6 +4,7 @@ import asyncpg
 
 from anchor_svc import leaves, storage
 from voketag import merkle
+from voketag.db import Connection
 from voketag.tokens import KeyRing
 
 # Products read per round trip while a batch tree is built.
@@ -18,7 +19,7 @@ class IncompleteBatch(RuntimeError):
     """The batch's products are not all there (yet), or their leaf indices have gaps."""
 
 
-async def seal(conn: asyncpg.Connection, batch_id: str, ring: KeyRing, chunk_bits: int) -> bytes:
+async def seal(conn: Connection, batch_id: str, ring: KeyRing, chunk_bits: int) -> bytes:
     """Make sure the batch has an anchor record and a stored tree; return the batch root.
 
     Safe under at-least-once delivery: a second (or concurrent) run finds the stored root and stops.
@@ -32,6 +33,8 @@ async def seal(conn: asyncpg.Connection, batch_id: str, ring: KeyRing, chunk_bit
     async with conn.transaction():
         # Concurrent deliveries of the same message wait here; the second one finds the root.
         existing = await storage.lock_batch(conn, batch_id)
+        if existing is None:
+            raise UnknownBatch(batch_id)
         if existing["batch_root"] is not None:
             return bytes(existing["batch_root"])
         tree = await _compute(conn, batch, ring, chunk_bits)
@@ -39,7 +42,7 @@ async def seal(conn: asyncpg.Connection, batch_id: str, ring: KeyRing, chunk_bit
         return tree.root
 
 
-async def _compute(conn: asyncpg.Connection, batch: asyncpg.Record, ring: KeyRing, chunk_bits: int) -> leaves.BatchTree:
+async def _compute(conn: Connection, batch: asyncpg.Record, ring: KeyRing, chunk_bits: int) -> leaves.BatchTree:
     batch_id, sku, key_id = batch["id"], batch["sku"], batch["key_id"]
     hashes: list[bytes] = []
     expected = 0

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import asyncpg
 
@@ -121,6 +122,8 @@ class Anchoring:
                 await storage.ensure_record(conn, batch_id, urgent=True)
                 await audit.record(conn, "batch", batch_id, {"anchor": "requested"})
             record = await storage.record(conn, batch_id)
+        if record is None:
+            raise _not_found(batch_id)
         # A record still without its tree is (re)queued: sealing is idempotent, and this covers a lost enqueue.
         if record["batch_root"] is None and record["state"] == "PENDING":
             await asyncio.to_thread(self._enqueue, batch_id)
@@ -171,6 +174,8 @@ class Anchoring:
                 await storage.retry(conn, batch_id)
                 await audit.record(conn, "batch", batch_id, {"anchor": "retried"})
             record = await storage.record(conn, batch_id)
+        if record is None:
+            raise NotFound("ANCHOR_NOT_FOUND", f"no anchor record for batch {batch_id}")
         if record["batch_root"] is None:
             await asyncio.to_thread(self._enqueue, batch_id)
         return record
@@ -184,12 +189,12 @@ class Anchoring:
             )
         required = self._settings.anchor_confirmations
         now = datetime.now(UTC)
-        base = {"batch_id": batch_id, "required_confirmations": required, "checked_at": now}
+        verification = partial(Verification, batch_id=batch_id, required_confirmations=required, checked_at=now)
         if not record["tx_hash"]:
-            return Verification(
+            return verification(
                 ok=False, tx_found=False, sender_matches=False, data_matches=False, confirmations=0, block_number=0,
                 chain_id=self._settings.anchor_chain_id, tx_hash="",
-                explanation=f"not submitted yet (state {record['state']})", **base,
+                explanation=f"not submitted yet (state {record['state']})",
             )  # fmt: skip
         tx_hash = record["tx_hash"]
         try:
@@ -208,14 +213,17 @@ class Anchoring:
             proofs.aggregate_path(roots, index),
             bytes(record["aggregate_root"]),
         )
-        found = tx is not None and receipt is not None and receipt.status == 1
-        sender_ok = found and tx.sender == record["sender"] == self._chain.sender
-        data_ok = found and tx.data == bytes(record["aggregate_root"]) and included
-        depth = head - receipt.block_number + 1 if found else 0
-        ok = found and sender_ok and data_ok and chain_id == record["chain_id"] and depth >= required
-        if not found:
-            explanation = "the transaction is not on the chain (pending, dropped or reorganised away)"
-        elif chain_id != record["chain_id"]:
+        if tx is None or receipt is None or receipt.status != 1:
+            return verification(
+                ok=False, tx_found=False, sender_matches=False, data_matches=False, confirmations=0, block_number=0,
+                chain_id=chain_id, tx_hash=tx_hash,
+                explanation="the transaction is not on the chain (pending, dropped or reorganised away)",
+            )  # fmt: skip
+        sender_ok = tx.sender == record["sender"] == self._chain.sender
+        data_ok = tx.data == bytes(record["aggregate_root"]) and included
+        depth = head - receipt.block_number + 1
+        ok = sender_ok and data_ok and chain_id == record["chain_id"] and depth >= required
+        if chain_id != record["chain_id"]:
             explanation = f"the node is on chain {chain_id}, the anchor on chain {record['chain_id']}"
         elif not sender_ok:
             explanation = "the transaction was not sent by the anchoring address"
@@ -225,10 +233,9 @@ class Anchoring:
             explanation = f"found with {depth} of {required} confirmations"
         else:
             explanation = f"anchored: transaction found in block {receipt.block_number} with {depth} confirmations"
-        return Verification(
-            ok=ok, tx_found=found, sender_matches=sender_ok, data_matches=data_ok, confirmations=max(depth, 0),
-            block_number=receipt.block_number if found else 0, chain_id=chain_id, tx_hash=tx_hash,
-            explanation=explanation, **base,
+        return verification(
+            ok=ok, tx_found=True, sender_matches=sender_ok, data_matches=data_ok, confirmations=max(depth, 0),
+            block_number=receipt.block_number, chain_id=chain_id, tx_hash=tx_hash, explanation=explanation,
         )  # fmt: skip
 
     async def proof_for_token(self, token: str) -> Bundle:

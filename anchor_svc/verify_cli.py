@@ -61,10 +61,10 @@ async def chain_checks(
     checks = [
         Check("chain id", chain_id == bundle.chain_id, f"node on chain {chain_id}, bundle says {bundle.chain_id}")
     ]
-    mined = tx is not None and receipt is not None and receipt.status == 1
-    checks.append(Check("transaction", mined, f"{bundle.tx_hash} {'mined' if mined else 'not found or not mined'}"))
-    if not mined:
+    if tx is None or receipt is None or receipt.status != 1:
+        checks.append(Check("transaction", False, f"{bundle.tx_hash} not found or not mined"))
         return checks
+    checks.append(Check("transaction", True, f"{bundle.tx_hash} mined"))
     checks += [
         Check(
             "block",

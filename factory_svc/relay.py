@@ -17,6 +17,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 from factory_svc import storage
+from voketag.db import Connection
 
 log = logging.getLogger("factory_svc.relay")
 
@@ -63,8 +64,8 @@ class Relay:
 
     async def _drain(
         self,
-        claim: Callable[[asyncpg.Connection, int], Awaitable[Sequence[tuple[Any, str]]]],
-        mark: Callable[[asyncpg.Connection, list[Any]], Awaitable[None]],
+        claim: Callable[[Connection, int], Awaitable[Sequence[tuple[Any, str]]]],
+        mark: Callable[[Connection, list[Any]], Awaitable[None]],
         queue: str,
         actor: str,
     ) -> int:

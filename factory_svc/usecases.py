@@ -21,6 +21,7 @@ from factory_svc.settings import FactorySettings
 from factory_svc.webhooks import check_target
 from voketag import audit, lifecycle, paging, tokens
 from voketag.auth import Principal
+from voketag.db import Connection
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from voketag.lifecycle import ENDED, PENDING_RELEASE, RELEASED
 from voketag.paging import Page
@@ -176,7 +177,7 @@ class Factory:
         )
 
     async def _create_batch(
-        self, principal: Principal | None, batch: dict[str, Any], staged: tuple[asyncpg.Connection, int] | None
+        self, principal: Principal | None, batch: dict[str, Any], staged: tuple[Connection, int] | None
     ) -> Batch:
         """Create a batch idempotently: its products come from a COPY, or (import) from the staging table
         of the ``staged`` connection (with its row count), whose open transaction is used for the whole change."""
@@ -206,7 +207,7 @@ class Factory:
         return created
 
     async def _insert_batch(
-        self, conn: asyncpg.Connection, values: dict[str, Any], first_serial: int, count: int, *, from_staging: bool
+        self, conn: Connection, values: dict[str, Any], first_serial: int, count: int, *, from_staging: bool
     ) -> Batch | None:
         async with conn.transaction():  # a savepoint inside an import: a lost race undoes only this part
             if not await storage.insert_batch(conn, values):
@@ -357,7 +358,7 @@ class Factory:
         return self._tokens(product, full=True)
 
     @staticmethod
-    async def _insert_product(conn: asyncpg.Connection, product_id: str, serial: int, fields: dict[str, Any]) -> None:
+    async def _insert_product(conn: Connection, product_id: str, serial: int, fields: dict[str, Any]) -> None:
         try:
             await storage.insert_product(
                 conn, product_id, fields["batch_id"], serial, fields["external_id"], fields["metadata"]
@@ -492,9 +493,7 @@ class Factory:
         self._wake_relay()
         return Imported(batch.id, imported, False, received)
 
-    async def _import_into(
-        self, conn: asyncpg.Connection, batch: Batch, request_id: str, request_hash: str, count: int
-    ) -> int:
+    async def _import_into(self, conn: Connection, batch: Batch, request_id: str, request_hash: str, count: int) -> int:
         locked = await storage.get_batch(conn, batch.id, batch.factory_id, lock=True)
         assert locked is not None
         if not await storage.claim_request(conn, batch.factory_id, "import", request_id, request_hash, batch.id):

@@ -75,12 +75,12 @@ def _receipt(receipt: Receipt) -> pb.ScanReceipt:
 
 def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
     reply = pb.VerifyTokenResponse(
-        verdict=enums_pb2.Verdict.Value(f"VERDICT_{outcome.verdict.value}"),
+        verdict=f"VERDICT_{outcome.verdict.value}",
         scan_count=outcome.scan_count,
         risk_score=outcome.assessment.score,
         factors=[
             risk_pb2.RiskFactor(
-                kind=factor.kind.value,
+                kind=f"RISK_FACTOR_KIND_{factor.kind.name}",
                 value=factor.value,
                 contribution=factor.contribution,
                 available=factor.available,
@@ -105,14 +105,14 @@ def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
                 sku=row["sku"],
                 product_line=row["product_line"],
                 name=row["product_name"] or row["sku"],
-                lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{outcome.lifecycle}"),
+                lifecycle=f"LIFECYCLE_STATE_{outcome.lifecycle}",
                 lifecycle_reason=lifecycle.public_notice(outcome.lifecycle, outcome.lifecycle_reason),
             )
         )
         reply.batch.CopyFrom(
             pb.BatchFacts(
-                state=enums_pb2.BatchState.Value(f"BATCH_STATE_{row['state']}"),
-                lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{row['batch_lifecycle']}"),
+                state=f"BATCH_STATE_{row['state']}",
+                lifecycle=f"LIFECYCLE_STATE_{row['batch_lifecycle']}",
                 created_at=timestamp(row["batch_created_at"]),
                 lifecycle_reason=lifecycle.public_notice(row["batch_lifecycle"], row["batch_public_reason"]),
                 factory_name=row["factory_name"],

@@ -64,9 +64,9 @@ class Counterfeits:
         await self._take(keys=[LIVE, BATCH + batch_id, PENDING], args=[batch_id])
         added = 0
         for member in await client.smembers(PENDING):
-            pending = member.decode()
+            pending = _text(member)
             fields = await client.hgetall(BATCH + pending)
-            counts = [_parse(field.decode(), int(value)) for field, value in fields.items()]
+            counts = [_parse(_text(field), int(value)) for field, value in fields.items()]
             if counts and await store.add_batch(self._pool, pending, counts):
                 added += sum(c.scans for c in counts)
             await client.delete(BATCH + pending)
@@ -82,6 +82,11 @@ class Counterfeits:
             except Exception:
                 # Counts wait in Redis while PostgreSQL or Redis is down: log and try again later.
                 log.exception("counterfeit flush failed; retrying")
+
+
+def _text(value: bytes | str) -> str:
+    """redis-py types replies for both decode_responses settings; the shared client (voketag.kv) returns bytes."""
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _parse(field: str, scans: int) -> store.Count:

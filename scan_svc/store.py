@@ -14,6 +14,7 @@ from asyncpg.cursor import CursorFactory
 from scan_svc.metrics import DB_QUERIES
 from scan_svc.risk import Assessment, Place
 from voketag import audit
+from voketag.db import Connection, fetch_one
 from voketag.locks import Lock, try_xact_lock
 from voketag.tokens import fingerprint
 
@@ -195,7 +196,8 @@ class ScanStore:
                 report.scope,
             )
             if claimed is None:
-                existing = await conn.fetchrow(
+                existing = await fetch_one(
+                    conn,
                     "SELECT report_id, created_at FROM scan_report_meta WHERE request_scope = $1 AND request_id = $2",
                     report.scope,
                     report.request_id,
@@ -303,9 +305,11 @@ class ScanWriter:
             scored = [item for row in rows for item in _score(row, codes[(row["serial"], row["key_id"])])]
             DB_QUERIES.labels("insert_scans").inc()
             stored = await conn.fetch(_INSERT_SCANS, *_scan_arguments(scored), timeout=WRITE_TIMEOUT_S)
-        rows = {row["ledger_seq"]: row for row in stored}
+        by_seq = {row["ledger_seq"]: row for row in stored}
         return {
-            id(pending): replace(recorded, scan_id=rows[recorded.ledger_seq]["id"], stored=rows[recorded.ledger_seq])
+            id(pending): replace(
+                recorded, scan_id=by_seq[recorded.ledger_seq]["id"], stored=by_seq[recorded.ledger_seq]
+            )
             for pending, recorded in scored
         }
 
@@ -376,13 +380,13 @@ class LedgerStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def lock_state(self, conn: asyncpg.Connection) -> asyncpg.Record | None:
+    async def lock_state(self, conn: Connection) -> asyncpg.Record | None:
         """The sealer state, locked; None when another sealer holds the lock."""
         if not await try_xact_lock(conn, Lock.LEDGER_SEAL):
             return None
         return await conn.fetchrow("SELECT tree_size, head_hash, frontier FROM scan_ledger_state FOR UPDATE")
 
-    async def pending(self, conn: asyncpg.Connection, after: int, limit: int) -> Sequence[asyncpg.Record]:
+    async def pending(self, conn: Connection, after: int, limit: int) -> Sequence[asyncpg.Record]:
         """Committed scans after sequence ``after``, in sequence order, with their age."""
         return await conn.fetch(
             """SELECT s.*, extract(epoch FROM now() - s.scanned_at) AS age_s FROM scans s
@@ -393,7 +397,7 @@ class LedgerStore:
 
     async def append(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         entries: Sequence[tuple[int, bool, bytes, bytes]],
         tree_size: int,
         head_hash: bytes,
@@ -411,7 +415,7 @@ class LedgerStore:
 
     async def add_checkpoint(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         tree_size: int,
         root_hash: bytes,
         head_hash: bytes,
@@ -430,7 +434,7 @@ class LedgerStore:
             key_id,
         )
 
-    async def sign_note(self, conn: asyncpg.Connection, tree_size: int, origin: str, signature: bytes) -> None:
+    async def sign_note(self, conn: Connection, tree_size: int, origin: str, signature: bytes) -> None:
         await conn.execute(
             "UPDATE scan_ledger_checkpoints SET origin = $2, note_signature = $3 WHERE tree_size = $1",
             tree_size,
@@ -438,7 +442,7 @@ class LedgerStore:
             signature,
         )
 
-    async def note_checkpoint(self, conn: asyncpg.Connection | asyncpg.Pool, tree_size: int) -> asyncpg.Record | None:
+    async def note_checkpoint(self, conn: Connection | asyncpg.Pool, tree_size: int) -> asyncpg.Record | None:
         """A checkpoint signed as a note (the latest one when ``tree_size`` is 0) with its cosignature lines."""
         return await conn.fetchrow(
             """SELECT c.tree_size, c.root_hash, c.origin, c.note_signature,
@@ -451,7 +455,7 @@ class LedgerStore:
         )
 
     async def add_cosignature(
-        self, conn: asyncpg.Connection | asyncpg.Pool, tree_size: int, witness: str, line: str, signed_at: datetime
+        self, conn: Connection | asyncpg.Pool, tree_size: int, witness: str, line: str, signed_at: datetime
     ) -> None:
         """Keep a witness's newest cosignature of a checkpoint."""
         await conn.execute(
@@ -464,7 +468,7 @@ class LedgerStore:
             signed_at,
         )
 
-    async def entry(self, conn: asyncpg.Connection | asyncpg.Pool, seq: int) -> asyncpg.Record | None:
+    async def entry(self, conn: Connection | asyncpg.Pool, seq: int) -> asyncpg.Record | None:
         """A sealed entry with the scan it names, or the committed scan of ``seq`` not sealed yet."""
         return await conn.fetchrow(
             """SELECT s.*, l.leaf_hash, l.void FROM (SELECT $1::bigint AS seq) k
@@ -472,16 +476,16 @@ class LedgerStore:
             seq,
         )
 
-    async def latest_checkpoint(self, conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record | None:
+    async def latest_checkpoint(self, conn: Connection | asyncpg.Pool) -> asyncpg.Record | None:
         return await conn.fetchrow("SELECT * FROM scan_ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
 
-    async def checkpoints(self, conn: asyncpg.Connection, last: int) -> Sequence[asyncpg.Record]:
+    async def checkpoints(self, conn: Connection, last: int) -> Sequence[asyncpg.Record]:
         return await conn.fetch("SELECT * FROM scan_ledger_checkpoints WHERE tree_size <= $1 ORDER BY tree_size", last)
 
-    async def tree_size(self, conn: asyncpg.Connection) -> int:
+    async def tree_size(self, conn: Connection) -> int:
         return int(await conn.fetchval("SELECT tree_size FROM scan_ledger_state"))
 
-    async def scans_in_range(self, conn: asyncpg.Connection, first: int, last: int) -> int:
+    async def scans_in_range(self, conn: Connection, first: int, last: int) -> int:
         """Committed scans with sequence numbers first..last (0: no upper bound)."""
         return int(
             await conn.fetchval(
@@ -489,10 +493,10 @@ class LedgerStore:
             )
         )
 
-    async def chain_hash(self, conn: asyncpg.Connection, seq: int) -> bytes | None:
+    async def chain_hash(self, conn: Connection, seq: int) -> bytes | None:
         return await conn.fetchval("SELECT chain_hash FROM scan_ledger WHERE seq = $1", seq)
 
-    def entries(self, conn: asyncpg.Connection, first: int, last: int) -> CursorFactory:
+    def entries(self, conn: Connection, first: int, last: int) -> CursorFactory:
         """Cursor over sealed entries first..last with the scan each names (scan_id NULL when it is gone)."""
         return conn.cursor(
             """SELECT l.seq, l.void, l.leaf_hash, l.chain_hash, s.id AS scan_id, s.*
@@ -503,6 +507,6 @@ class LedgerStore:
             prefetch=2000,
         )
 
-    async def leaves(self, conn: asyncpg.Connection | asyncpg.Pool, size: int) -> list[bytes]:
+    async def leaves(self, conn: Connection | asyncpg.Pool, size: int) -> list[bytes]:
         rows = await conn.fetch("SELECT leaf_hash FROM scan_ledger WHERE seq <= $1 ORDER BY seq", size)
         return [row["leaf_hash"] for row in rows]
