@@ -15,7 +15,6 @@ from google.api import httpbody_pb2
 from admin_svc import exports
 from admin_svc.identity import Identity
 from admin_svc.model import Factory, ServiceAccount, Tokens, User
-from admin_svc.paging import optional_uuid, request_id, required_uuid
 from admin_svc.reports import Counts, Reports
 from admin_svc.review import AuditFilter, Review, ScanFilter
 from voketag import context as rpc_context
@@ -23,6 +22,7 @@ from voketag.admin.v1 import admin_service_pb2 as pb
 from voketag.admin.v1 import admin_service_pb2_grpc as rpc
 from voketag.auth import STAFF, Principal, Role, allow, current_principal, public
 from voketag.common.v1 import enums_pb2, risk_pb2
+from voketag.ids import optional_uuid, request_id, required_uuid
 from voketag.protos import timestamp
 
 Context = grpc.aio.ServicerContext

@@ -16,14 +16,16 @@ import asyncpg
 import redis.asyncio as redis
 
 from admin_svc import identity_store as store
+from admin_svc.domain import invalid
 from admin_svc.model import Factory, Revoked, ServiceAccount, Tokens, User
-from admin_svc.paging import invalid, request_hash
 from admin_svc.secrets import Passwords, digest, new_secret, same
 from admin_svc.throttle import LoginThrottle, client_host
 from voketag import audit
 from voketag.auth import Principal, Revocations, Role, TokenSigner, acting_as
 from voketag.db import Connection
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from voketag.idempotency import replay
+from voketag.ids import request_hash
 from voketag.paging import Page, T, decode_token, page_size, paginate, text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -473,13 +475,7 @@ async def _replay(conn: Connection, table: str, request_id: str, fingerprint: st
     earlier = await store.request_hash(conn, table, request_id)
     if earlier is None:
         return None
-    if earlier[1] != fingerprint:
-        raise AlreadyExists(
-            "REQUEST_ID_REUSED",
-            "request_id was already used for a different request",
-            fields={"request_id": "already used with other values"},
-        )
-    return earlier[0]
+    return replay(table.removesuffix("s").replace("_", " "), earlier[0], earlier[1], fingerprint)
 
 
 async def _check_factory(conn: Connection, factory_id: uuid.UUID | None) -> None:

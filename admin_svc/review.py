@@ -8,7 +8,7 @@ from datetime import datetime
 import asyncpg
 
 from admin_svc import review_store as store
-from admin_svc.paging import invalid
+from admin_svc.domain import invalid
 from admin_svc.review_store import Where
 from voketag import audit
 from voketag.errors import InvalidArgument, NotFound

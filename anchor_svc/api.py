@@ -7,12 +7,13 @@ import asyncpg
 import grpc
 
 from anchor_svc.proofs import BUNDLE_VERSION
-from anchor_svc.service import STATES, Anchoring, Bundle, Verification, parse_uuid
+from anchor_svc.service import STATES, Anchoring, Bundle, Verification
 from voketag.anchor.v1 import anchor_service_pb2 as pb
 from voketag.anchor.v1 import anchor_service_pb2_grpc as rpc
 from voketag.auth import FACTORY_WRITERS, SIGNED_IN, Role, allow, current_principal, public
 from voketag.common.v1 import anchor_pb2, enums_pb2
 from voketag.errors import InvalidArgument
+from voketag.ids import object_id
 from voketag.protos import timestamp
 
 Context = grpc.aio.ServicerContext
@@ -103,18 +104,18 @@ class AnchorApi(rpc.AnchorServiceServicer):
 
     @allow(*FACTORY_WRITERS)
     async def Anchor(self, request: pb.AnchorRequest, context: Context) -> pb.AnchorResponse:
-        batch_id = parse_uuid(request.batch_id, "batch_id")
+        batch_id = object_id(request.batch_id, "batch_id")
         row = await self._anchoring.anchor(current_principal(), batch_id)
         return pb.AnchorResponse(anchor=_record(row, self._anchoring.required_confirmations))
 
     @allow(*SIGNED_IN)
     async def GetAnchor(self, request: pb.GetAnchorRequest, context: Context) -> pb.GetAnchorResponse:
-        row = await self._anchoring.get(current_principal(), parse_uuid(request.batch_id, "batch_id"))
+        row = await self._anchoring.get(current_principal(), object_id(request.batch_id, "batch_id"))
         return pb.GetAnchorResponse(anchor=_record(row, self._anchoring.required_confirmations))
 
     @public
     async def VerifyAnchor(self, request: pb.VerifyAnchorRequest, context: Context) -> pb.VerifyAnchorResponse:
-        return _verification(await self._anchoring.verify(parse_uuid(request.batch_id, "batch_id")))
+        return _verification(await self._anchoring.verify(object_id(request.batch_id, "batch_id")))
 
     @public
     async def GetLedgerAnchor(self, request: pb.GetLedgerAnchorRequest, context: Context) -> pb.GetLedgerAnchorResponse:
@@ -137,7 +138,7 @@ class AnchorApi(rpc.AnchorServiceServicer):
 
     @allow(*SIGNED_IN)
     async def GetMerkleProof(self, request: pb.GetMerkleProofRequest, context: Context) -> pb.GetMerkleProofResponse:
-        bundle = await self._anchoring.proof_for_staff(current_principal(), parse_uuid(request.id, "id"))
+        bundle = await self._anchoring.proof_for_staff(current_principal(), object_id(request.id, "id"))
         return pb.GetMerkleProofResponse(proof=_bundle(bundle))
 
     @public
@@ -155,7 +156,7 @@ class AnchorApi(rpc.AnchorServiceServicer):
             state = enums_pb2.AnchorState.Name(request.state).removeprefix("ANCHOR_STATE_")
             if state not in STATES:
                 state = None
-        factory_id = parse_uuid(request.factory_id, "factory_id") if request.factory_id else None
+        factory_id = object_id(request.factory_id, "factory_id") if request.factory_id else None
         rows, token = await self._anchoring.list(
             current_principal(), request.page_size, request.page_token, state, factory_id
         )
@@ -164,5 +165,5 @@ class AnchorApi(rpc.AnchorServiceServicer):
 
     @allow(Role.ADMIN)
     async def RetryAnchor(self, request: pb.RetryAnchorRequest, context: Context) -> pb.RetryAnchorResponse:
-        row = await self._anchoring.retry(parse_uuid(request.batch_id, "batch_id"))
+        row = await self._anchoring.retry(object_id(request.batch_id, "batch_id"))
         return pb.RetryAnchorResponse(anchor=_record(row, self._anchoring.required_confirmations))

@@ -14,17 +14,10 @@ from anchor_svc.chain import Chain, ChainUnavailable
 from anchor_svc.settings import AnchorSettings
 from voketag import audit, merkle, paging
 from voketag.auth import Principal, Role
-from voketag.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from voketag.errors import FailedPrecondition, NotFound, Unavailable
 from voketag.tokens import KeyRing, TokenError
 
 STATES = ("PENDING", "SUBMITTED", "CONFIRMING", "ANCHORED", "FAILED")
-
-
-def parse_uuid(value: str, field: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, AttributeError, TypeError) as exc:
-        raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", fields={field: "a UUID"}) from exc
 
 
 def _sees_all(principal: Principal | None) -> bool:
@@ -153,11 +146,8 @@ class Anchoring:
         after = (datetime.fromisoformat(key[0]), str(uuid.UUID(key[1]))) if key else None
         async with self._pool.acquire() as conn:
             rows = await storage.records_page(conn, limit + 1, after, state, factory_id)
-        token = ""
-        if len(rows) > limit:
-            rows = rows[:limit]
-            token = paging.encode_token([rows[-1]["updated_at"].isoformat(), str(rows[-1]["batch_id"])], filters)
-        return rows, token
+        page = paging.paginate(rows, limit, lambda row: [row["updated_at"].isoformat(), str(row["batch_id"])], filters)
+        return page.items, page.next_page_token
 
     async def retry(self, batch_id: str) -> asyncpg.Record:
         async with self._pool.acquire() as conn:

@@ -19,10 +19,11 @@ from factory_svc import csvio, domain, storage
 from factory_svc.model import Batch, Delivery, Product, Webhook
 from factory_svc.settings import FactorySettings
 from factory_svc.webhooks import check_target
-from voketag import audit, lifecycle, paging, tokens
+from voketag import audit, ids, lifecycle, paging, tokens
 from voketag.auth import Principal
 from voketag.db import Connection
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from voketag.idempotency import replay
 from voketag.lifecycle import ENDED, PENDING_RELEASE, RELEASED
 from voketag.paging import Page
 from voketag.tokens import KeyRing, link
@@ -78,14 +79,6 @@ class BatchFilters:
     created_before: datetime | None
 
 
-def _reused(kind: str) -> AlreadyExists:
-    return AlreadyExists(
-        "REQUEST_ID_REUSED",
-        f"request_id was already used for a different {kind} request; use a new request_id for new work",
-        fields={"request_id": "already used with a different body"},
-    )
-
-
 def _expired_meanwhile() -> Unavailable:
     """The request id's record was there when we tried to claim it and gone when we read it: the retention
     cleanup deleted it in between (only at the very end of its window). A retry finds the id free."""
@@ -135,13 +128,13 @@ class Factory:
         return factory_id
 
     async def _visible_batch(self, principal: Principal | None, batch_id: str, field: str = "id") -> Batch:
-        batch = await storage.get_batch(self._pool, domain.object_id(batch_id, field), domain.scope(principal))
+        batch = await storage.get_batch(self._pool, ids.object_id(batch_id, field), domain.scope(principal))
         if batch is None:
             raise NotFound(*_BATCH_NOT_FOUND)
         return batch
 
     async def _visible_webhook(self, principal: Principal | None, webhook_id: str, field: str = "id") -> Webhook:
-        hook = await storage.get_webhook(self._pool, domain.object_id(webhook_id, field), domain.scope(principal))
+        hook = await storage.get_webhook(self._pool, ids.object_id(webhook_id, field), domain.scope(principal))
         if hook is None:
             raise NotFound(*_WEBHOOK_NOT_FOUND)
         return hook
@@ -149,7 +142,7 @@ class Factory:
     # --- batches --------------------------------------------------------------------------------------------
 
     async def create_batch(self, principal: Principal | None, request_id: str, new: NewBatch) -> Batch:
-        request_id = domain.request_id(request_id)
+        request_id = ids.request_id(request_id)
         initial = new.lifecycle or RELEASED
         if initial not in (RELEASED, PENDING_RELEASE):
             raise InvalidArgument(
@@ -171,7 +164,7 @@ class Factory:
             # Only when set, so that batches created before open windows existed keep their request hash.
             batch["open_for_s"] = open_for_s
         batch["factory_id"] = await self._owned_factory(principal, new.factory_id)
-        request_hash = domain.request_hash(batch)
+        request_hash = ids.request_hash(batch)
         return await self._create_batch(
             principal, {"open_for_s": 0, **batch, "request_id": request_id, "request_hash": request_hash}, None
         )
@@ -227,9 +220,7 @@ class Factory:
 
     @staticmethod
     def _same_batch(batch: Batch, request_hash: str) -> Batch:
-        if batch.request_hash != request_hash:
-            raise _reused("batch")
-        return batch
+        return replay("batch", batch, batch.request_hash, request_hash)
 
     async def get_batch(self, principal: Principal | None, batch_id: str) -> Batch:
         return await self._visible_batch(principal, batch_id)
@@ -239,7 +230,7 @@ class Factory:
     ) -> Page[Batch]:
         limit = paging.page_size(page_size)
         query = {
-            "factory_id": domain.object_id(filters.factory_id, "factory_id") if filters.factory_id else None,
+            "factory_id": ids.object_id(filters.factory_id, "factory_id") if filters.factory_id else None,
             "state": filters.state,
             "lifecycle": filters.lifecycle,
             "sku": filters.sku or None,
@@ -252,7 +243,7 @@ class Factory:
 
     async def seal_batch(self, principal: Principal | None, batch_id: str) -> Batch:
         """End an open batch's window now; a sealed batch is left as it is."""
-        batch_id = domain.object_id(batch_id)
+        batch_id = ids.object_id(batch_id)
         async with self._pool.acquire() as conn, conn.transaction():
             batch = await storage.get_batch(conn, batch_id, domain.scope(principal), lock=True)
             if batch is None:
@@ -271,7 +262,7 @@ class Factory:
     ) -> Batch:
         if target != RELEASED:
             reason, public_reason = domain.reason(reason), domain.public_reason(public_reason)
-        batch_id = domain.object_id(batch_id)
+        batch_id = ids.object_id(batch_id)
         async with self._pool.acquire() as conn, conn.transaction():
             batch = await storage.get_batch(conn, batch_id, domain.scope(principal), lock=True)
             if batch is None:
@@ -323,15 +314,15 @@ class Factory:
         metadata: Mapping[str, str],
     ) -> Product:
         """The new product with its token: the creator prints its label."""
-        request_id = domain.request_id(request_id)
+        request_id = ids.request_id(request_id)
         fields: dict[str, Any] = {
-            "batch_id": domain.object_id(batch_id, "batch_id"),
+            "batch_id": ids.object_id(batch_id, "batch_id"),
             "external_id": domain.external_id(external_id),
             "metadata": domain.metadata(metadata, domain.PRODUCT_METADATA_ENTRIES, reserved=csvio.RESERVED_KEYS),
         }
         batch = await self._visible_batch(principal, batch_id, "batch_id")
         factory_id = batch.factory_id
-        request_hash = domain.request_hash(fields)
+        request_hash = ids.request_hash(fields)
         claimed = await storage.find_request(self._pool, factory_id, "product", request_id)
         if claimed is None:
             serial = await storage.reserve_serials(self._pool, 1)
@@ -350,9 +341,7 @@ class Factory:
                 if claimed is None:
                     raise _expired_meanwhile()
         if claimed is not None:
-            if claimed.request_hash != request_hash:
-                raise _reused("product")
-            product_id = claimed.object_id
+            product_id = replay("product", claimed.object_id, claimed.request_hash, request_hash)
         product = await storage.get_product(self._pool, product_id, factory_id)
         assert product is not None
         return self._tokens(product, full=True)
@@ -376,7 +365,7 @@ class Factory:
     async def get_product(self, principal: Principal | None, product_id: str, full: bool) -> Product:
         if full:
             domain.check_token_reader(principal)
-        product = await storage.get_product(self._pool, domain.object_id(product_id), domain.scope(principal))
+        product = await storage.get_product(self._pool, ids.object_id(product_id), domain.scope(principal))
         if product is None:
             raise NotFound(*_PRODUCT_NOT_FOUND)
         if full:
@@ -410,7 +399,7 @@ class Factory:
     ) -> Product:
         reason, public_reason = domain.reason(reason), domain.public_reason(public_reason)
         scope = domain.scope(principal)
-        product_id = domain.object_id(product_id)
+        product_id = ids.object_id(product_id)
         async with self._pool.acquire() as conn, conn.transaction():
             product = await storage.get_product(conn, product_id, scope, lock=True)
             if product is None:
@@ -436,7 +425,7 @@ class Factory:
     async def import_csv(
         self, principal: Principal | None, target: ImportTarget, chunks: AsyncIterator[bytes]
     ) -> Imported:
-        request_id = domain.request_id(target.request_id)
+        request_id = ids.request_id(target.request_id)
         batch: Batch | None = None
         if target.batch_id:
             batch = await self._visible_batch(principal, target.batch_id, "batch_id")
@@ -472,13 +461,12 @@ class Factory:
             rows = parser.finish()
             if rows:
                 await storage.stage_rows(conn, csvio.staged(rows))
-            request_hash = domain.request_hash({**params, "csv_sha256": digest.hexdigest()})
+            request_hash = ids.request_hash({**params, "csv_sha256": digest.hexdigest()})
             if batch is not None:
                 previous = await storage.find_request(self._pool, factory_id, "import", request_id)
                 if previous is not None:
-                    if previous.request_hash != request_hash:
-                        raise _reused("import")
-                    return Imported(previous.object_id, int(previous.result["rows"]), False, received)
+                    earlier = replay("import", previous, previous.request_hash, request_hash)
+                    return Imported(earlier.object_id, int(earlier.result["rows"]), False, received)
             duplicate = await storage.first_duplicate(conn, batch.id if batch else None)
             if duplicate is not None:
                 raise csvio.csv_error(duplicate, "external_id", "this external_id is already used")
@@ -554,12 +542,12 @@ class Factory:
         description: str,
     ) -> Webhook:
         """The webhook; its secret is in the returned row (shown once, and again on a retry)."""
-        request_id = domain.request_id(request_id)
+        request_id = ids.request_id(request_id)
         description = domain.text(description, "description", 200, required=False)
         await check_target(url, self._settings.webhook_allow_loopback)
         factory_id = await self._owned_factory(principal, factory_id)
         fields = {"url": url, "events": sorted(events), "description": description, "factory_id": factory_id}
-        request_hash = domain.request_hash(fields)
+        request_hash = ids.request_hash(fields)
         hook_id = str(uuid.uuid4())
         async with self._pool.acquire() as conn, conn.transaction():
             claimed = await storage.claim_request(conn, factory_id, "webhook", request_id, request_hash, hook_id)
@@ -572,9 +560,8 @@ class Factory:
         previous = await storage.find_request(self._pool, factory_id, "webhook", request_id)
         if previous is None:
             raise _expired_meanwhile()
-        if previous.request_hash != request_hash:
-            raise _reused("webhook")
-        existing = await storage.get_webhook(self._pool, previous.object_id, factory_id)
+        hook_id = replay("webhook", previous.object_id, previous.request_hash, request_hash)
+        existing = await storage.get_webhook(self._pool, hook_id, factory_id)
         if existing is None:
             raise FailedPrecondition("WEBHOOK_DELETED", "the webhook created with this request_id was deleted")
         return existing
@@ -583,7 +570,7 @@ class Factory:
         self, principal: Principal | None, factory_id: str, page_token: str, page_size: int
     ) -> Page[Webhook]:
         limit = paging.page_size(page_size)
-        only = domain.object_id(factory_id, "factory_id") if factory_id else None
+        only = ids.object_id(factory_id, "factory_id") if factory_id else None
         filters = {"factory_id": only}
         after = paging.decode_token(page_token, filters, _CURSOR)
         rows = await storage.list_webhooks(self._pool, domain.scope(principal), only, after, limit + 1)

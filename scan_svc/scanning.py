@@ -27,6 +27,7 @@ from scan_svc.store import Counted, NewReport, NewScan, Recorded, ScanStore, Sca
 from scan_svc.tlog import Receipt, Transparency
 from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
+from voketag.ids import request_hash
 from voketag.tokens import KeyRing, TokenError
 
 # Request-level shape of a token (proto: 16..64 chars of base32, either case); finer rules are the codec's.
@@ -319,10 +320,13 @@ class Scanner:
         text = token.upper()
         # A request id is the reporter's own: scoped to its device and the token.
         scope = self._identifier.keyed(f"report|{client.device_hash}|{text}")
+        fingerprint = request_hash(
+            {"token": text, "contact": contact.strip(), "description": description.strip(), "scan_id": scan_id}
+        )
         if request_id:
-            known = await self._store.find_report(scope, request_id)
+            known = await self._store.find_report(scope, request_id, fingerprint)
             if known is not None:
-                return known["report_id"], known["created_at"]
+                return known
         try:
             claims = self._keyring.verify(text)
         except TokenError:
@@ -347,6 +351,7 @@ class Scanner:
                 description=description.strip(),
                 country=location.country,
                 request_id=request_id or None,
+                request_hash=fingerprint,
                 scan_id=linked,
                 scope=scope,
                 reporter_device=client.device_hash,

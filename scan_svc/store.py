@@ -15,6 +15,7 @@ from scan_svc.metrics import DB_QUERIES
 from scan_svc.risk import Assessment, Place
 from voketag import audit
 from voketag.db import Connection, fetch_one
+from voketag.idempotency import replay
 from voketag.locks import Lock, try_xact_lock
 from voketag.tokens import fingerprint
 
@@ -117,6 +118,20 @@ _INSERT_COUNTED_REPORT = _INSERT_REPORT.format(counts=_COUNTS_PUBLICLY)
 _INSERT_UNCOUNTED_REPORT = _INSERT_REPORT.format(counts="false")
 
 
+_FIND_REPORT = """SELECT report_id, created_at, request_hash FROM scan_report_meta
+                  WHERE request_scope = $1 AND request_id = $2"""
+
+
+def _report_key(row: asyncpg.Record) -> tuple[uuid.UUID, datetime]:
+    return row["report_id"], row["created_at"]
+
+
+def _replayed(row: asyncpg.Record | None, request_hash: str) -> tuple[uuid.UUID, datetime] | None:
+    if row is None:
+        return None
+    return replay("fraud report", _report_key(row), row["request_hash"], request_hash)
+
+
 @dataclass(frozen=True)
 class NewReport:
     """A fraud report to file. scope: keyed hash of the reporter's device and the token (request id scope);
@@ -128,6 +143,7 @@ class NewReport:
     description: str
     country: str
     request_id: str | None
+    request_hash: str
     scan_id: int | None
     scope: str
     reporter_device: str
@@ -172,13 +188,9 @@ class ScanStore:
         DB_QUERIES.labels("lookup").inc()
         return await self._pool.fetchrow(_LOOKUP, serial, key_id)
 
-    async def find_report(self, scope: str, request_id: str) -> asyncpg.Record | None:
+    async def find_report(self, scope: str, request_id: str, request_hash: str) -> tuple[uuid.UUID, datetime] | None:
         DB_QUERIES.labels("find_report").inc()
-        return await self._pool.fetchrow(
-            "SELECT report_id, created_at FROM scan_report_meta WHERE request_scope = $1 AND request_id = $2",
-            scope,
-            request_id,
-        )
+        return _replayed(await self._pool.fetchrow(_FIND_REPORT, scope, request_id), request_hash)
 
     async def file_report(self, report: NewReport) -> tuple[uuid.UUID, datetime]:
         """Store a fraud report (shared fraud_reports when the token names a product); idempotent on the request
@@ -188,21 +200,18 @@ class ScanStore:
             DB_QUERIES.labels("file_report").inc()
             # The idempotency row first: a concurrent retry waits on the unique key, then finds the report.
             claimed = await conn.fetchrow(
-                """INSERT INTO scan_report_meta (report_id, request_id, scan_id, request_scope) VALUES ($1, $2, $3, $4)
+                """INSERT INTO scan_report_meta (report_id, request_id, scan_id, request_scope, request_hash)
+                   VALUES ($1, $2, $3, $4, $5)
                    ON CONFLICT (request_scope, request_id) DO NOTHING RETURNING created_at""",
                 report_id,
                 report.request_id,
                 report.scan_id,
                 report.scope,
+                report.request_hash,
             )
             if claimed is None:
-                existing = await fetch_one(
-                    conn,
-                    "SELECT report_id, created_at FROM scan_report_meta WHERE request_scope = $1 AND request_id = $2",
-                    report.scope,
-                    report.request_id,
-                )
-                return existing["report_id"], existing["created_at"]
+                earlier = await fetch_one(conn, _FIND_REPORT, report.scope, report.request_id)
+                return replay("fraud report", _report_key(earlier), earlier["request_hash"], report.request_hash)
             # A report about a code that names no product (a counterfeit) keeps the reported text: it is
             # the counterfeiter's string, not a brand secret. A genuine code is kept as its fingerprint only.
             product = report.product
