@@ -3,9 +3,9 @@
 Merkle proofs and EVM anchoring of batch roots.
 """
 
-import asyncpg
 import grpc
 
+from anchor_svc.model import AnchorRecord
 from anchor_svc.proofs import BUNDLE_VERSION
 from anchor_svc.service import STATES, Anchoring, Bundle, Verification
 from voketag.anchor.v1 import anchor_service_pb2 as pb
@@ -24,31 +24,31 @@ def _state(name: str) -> str:
     return f"ANCHOR_STATE_{name}"
 
 
-def _record(row: asyncpg.Record, required: int) -> pb.AnchorRecord:
-    submitted = row["tx_hash"] and row["aggregation_state"] != "ABANDONED"
+def _record(row: AnchorRecord, required: int) -> pb.AnchorRecord:
+    submitted = row.tx_hash and row.aggregation_state != "ABANDONED"
     return pb.AnchorRecord(
-        batch_id=row["batch_id"],
-        factory_id=row["factory_id"],
-        state=_state(row["state"]),
-        attempts=row["attempts"],
-        last_error=row["last_error"][:500],
-        tx_hash=row["tx_hash"] or "",
-        block_number=row["block_number"] or 0,
-        confirmations=row["confirmations"] or 0,
+        batch_id=row.batch_id,
+        factory_id=row.factory_id,
+        state=_state(row.state),
+        attempts=row.attempts,
+        last_error=row.last_error[:500],
+        tx_hash=row.tx_hash or "",
+        block_number=row.block_number or 0,
+        confirmations=row.confirmations or 0,
         required_confirmations=required,
-        chain_id=row["chain_id"] or 0,
-        batch_root=bytes(row["batch_root"] or b""),
-        batch_size=row["batch_size"] or 0,
-        aggregate_root=bytes(row["aggregate_root"] or b""),
-        aggregate_index=row["aggregate_index"] or 0,
-        aggregate_size=row["aggregate_size"] or 0,
-        sender=row["sender"] or "",
-        nonce=row["nonce"] or 0,
-        created_at=timestamp(row["created_at"]),
-        updated_at=timestamp(row["updated_at"]),
-        submitted_at=timestamp(row["broadcast_at"]) if submitted else None,
-        anchored_at=timestamp(row["anchored_at"]),
-        next_attempt_at=timestamp(row["next_attempt_at"]) if row["state"] in ("SUBMITTED", "CONFIRMING") else None,
+        chain_id=row.chain_id or 0,
+        batch_root=bytes(row.batch_root or b""),
+        batch_size=row.batch_size or 0,
+        aggregate_root=bytes(row.aggregate_root or b""),
+        aggregate_index=row.aggregate_index or 0,
+        aggregate_size=row.aggregate_size or 0,
+        sender=row.sender or "",
+        nonce=row.nonce or 0,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        submitted_at=timestamp(row.broadcast_at) if submitted else None,
+        anchored_at=timestamp(row.anchored_at),
+        next_attempt_at=timestamp(row.next_attempt_at) if row.state in ("SUBMITTED", "CONFIRMING") else None,
     )
 
 

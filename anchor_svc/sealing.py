@@ -1,8 +1,7 @@
 """Sealing a batch: compute its Merkle tree from the products and store the upper levels (idempotent)."""
 
-import asyncpg
-
 from anchor_svc import leaves, storage
+from anchor_svc.model import BatchRow
 from voketag import merkle
 from voketag.db import Connection
 from voketag.tokens import KeyRing
@@ -42,8 +41,8 @@ async def seal(conn: Connection, batch_id: str, ring: KeyRing, chunk_bits: int) 
         return tree.root
 
 
-async def _compute(conn: Connection, batch: asyncpg.Record, ring: KeyRing, chunk_bits: int) -> leaves.BatchTree:
-    batch_id, sku, key_id = batch["id"], batch["sku"], batch["key_id"]
+async def _compute(conn: Connection, batch: BatchRow, ring: KeyRing, chunk_bits: int) -> leaves.BatchTree:
+    batch_id, sku, key_id = batch.id, batch.sku, batch.key_id
     hashes: list[bytes] = []
     expected = 0
     async for rows in storage.leaf_rows(conn, batch_id, PAGE):
@@ -53,6 +52,6 @@ async def _compute(conn: Connection, batch: asyncpg.Record, ring: KeyRing, chunk
             expected += 1
             leaf = leaves.product_leaf(ring.issue(row["serial"], key_id), batch_id, row["id"], row["serial"], sku)
             hashes.append(merkle.leaf_hash(leaf.encode()))
-    if expected != batch["quantity"]:
-        raise IncompleteBatch(f"batch {batch_id}: {expected} of {batch['quantity']} products present")
+    if expected != batch.quantity:
+        raise IncompleteBatch(f"batch {batch_id}: {expected} of {batch.quantity} products present")
     return leaves.build_tree(merkle.chunk_roots(hashes, chunk_bits), expected, chunk_bits)

@@ -11,6 +11,7 @@ import asyncpg
 
 from anchor_svc import leaves, proofs, storage
 from anchor_svc.chain import Chain, ChainUnavailable
+from anchor_svc.model import AnchorRecord
 from anchor_svc.settings import AnchorSettings
 from voketag import audit, merkle, paging
 from voketag.auth import Principal, Role
@@ -104,11 +105,11 @@ class Anchoring:
     def required_confirmations(self) -> int:
         return self._settings.anchor_confirmations
 
-    async def anchor(self, principal: Principal | None, batch_id: str) -> asyncpg.Record:
+    async def anchor(self, principal: Principal | None, batch_id: str) -> AnchorRecord:
         """Idempotent by batch id: the first call creates the record and queues the sealing."""
         async with self._pool.acquire() as conn:
             batch = await storage.batch(conn, batch_id)
-            if batch is None or not _visible(principal, batch["factory_id"]):
+            if batch is None or not _visible(principal, batch.factory_id):
                 raise _not_found(batch_id)
             async with conn.transaction():
                 # Every request is recorded, not only the first: a repeated one still marks the batch urgent.
@@ -118,14 +119,14 @@ class Anchoring:
         if record is None:
             raise _not_found(batch_id)
         # A record still without its tree is (re)queued: sealing is idempotent, and this covers a lost enqueue.
-        if record["batch_root"] is None and record["state"] == "PENDING":
+        if record.batch_root is None and record.state == "PENDING":
             await asyncio.to_thread(self._enqueue, batch_id)
         return record
 
-    async def get(self, principal: Principal | None, batch_id: str) -> asyncpg.Record:
+    async def get(self, principal: Principal | None, batch_id: str) -> AnchorRecord:
         async with self._pool.acquire() as conn:
             record = await storage.record(conn, batch_id)
-        if record is None or not _visible(principal, record["factory_id"]):
+        if record is None or not _visible(principal, record.factory_id):
             raise NotFound(
                 "ANCHOR_NOT_FOUND", f"no anchor record for batch {batch_id}", metadata={"batch_id": batch_id}
             )
@@ -133,7 +134,7 @@ class Anchoring:
 
     async def list(
         self, principal: Principal | None, page_size: int, page_token: str, state: str | None, factory_id: str | None
-    ) -> tuple[list[asyncpg.Record], str]:
+    ) -> tuple[list[AnchorRecord], str]:
         limit = paging.page_size(page_size)
         if not _sees_all(principal):
             if factory_id and principal is not None and factory_id != principal.factory_id:
@@ -146,10 +147,10 @@ class Anchoring:
         after = (datetime.fromisoformat(key[0]), str(uuid.UUID(key[1]))) if key else None
         async with self._pool.acquire() as conn:
             rows = await storage.records_page(conn, limit + 1, after, state, factory_id)
-        page = paging.paginate(rows, limit, lambda row: [row["updated_at"].isoformat(), str(row["batch_id"])], filters)
+        page = paging.paginate(rows, limit, lambda row: [row.updated_at.isoformat(), str(row.batch_id)], filters)
         return page.items, page.next_page_token
 
-    async def retry(self, batch_id: str) -> asyncpg.Record:
+    async def retry(self, batch_id: str) -> AnchorRecord:
         async with self._pool.acquire() as conn:
             async with conn.transaction():
                 current = await storage.lock_batch(conn, batch_id)
@@ -166,7 +167,7 @@ class Anchoring:
             record = await storage.record(conn, batch_id)
         if record is None:
             raise NotFound("ANCHOR_NOT_FOUND", f"no anchor record for batch {batch_id}")
-        if record["batch_root"] is None:
+        if record.batch_root is None:
             await asyncio.to_thread(self._enqueue, batch_id)
         return record
 
@@ -180,13 +181,14 @@ class Anchoring:
         required = self._settings.anchor_confirmations
         now = datetime.now(UTC)
         verification = partial(Verification, batch_id=batch_id, required_confirmations=required, checked_at=now)
-        if not record["tx_hash"]:
+        sent = record.submission()
+        if sent is None:
             return verification(
                 ok=False, tx_found=False, sender_matches=False, data_matches=False, confirmations=0, block_number=0,
                 chain_id=self._settings.anchor_chain_id, tx_hash="",
-                explanation=f"not submitted yet (state {record['state']})",
+                explanation=f"not submitted yet (state {record.state})",
             )  # fmt: skip
-        tx_hash = record["tx_hash"]
+        tx_hash = sent.tx_hash
         try:
             chain_id = await self._chain.chain_id()
             tx = await self._chain.transaction(tx_hash)
@@ -194,14 +196,14 @@ class Anchoring:
             head = await self._chain.block_number()
         except ChainUnavailable as exc:
             raise Unavailable("CHAIN_UNAVAILABLE", "the chain node does not answer; try again later") from exc
-        roots = proofs.split_roots(bytes(record["aggregate_leaves"]))
-        index = record["aggregate_index"]
+        roots = proofs.split_roots(sent.aggregate_leaves)
+        index = sent.aggregate_index
         included = proofs.batch_root_in_aggregate(
-            bytes(record["batch_root"]),
+            sent.batch_root,
             index,
             len(roots),
             proofs.aggregate_path(roots, index),
-            bytes(record["aggregate_root"]),
+            sent.aggregate_root,
         )
         if tx is None or receipt is None or receipt.status != 1:
             return verification(
@@ -209,12 +211,12 @@ class Anchoring:
                 chain_id=chain_id, tx_hash=tx_hash,
                 explanation="the transaction is not on the chain (pending, dropped or reorganised away)",
             )  # fmt: skip
-        sender_ok = tx.sender == record["sender"] == self._chain.sender
-        data_ok = tx.data == bytes(record["aggregate_root"]) and included
+        sender_ok = tx.sender == sent.sender == self._chain.sender
+        data_ok = tx.data == sent.aggregate_root and included
         depth = head - receipt.block_number + 1
-        ok = sender_ok and data_ok and chain_id == record["chain_id"] and depth >= required
-        if chain_id != record["chain_id"]:
-            explanation = f"the node is on chain {chain_id}, the anchor on chain {record['chain_id']}"
+        ok = sender_ok and data_ok and chain_id == sent.chain_id and depth >= required
+        if chain_id != sent.chain_id:
+            explanation = f"the node is on chain {chain_id}, the anchor on chain {sent.chain_id}"
         elif not sender_ok:
             explanation = "the transaction was not sent by the anchoring address"
         elif not data_ok:

@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from anchor_svc.leaves import BatchTree
+from anchor_svc.model import AnchorRecord, BatchRow
 from voketag.db import Connection, fetch_one
 
 RECORD_COLUMNS = """
@@ -19,12 +20,13 @@ RECORD_COLUMNS = """
 RECORD_FROM = "anchor_records r LEFT JOIN anchor_aggregations a ON a.id = r.aggregation_id"
 
 
-async def batch(conn: Connection, batch_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def batch(conn: Connection, batch_id: str) -> BatchRow | None:
+    row = await conn.fetchrow(
         """SELECT id::text AS id, factory_id::text AS factory_id, sku, quantity, key_id, state
            FROM batches WHERE id = $1""",
         batch_id,
     )
+    return None if row is None else BatchRow(**dict(row))
 
 
 async def ensure_record(conn: Connection, batch_id: str, urgent: bool) -> bool:
@@ -77,8 +79,9 @@ async def lock_batch(conn: Connection, batch_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT state, batch_root FROM anchor_records WHERE batch_id = $1 FOR UPDATE", batch_id)
 
 
-async def record(conn: Connection, batch_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.batch_id = $1", batch_id)
+async def record(conn: Connection, batch_id: str) -> AnchorRecord | None:
+    row = await conn.fetchrow(f"SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.batch_id = $1", batch_id)
+    return None if row is None else AnchorRecord(**dict(row))
 
 
 async def records_page(
@@ -87,7 +90,7 @@ async def records_page(
     after: tuple[datetime, str] | None,
     state: str | None,
     factory_id: str | None,
-) -> list[asyncpg.Record]:
+) -> list[AnchorRecord]:
     """Most recently updated first, keyset-paged by (updated_at, batch_id)."""
     conditions, args = [], []
 
@@ -102,11 +105,12 @@ async def records_page(
     if after:
         conditions.append(f"(r.updated_at, r.batch_id) < ({arg(after[0])}, {arg(after[1])}::uuid)")
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    return await conn.fetch(
+    rows = await conn.fetch(
         f"""SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} {where}
             ORDER BY r.updated_at DESC, r.batch_id DESC LIMIT {arg(limit)}""",
         *args,
     )
+    return [AnchorRecord(**dict(row)) for row in rows]
 
 
 async def fail(conn: Connection, batch_id: str, error: str) -> bool:
