@@ -6,14 +6,16 @@ single quote. The last line is "#rows=<n>": a client that misses it knows the st
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import asyncpg
 
-from admin_svc.review import ScanFilter, scan_where
-from admin_svc.review_store import Where
+from admin_svc import identity_store, review_store
+from admin_svc.model import ScanFilter
+from admin_svc.review import checked
 from voketag import audit
+from voketag.db import Connection
 
 CHUNK_BYTES = 64 * 1024
 MAX_SCAN_ROWS = 5_000_000
@@ -51,10 +53,12 @@ async def _csv(rows: AsyncIterator[Iterable[Any]], header: Iterable[str]) -> Asy
     yield buffer.getvalue().encode()
 
 
-async def _rows(pool: asyncpg.Pool, query: str, args: list[Any]) -> AsyncIterator[asyncpg.Record]:
-    # One consistent snapshot for the whole export; the cursor fetches 2,000 rows at a time.
+async def _rows(
+    pool: asyncpg.Pool, read: Callable[[Connection], AsyncIterator[asyncpg.Record]]
+) -> AsyncIterator[asyncpg.Record]:
+    # One consistent snapshot for the whole export.
     async with pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
-        async for row in conn.cursor(query, *args, prefetch=2000):
+        async for row in read(conn):
             yield row
 
 
@@ -74,21 +78,11 @@ async def _audited(
 
 
 def users_csv(pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | None) -> AsyncIterator[bytes]:
-    where = Where()
-    where.add("role = {}", role)
-    where.add("factory_id = {}", factory_id)
-    where.add("active = {}", active)
-    # Roles are spelled as the API spells them (ROLE_AUDITOR), not as stored (auditor).
-    columns = ", ".join("'ROLE_' || upper(role)" if c == "role" else c for c in USER_COLUMNS)
-    query = f"SELECT {columns} FROM users WHERE {where.sql} ORDER BY email, id"
     filters = _texts({"role": role, "factory_id": factory_id, "active": active})
-    return _audited(pool, "users", filters, _csv(_rows(pool, query, where.args), USER_COLUMNS))
+    rows = _rows(pool, lambda conn: identity_store.user_export_rows(conn, USER_COLUMNS, role, factory_id, active))
+    return _audited(pool, "users", filters, _csv(rows, USER_COLUMNS))
 
 
 def scans_csv(pool: asyncpg.Pool, scans: ScanFilter) -> AsyncIterator[bytes]:
-    where = scan_where(scans)
-    query = f"""SELECT s.id, s.scanned_at, s.product_id, s.batch_id, s.factory_id, p.serial, s.verdict,
-                       s.risk_score, s.country, s.device_hash, s.ledger_seq
-                FROM scans s JOIN products p ON p.id = s.product_id
-                WHERE {where.sql} ORDER BY s.id LIMIT {where.arg(MAX_SCAN_ROWS)}"""
-    return _audited(pool, "scans", _texts(vars(scans)), _csv(_rows(pool, query, where.args), SCAN_COLUMNS))
+    rows = _rows(pool, lambda conn: review_store.scan_export_rows(conn, checked(scans), MAX_SCAN_ROWS))
+    return _audited(pool, "scans", _texts(vars(scans)), _csv(rows, SCAN_COLUMNS))

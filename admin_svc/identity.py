@@ -361,7 +361,7 @@ class Identity:
             earlier = await _replay(conn, "factories", request_id, fingerprint)
             if earlier is not None:
                 return _found(await store.factory_by_id(conn, earlier), "factory")
-            if await conn.fetchval("SELECT 1 FROM factories WHERE code = $1", code):
+            if await store.factory_code_taken(conn, code):
                 raise AlreadyExists("CODE_TAKEN", "a factory with this code exists", fields={"code": "taken"})
             now = datetime.now(UTC)
             draft = Factory(uuid.uuid4(), name, code, country_code, True, now, now)

@@ -1,7 +1,7 @@
 """asyncpg queries of users, sessions, reset tokens, factories and service accounts."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,7 +9,7 @@ import asyncpg
 
 from admin_svc.model import Factory, ServiceAccount, User
 from voketag.auth import Role
-from voketag.db import Connection
+from voketag.db import Connection, Where
 
 Conn = Connection
 
@@ -300,3 +300,35 @@ async def recent_revocations(conn: Conn, horizon: timedelta) -> tuple[dict[str, 
     )
     sessions = await conn.fetch("SELECT id::text FROM sessions WHERE ended_at > now() - $1::interval", horizon)
     return {row[0]: row[1] for row in versions}, [row[0] for row in sessions]
+
+
+async def factory_code_taken(conn: Conn, code: str) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM factories WHERE code = $1", code))
+
+
+async def insert_first_admin(conn: Conn, user_id: uuid.UUID, email: str, name: str, password_hash: str) -> bool:
+    """The bootstrap admin; False when a user with this email exists."""
+    inserted = await conn.fetchval(
+        """INSERT INTO users (id, email, display_name, role, password_hash) VALUES ($1, $2, $3, 'admin', $4)
+           ON CONFLICT (email) DO NOTHING RETURNING id""",
+        user_id,
+        email,
+        name,
+        password_hash,
+    )
+    return inserted is not None
+
+
+async def user_export_rows(
+    conn: Conn, columns: Sequence[str], role: str, factory_id: uuid.UUID | None, active: bool | None
+) -> AsyncIterator[asyncpg.Record]:
+    """Users in email order for the CSV export (call inside a transaction)."""
+    where = Where()
+    where.add("role = {}", role)
+    where.add("factory_id = {}", factory_id)
+    where.add("active = {}", active)
+    # Roles are spelled as the API spells them (ROLE_AUDITOR), not as stored (auditor).
+    selected = ", ".join("'ROLE_' || upper(role)" if c == "role" else c for c in columns)
+    query = f"SELECT {selected} FROM users WHERE {where.sql} ORDER BY email, id"
+    async for row in conn.cursor(query, *where.args, prefetch=2000):
+        yield row

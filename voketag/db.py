@@ -17,6 +17,28 @@ Executor: TypeAlias = Connection | asyncpg.Pool
 Row: TypeAlias = asyncpg.Record | Mapping[str, Any]
 
 
+class Where:
+    """A WHERE clause built from optional filters, with numbered parameters."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = ["true"]
+        self.args: list[Any] = []
+
+    def arg(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def add(self, condition: str, *values: Any) -> None:
+        """`condition` uses {} placeholders, one per value; None values drop the condition."""
+        if any(value is None or value == "" for value in values):
+            return
+        self.conditions.append(condition.format(*(self.arg(value) for value in values)))
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.conditions)
+
+
 class MissingRow(LookupError):
     """A query that always yields a row (an aggregate, an UPDATE of a row the caller holds) yielded none."""
 
