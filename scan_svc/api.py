@@ -54,7 +54,7 @@ def _location(location: pb.CoarseLocation, caller: Caller) -> Location:
 
 def proof_url(outcome: Outcome, token: str) -> str:
     """The public proof of this product: addressed by its token, which the consumer has (product ids are guessable)."""
-    if outcome.product is None or outcome.product["state"] != "ANCHORED":
+    if outcome.product is None or outcome.product.state != "ANCHORED":
         return ""
     return f"/v1/merkle/proof?token={token.upper()}"
 
@@ -101,32 +101,32 @@ def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
         # A public answer: product and batch ids, the external id and the internal lifecycle reasons stay empty.
         reply.product.CopyFrom(
             pb.ProductFacts(
-                serial=row["serial"],
-                sku=row["sku"],
-                product_line=row["product_line"],
-                name=row["product_name"] or row["sku"],
+                serial=row.serial,
+                sku=row.sku,
+                product_line=row.product_line,
+                name=row.product_name or row.sku,
                 lifecycle=f"LIFECYCLE_STATE_{outcome.lifecycle}",
                 lifecycle_reason=lifecycle.public_notice(outcome.lifecycle, outcome.lifecycle_reason),
             )
         )
         reply.batch.CopyFrom(
             pb.BatchFacts(
-                state=f"BATCH_STATE_{row['state']}",
-                lifecycle=f"LIFECYCLE_STATE_{row['batch_lifecycle']}",
-                created_at=timestamp(row["batch_created_at"]),
-                lifecycle_reason=lifecycle.public_notice(row["batch_lifecycle"], row["batch_public_reason"]),
-                factory_name=row["factory_name"],
+                state=f"BATCH_STATE_{row.state}",
+                lifecycle=f"LIFECYCLE_STATE_{row.batch_lifecycle}",
+                created_at=timestamp(row.batch_created_at),
+                lifecycle_reason=lifecycle.public_notice(row.batch_lifecycle, row.batch_public_reason),
+                factory_name=row.factory_name,
             )
         )
         reply.anchor.CopyFrom(
             anchor_pb2.AnchorInfo(
-                state=ANCHOR_STATES[row["state"]],
+                state=ANCHOR_STATES[row.state],
                 proof_url=proof_url(outcome, token),
-                chain_id=row["chain_id"] or 0,
-                tx_hash=row["tx_hash"] or "",
-                block_number=row["block_number"] or 0,
-                confirmations=row["confirmations"] or 0,
-                anchored_at=timestamp(row["anchored_at"]),
+                chain_id=row.chain_id or 0,
+                tx_hash=row.tx_hash or "",
+                block_number=row.block_number or 0,
+                confirmations=row.confirmations or 0,
+                anchored_at=timestamp(row.anchored_at),
             )
         )
     return reply

@@ -163,14 +163,14 @@ def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUA
         first = outcome.first_scanned_at
         months = t["months"].split()
         product = {
-            "name": row["product_name"] or row["sku"],
-            "line": row["product_line"],
-            "sku": row["sku"],
-            "factory": row["factory_name"],
+            "name": row.product_name or row.sku,
+            "line": row.product_line,
+            "sku": row.sku,
+            "factory": row.factory_name,
             "scans": outcome.scan_count,
             "first_scan": f"{first.day} {months[first.month - 1]} {first.year}" if first else "",
             "first_scan_iso": first.isoformat() if first else "",
-            "anchor": t.get(f"anchor.{row['state']}", row["state"].lower()),
+            "anchor": t.get(f"anchor.{row.state}", row.state.lower()),
             "proof_url": proof_url,
             "receipt_url": receipt_url,
         }

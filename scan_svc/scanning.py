@@ -14,12 +14,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import asyncpg
-
 from scan_svc import risk
 from scan_svc.client import Client, ClientIdentifier
 from scan_svc.counterfeits import Counterfeits, key_id_of
 from scan_svc.metrics import PREVIEWS, RATE_LIMITED, RISK, VERDICTS, VERIFY_LATENCY
+from scan_svc.model import ProductFacts
 from scan_svc.redis_store import CodeSignals, Gate, ScanKeys, place_from_key, place_key
 from scan_svc.risk import Assessment, Place, Verdict
 from scan_svc.settings import ScanSettings
@@ -56,7 +55,7 @@ class Caller:
 @dataclass(frozen=True)
 class Outcome:
     assessment: Assessment
-    product: asyncpg.Record | None = None
+    product: ProductFacts | None = None
     scan_count: int = 0
     first_scanned_at: datetime | None = None
     scan_id: int = 0
@@ -73,15 +72,15 @@ class Outcome:
         """The lifecycle that applies to the product (voketag.lifecycle.effective)."""
         if self.product is None:
             return ""
-        return lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"]).state
+        return lifecycle.effective(self.product.product_lifecycle, self.product.batch_lifecycle).state
 
     @property
     def lifecycle_reason(self) -> str:
         """The public reason of the lifecycle's source ('' when none was given), never the internal one."""
         if self.product is None:
             return ""
-        applies = lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"])
-        return self.product["product_public_reason" if applies.from_product else "batch_public_reason"]
+        applies = lifecycle.effective(self.product.product_lifecycle, self.product.batch_lifecycle)
+        return self.product.product_public_reason if applies.from_product else self.product.batch_public_reason
 
     @property
     def message(self) -> str:
@@ -216,7 +215,7 @@ class Scanner:
         now = datetime.now(UTC)
         here = Place(location.latitude, location.longitude, location.country, now) if _known(location) else None
 
-        def assess(product: asyncpg.Record, counted: Counted) -> Assessment:
+        def assess(product: ProductFacts, counted: Counted) -> Assessment:
             return self._assess(product, counted.scan_count, counts, here, counted.previous, with_velocity=True)
 
         # A place that contradicts this network's first claim for the code is recorded with the scan but never
@@ -248,22 +247,22 @@ class Scanner:
             return None
         return self._transparency.receipt(recorded.stored)
 
-    async def _preview(self, product: asyncpg.Record, serial: int) -> Outcome:
+    async def _preview(self, product: ProductFacts, serial: int) -> Outcome:
         """What a link preview shows: the current state, scored, nothing recorded."""
         counts = await self._gate.peek(serial)
-        assessment = self._assess(product, product["scan_count"], counts, None, None, with_velocity=False)
-        return Outcome(assessment, product, product["scan_count"], product["first_scanned_at"])
+        assessment = self._assess(product, product.scan_count, counts, None, None, with_velocity=False)
+        return Outcome(assessment, product, product.scan_count, product.first_scanned_at)
 
     def _assess(
         self,
-        product: asyncpg.Record,
+        product: ProductFacts,
         scan_count: int,
         counts: CodeSignals | None,
         here: Place | None,
         previous: Place | None,
         with_velocity: bool,
     ) -> Assessment:
-        applies = lifecycle.effective(product["product_lifecycle"], product["batch_lifecycle"]).state
+        applies = lifecycle.effective(product.product_lifecycle, product.batch_lifecycle).state
         signals = risk.Signals(
             scan_count=scan_count,
             distinct_devices=counts.distinct_devices if counts else None,
@@ -274,10 +273,10 @@ class Scanner:
             previous=previous,
             lifecycle=applies,
             reports=risk.Reports(
-                unreviewed=product["open_reports"],
-                counted=product["counted_reports"],
-                confirmed=product["confirmed_reports"],
-                batch_confirmed=product["batch_confirmed"],
+                unreviewed=product.open_reports,
+                counted=product.counted_reports,
+                confirmed=product.confirmed_reports,
+                batch_confirmed=product.batch_confirmed,
             ),
         )
         return risk.assess(signals, self._settings.risk_weights, self._settings.risk_thresholds)
@@ -336,7 +335,7 @@ class Scanner:
         linked = int(scan_id) if scan_id else None
         # A forged token owns no scan: answered without asking PostgreSQL.
         if linked is not None and (
-            product is None or not await self._store.scan_belongs_to(linked, product["product_id"])
+            product is None or not await self._store.scan_belongs_to(linked, product.product_id)
         ):
             raise InvalidArgument(
                 "INVALID_FIELD",

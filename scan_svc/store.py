@@ -12,6 +12,7 @@ import asyncpg
 from asyncpg.cursor import CursorFactory
 
 from scan_svc.metrics import DB_QUERIES
+from scan_svc.model import ProductFacts
 from scan_svc.risk import Assessment, Place
 from voketag import audit
 from voketag.db import Connection, fetch_one
@@ -137,7 +138,7 @@ class NewReport:
     """A fraud report to file. scope: keyed hash of the reporter's device and the token (request id scope);
     reporter_device / reporter_network: keyed hashes; product: None for a token that names no product."""
 
-    product: asyncpg.Record | None
+    product: ProductFacts | None
     token: str
     contact: str
     description: str
@@ -170,7 +171,7 @@ class NewScan:
 
 @dataclass(frozen=True)
 class Recorded:
-    product: asyncpg.Record
+    product: ProductFacts
     counted: Counted
     assessment: Assessment
     scan_id: int
@@ -183,10 +184,11 @@ class ScanStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def lookup(self, serial: int, key_id: int) -> asyncpg.Record | None:
+    async def lookup(self, serial: int, key_id: int) -> ProductFacts | None:
         """Product facts with the current scan count, without recording anything."""
         DB_QUERIES.labels("lookup").inc()
-        return await self._pool.fetchrow(_LOOKUP, serial, key_id)
+        row = await self._pool.fetchrow(_LOOKUP, serial, key_id)
+        return None if row is None else ProductFacts.from_row(row)
 
     async def find_report(self, scope: str, request_id: str, request_hash: str) -> tuple[uuid.UUID, datetime] | None:
         DB_QUERIES.labels("find_report").inc()
@@ -215,7 +217,7 @@ class ScanStore:
             # A report about a code that names no product (a counterfeit) keeps the reported text: it is
             # the counterfeiter's string, not a brand secret. A genuine code is kept as its fingerprint only.
             product = report.product
-            subject = (product["product_id"], product["batch_id"], product["factory_id"]) if product else (None,) * 3
+            subject = (product.product_id, product.batch_id, product.factory_id) if product else (None,) * 3
             values = (
                 report_id,
                 *subject,
@@ -253,7 +255,7 @@ class ScanStore:
         return owner is not None and owner == product_id
 
 
-Assess = Callable[[asyncpg.Record, Counted], Assessment]
+Assess = Callable[[ProductFacts, Counted], Assessment]
 
 
 @dataclass
@@ -352,9 +354,10 @@ def _score(row: asyncpg.Record, scans: list[_Pending]) -> list[tuple[_Pending, R
         previous = Place(row["prev_latitude"], row["prev_longitude"], row["prev_country"], row["prev_at"])
     first_count = row["scan_count"] - len(scans) + 1
     scored = []
+    product = ProductFacts.from_row(row)
     for offset, (pending, sequence) in enumerate(zip(scans, sorted(row["ledger_seqs"]), strict=True)):
         counted = Counted(first_count + offset, row["first_scanned_at"], previous)
-        scored.append((pending, Recorded(row, counted, pending.assess(row, counted), 0, sequence)))
+        scored.append((pending, Recorded(product, counted, pending.assess(product, counted), 0, sequence)))
         if pending.scan.trail:
             previous = pending.scan.place or previous
     return scored
@@ -366,9 +369,9 @@ def _scan_arguments(scored: list[tuple[_Pending, Recorded]]) -> list[list[Any]]:
         place, row, assessment = pending.scan.place, recorded.product, recorded.assessment
         values = (
             recorded.ledger_seq,
-            row["product_id"],
-            row["batch_id"],
-            row["factory_id"],
+            row.product_id,
+            row.batch_id,
+            row.factory_id,
             pending.scan.scanned_at,
             assessment.verdict.value,
             assessment.brand_score,  # staff see unreviewed reports at full weight

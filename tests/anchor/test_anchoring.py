@@ -51,8 +51,8 @@ async def test_many_batches_in_one_interval_are_anchored_by_one_transaction(pool
         assert event["type"] == "batch.anchored"
         assert payload["tx_hash"] == aggregation["tx_hash"] and payload["block_number"] == aggregation["block_number"]
         record = await storage.record(pool, str(event["batch_id"]))
-        index = record["aggregate_index"]
-        assert roots[index] == bytes(record["batch_root"])
+        index = record.aggregate_index
+        assert roots[index] == bytes(record.batch_root)
         assert merkle.verify_inclusion(
             merkle.leaf_hash(roots[index]), index, 6, proofs.aggregate_path(roots, index), aggregation["root"]
         )

@@ -83,9 +83,9 @@ async def test_a_refused_transaction_fails_releases_its_nonce_and_is_anchored_af
     await run_until(anchorer, pool, [failing], "FAILED")
 
     record = await storage.record(pool, failing)
-    assert "insufficient funds" in record["last_error"].lower()
-    assert "3 times" in record["last_error"] and "nonce released" in record["last_error"]
-    assert record["aggregation_id"] is None
+    assert "insufficient funds" in record.last_error.lower()
+    assert "3 times" in record.last_error and "nonce released" in record.last_error
+    assert record.aggregation_id is None
     aggregation = await pool.fetchrow("SELECT state, nonce, refusals, last_error FROM anchor_aggregations")
     assert (aggregation["state"], aggregation["nonce"], aggregation["refusals"]) == ("FAILED", 0, 3)
     assert await pool.fetchval("SELECT state FROM batches WHERE id = $1", failing) == "FAILED"
@@ -99,7 +99,7 @@ async def test_a_refused_transaction_fails_releases_its_nonce_and_is_anchored_af
     later = await sealed(pool)
     await run_until(anchorer, pool, [later], "ANCHORED")
     assert mined_nonces(anvil.url) == [0]
-    assert (await storage.record(pool, later))["nonce"] == 0
+    assert (await storage.record(pool, later)).nonce == 0
     assert await states(pool, [failing]) == {failing: "FAILED"}
 
     enqueued: list[str] = []
@@ -113,7 +113,7 @@ async def test_a_refused_transaction_fails_releases_its_nonce_and_is_anchored_af
     mined = sender_transactions(anvil.url)
     assert [int(tx["nonce"], 16) for tx in mined] == [0, 1]
     record = await storage.record(pool, failing)
-    assert record["tx_hash"] == mined[1]["hash"] and record["last_error"] == ""
+    assert record.tx_hash == mined[1]["hash"] and record.last_error == ""
     assert await pool.fetchval("SELECT state FROM batches WHERE id = $1", failing) == "ANCHORED"
     assert await pool.fetchval("SELECT count(*) FROM anchor_released_nonces") == 0
 
