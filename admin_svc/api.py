@@ -13,10 +13,10 @@ import grpc
 from google.api import httpbody_pb2
 
 from admin_svc import exports
-from admin_svc.identity import Identity
 from admin_svc.model import AuditRow, Factory, ReportRow, ScanRow, ServiceAccount, Tokens, User
-from admin_svc.reports import Counts, Reports
-from admin_svc.review import AuditFilter, Review, ScanFilter
+from admin_svc.usecases_identity import Identity
+from admin_svc.usecases_reports import Counts, Reports
+from admin_svc.usecases_review import AuditFilter, Review, ScanFilter
 from voketag import context as rpc_context
 from voketag.admin.v1 import admin_service_pb2 as pb
 from voketag.admin.v1 import admin_service_pb2_grpc as rpc

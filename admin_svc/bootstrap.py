@@ -16,9 +16,9 @@ import asyncpg
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from admin_svc import identity_store
-from admin_svc.identity import check_email, check_password, check_text
+from admin_svc import storage_identity
 from admin_svc.secrets import Passwords
+from admin_svc.usecases_identity import check_email, check_password, check_text
 from voketag import audit, migrations
 from voketag.errors import DomainError
 
@@ -42,7 +42,7 @@ async def create_admin(database_url: str, email: str, name: str, password: str) 
         await migrations.migrate(conn)
         async with conn.transaction():
             user_id = uuid.uuid4()
-            if not await identity_store.insert_first_admin(conn, user_id, email, name, password_hash):
+            if not await storage_identity.insert_first_admin(conn, user_id, email, name, password_hash):
                 raise SystemExit(f"a user with email {email} already exists")
             await audit.record(conn, "user", str(user_id), {"role": "admin"}, action=ACTION)
     finally:

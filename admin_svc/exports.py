@@ -11,9 +11,9 @@ from typing import Any
 
 import asyncpg
 
-from admin_svc import identity_store, review_store
+from admin_svc import storage_identity, storage_review
 from admin_svc.model import ScanFilter
-from admin_svc.review import checked
+from admin_svc.usecases_review import checked
 from voketag import audit
 from voketag.db import Connection
 
@@ -79,10 +79,10 @@ async def _audited(
 
 def users_csv(pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | None) -> AsyncIterator[bytes]:
     filters = _texts({"role": role, "factory_id": factory_id, "active": active})
-    rows = _rows(pool, lambda conn: identity_store.user_export_rows(conn, USER_COLUMNS, role, factory_id, active))
+    rows = _rows(pool, lambda conn: storage_identity.user_export_rows(conn, USER_COLUMNS, role, factory_id, active))
     return _audited(pool, "users", filters, _csv(rows, USER_COLUMNS))
 
 
 def scans_csv(pool: asyncpg.Pool, scans: ScanFilter) -> AsyncIterator[bytes]:
-    rows = _rows(pool, lambda conn: review_store.scan_export_rows(conn, checked(scans), MAX_SCAN_ROWS))
+    rows = _rows(pool, lambda conn: storage_review.scan_export_rows(conn, checked(scans), MAX_SCAN_ROWS))
     return _audited(pool, "scans", _texts(vars(scans)), _csv(rows, SCAN_COLUMNS))

@@ -5,9 +5,9 @@ Merkle proofs and EVM anchoring of batch roots.
 
 import grpc
 
+from anchor_svc.domain import BUNDLE_VERSION
 from anchor_svc.model import AnchorRecord
-from anchor_svc.proofs import BUNDLE_VERSION
-from anchor_svc.service import STATES, Anchoring, Bundle, Verification
+from anchor_svc.usecases import STATES, Anchoring, Bundle, Verification
 from voketag.anchor.v1 import anchor_service_pb2 as pb
 from voketag.anchor.v1 import anchor_service_pb2_grpc as rpc
 from voketag.auth import FACTORY_WRITERS, SIGNED_IN, Role, allow, current_principal, public

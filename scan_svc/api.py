@@ -11,8 +11,8 @@ from google.api import httpbody_pb2
 
 from scan_svc import page
 from scan_svc.ledger import Checkpoint, Ledger
-from scan_svc.scanning import Caller, Location, Outcome, Scanner, malformed, parse_location
 from scan_svc.tlog import Receipt, Transparency
+from scan_svc.usecases import Caller, Location, Outcome, Scanner, malformed, parse_location
 from voketag import context as rpc_context
 from voketag import lifecycle
 from voketag.auth import STAFF, allow, public

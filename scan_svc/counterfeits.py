@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from scan_svc import counterfeit_store as store
-from scan_svc.redis_store import Guard
+from scan_svc import storage_counterfeits as store
+from scan_svc.storage_redis import Guard
 from voketag.tokens import TokenError, decode
 
 log = logging.getLogger("scan_svc.counterfeits")

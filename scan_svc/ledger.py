@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from scan_svc.keys import ledger_key, ledger_public_key
 from scan_svc.metrics import LEDGER_SEALED
 from scan_svc.settings import LedgerVerifySettings, ScanSettings
-from scan_svc.store import LedgerStore
+from scan_svc.storage import LedgerStore
 from voketag import merkle, note
 from voketag.db import Connection, Row
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from scan_svc.risk import Kind, Verdict
-from scan_svc.scanning import Outcome
+from scan_svc.domain import Kind, Verdict
+from scan_svc.usecases import Outcome
 
 _ENV = Environment(loader=PackageLoader("scan_svc", "templates"), autoescape=select_autoescape(["html"]))
 _TEMPLATE = _ENV.get_template("page.html")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from scan_svc.ledger import scan_leaf
-from scan_svc.store import LedgerStore
+from scan_svc.storage import LedgerStore
 from voketag import merkle, note
 from voketag.db import Row
 from voketag.errors import InvalidArgument, NotFound

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from anchor_svc import storage
-from anchor_svc.service import Anchoring
+from anchor_svc.usecases import Anchoring
 from voketag.errors import FailedPrecondition
 from voketag.mesh import Anvil
 

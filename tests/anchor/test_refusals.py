@@ -17,7 +17,7 @@ from anchor_svc import storage
 from anchor_svc.chain import Chain, ChainUnavailable, Fees, Rejected
 from anchor_svc.pump import Anchorer
 from anchor_svc.sealing import seal
-from anchor_svc.service import Anchoring
+from anchor_svc.usecases import Anchoring
 from voketag.errors import FailedPrecondition
 from voketag.mesh import Anvil
 

@@ -7,7 +7,7 @@ import pytest
 
 from anchor_svc import leaves, storage
 from anchor_svc.sealing import IncompleteBatch, UnknownBatch, seal
-from anchor_svc.service import Anchoring
+from anchor_svc.usecases import Anchoring
 from voketag import merkle
 
 from .conftest import RING, SENDER, make_batch, settings_for

@@ -11,9 +11,9 @@ from typing import Any
 import asyncpg
 from asyncpg.cursor import CursorFactory
 
+from scan_svc.domain import Assessment, Place
 from scan_svc.metrics import DB_QUERIES
 from scan_svc.model import ProductFacts
-from scan_svc.risk import Assessment, Place
 from voketag import audit
 from voketag.db import Connection, fetch_one
 from voketag.idempotency import replay

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from admin_svc import review_store as store
+from admin_svc import storage_review as store
 from admin_svc.domain import invalid
 from admin_svc.model import AuditFilter, AuditRow, ReportFilter, ReportRow, ScanFilter, ScanRow
 from voketag import audit

@@ -14,15 +14,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from scan_svc import risk
+from scan_svc import domain
 from scan_svc.client import Client, ClientIdentifier
 from scan_svc.counterfeits import Counterfeits, key_id_of
+from scan_svc.domain import Assessment, Place, Verdict
 from scan_svc.metrics import PREVIEWS, RATE_LIMITED, RISK, VERDICTS, VERIFY_LATENCY
 from scan_svc.model import ProductFacts
-from scan_svc.redis_store import CodeSignals, Gate, ScanKeys, place_from_key, place_key
-from scan_svc.risk import Assessment, Place, Verdict
 from scan_svc.settings import ScanSettings
-from scan_svc.store import Counted, NewReport, NewScan, Recorded, ScanStore, ScanWriter
+from scan_svc.storage import Counted, NewReport, NewScan, Recorded, ScanStore, ScanWriter
+from scan_svc.storage_redis import CodeSignals, Gate, ScanKeys, place_from_key, place_key
 from scan_svc.tlog import Receipt, Transparency
 from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
@@ -96,7 +96,7 @@ class Outcome:
         return "Genuine product: the code is valid and nothing looks unusual."
 
     @property
-    def raising(self) -> list[risk.Factor]:
+    def raising(self) -> list[domain.Factor]:
         """The factors that raised the public score, largest first."""
         return sorted((f for f in self.assessment.factors if f.contribution), key=lambda f: -f.contribution)
 
@@ -139,7 +139,7 @@ def check_token_shape(token: str) -> None:
 
 def malformed() -> Outcome:
     """The outcome shown for a token that is not even well-formed (the page renders it as invalid)."""
-    return Outcome(risk.invalid("MALFORMED"))
+    return Outcome(domain.invalid("MALFORMED"))
 
 
 class Scanner:
@@ -205,12 +205,12 @@ class Scanner:
         if claims is None:
             if not client.is_bot:
                 await self._counterfeits.count(datetime.now(UTC), location.country, key_id_of(token), rejected)
-            return self._done(Outcome(risk.invalid(rejected)), client, started)
+            return self._done(Outcome(domain.invalid(rejected)), client, started)
         if client.is_bot:
             PREVIEWS.inc()
             product = await self._store.lookup(claims.serial, claims.key_id)
             if product is None:
-                return self._done(Outcome(risk.invalid("UNKNOWN_PRODUCT")), client, started)
+                return self._done(Outcome(domain.invalid("UNKNOWN_PRODUCT")), client, started)
             return self._done(await self._preview(product, claims.serial), client, started)
         now = datetime.now(UTC)
         here = Place(location.latitude, location.longitude, location.country, now) if _known(location) else None
@@ -221,13 +221,13 @@ class Scanner:
         # A place that contradicts this network's first claim for the code is recorded with the scan but never
         # becomes the trail other clients' scans are compared with.
         first = place_from_key(counts.first_place, now) if counts else None
-        trail = here is None or first is None or not risk.moved(first, here, self._settings.risk_thresholds)
+        trail = here is None or first is None or not domain.moved(first, here, self._settings.risk_thresholds)
         recorded = await self._writer.record(
             NewScan(claims.serial, claims.key_id, now, client.device_hash, here, trail), assess
         )
         if recorded is None:
             await self._counterfeits.count(now, location.country, claims.key_id, "UNKNOWN_PRODUCT")
-            return self._done(Outcome(risk.invalid("UNKNOWN_PRODUCT")), client, started)
+            return self._done(Outcome(domain.invalid("UNKNOWN_PRODUCT")), client, started)
         counted = recorded.counted
         outcome = Outcome(
             recorded.assessment,
@@ -263,7 +263,7 @@ class Scanner:
         with_velocity: bool,
     ) -> Assessment:
         applies = lifecycle.effective(product.product_lifecycle, product.batch_lifecycle).state
-        signals = risk.Signals(
+        signals = domain.Signals(
             scan_count=scan_count,
             distinct_devices=counts.distinct_devices if counts else None,
             distinct_networks=counts.distinct_networks if counts else None,
@@ -272,14 +272,14 @@ class Scanner:
             here=here,
             previous=previous,
             lifecycle=applies,
-            reports=risk.Reports(
+            reports=domain.Reports(
                 unreviewed=product.open_reports,
                 counted=product.counted_reports,
                 confirmed=product.confirmed_reports,
                 batch_confirmed=product.batch_confirmed,
             ),
         )
-        return risk.assess(signals, self._settings.risk_weights, self._settings.risk_thresholds)
+        return domain.assess(signals, self._settings.risk_weights, self._settings.risk_thresholds)
 
     @staticmethod
     def _done(outcome: Outcome, client: Client, started: float) -> Outcome:

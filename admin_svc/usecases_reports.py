@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import asyncpg
 
-from admin_svc import reports_store as store
+from admin_svc import storage_reports as store
 from voketag.db import Row
 from voketag.errors import InvalidArgument
 

@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 import redis.asyncio as redis
 
-from admin_svc import identity_store as store
+from admin_svc import storage_identity as store
 from admin_svc.domain import invalid
 from admin_svc.model import Factory, Revoked, ServiceAccount, Tokens, User
 from admin_svc.secrets import Passwords, digest, new_secret, same

@@ -9,7 +9,7 @@ from functools import partial
 
 import asyncpg
 
-from anchor_svc import leaves, proofs, storage
+from anchor_svc import domain, leaves, storage
 from anchor_svc.chain import Chain, ChainUnavailable
 from anchor_svc.model import AnchorRecord
 from anchor_svc.settings import AnchorSettings
@@ -196,13 +196,13 @@ class Anchoring:
             head = await self._chain.block_number()
         except ChainUnavailable as exc:
             raise Unavailable("CHAIN_UNAVAILABLE", "the chain node does not answer; try again later") from exc
-        roots = proofs.split_roots(sent.aggregate_leaves)
+        roots = domain.split_roots(sent.aggregate_leaves)
         index = sent.aggregate_index
-        included = proofs.batch_root_in_aggregate(
+        included = domain.batch_root_in_aggregate(
             sent.batch_root,
             index,
             len(roots),
-            proofs.aggregate_path(roots, index),
+            domain.aggregate_path(roots, index),
             sent.aggregate_root,
         )
         if tx is None or receipt is None or receipt.status != 1:
@@ -268,7 +268,7 @@ class Anchoring:
             merkle.leaf_hash(self._leaf(subject, product, serial).encode())
             for product, serial in zip(subject["chunk_ids"], subject["chunk_serials"], strict=True)
         ]
-        roots = proofs.split_roots(bytes(subject["aggregate_leaves"]))
+        roots = domain.split_roots(bytes(subject["aggregate_leaves"]))
         return Bundle(
             leaf=self._leaf(subject, subject["product_id"], subject["serial"]),
             leaf_index=index,
@@ -277,7 +277,7 @@ class Anchoring:
             batch_root=bytes(subject["batch_root"]),
             aggregate_index=subject["aggregate_index"],
             aggregate_size=subject["aggregate_size"],
-            aggregate_path=proofs.aggregate_path(roots, subject["aggregate_index"]),
+            aggregate_path=domain.aggregate_path(roots, subject["aggregate_index"]),
             aggregate_root=bytes(subject["aggregate_root"]),
             chain_id=subject["chain_id"],
             tx_hash=subject["tx_hash"],
@@ -292,7 +292,7 @@ class Anchoring:
         if row is None:
             fields = {"tree_size": "not an anchored checkpoint"} if tree_size else None
             raise NotFound("NOT_FOUND", "no anchored ledger checkpoint (of this size)", fields=fields)
-        roots = proofs.split_roots(bytes(row["leaves"]))
+        roots = domain.split_roots(bytes(row["leaves"]))
         return LedgerAnchor(
             origin=row["origin"],
             tree_size=row["tree_size"],
@@ -300,7 +300,7 @@ class Anchoring:
             commitment=roots[row["aggregate_index"]],
             aggregate_index=row["aggregate_index"],
             aggregate_size=row["size"],
-            aggregate_path=proofs.aggregate_path(roots, row["aggregate_index"]),
+            aggregate_path=domain.aggregate_path(roots, row["aggregate_index"]),
             aggregate_root=bytes(row["root"]),
             chain_id=row["chain_id"],
             tx_hash=row["tx_hash"],
