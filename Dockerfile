@@ -15,6 +15,8 @@ COPY voketag ./voketag
 COPY gen ./gen
 COPY gateway ./gateway
 COPY --from=console /app/console/dist ./console/dist
+# Swagger UI for Envoy's API docs page (/docs/api), installed from the same lock file.
+COPY --from=console /app/node_modules/swagger-ui-dist ./node_modules/swagger-ui-dist
 COPY scan_svc ./scan_svc
 COPY factory_svc ./factory_svc
 COPY admin_svc ./admin_svc

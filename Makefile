@@ -9,6 +9,7 @@ BREAKING_AGAINST ?= .git\#branch=main
 # googleapis-common-protos package, not from gen/.
 PROTO_FILES = $(shell find proto/voketag -name '*.proto' | LC_ALL=C sort)
 DESCRIPTOR_SET = gateway/voketag.binpb
+OPENAPI = gateway/openapi.json
 # The console's TypeScript client, generated from the same contracts (buf.gen.console.yaml).
 CONSOLE_GEN = console/src/gen
 CONSOLE_SOURCES = $(shell find console/src console/index.html console/vite.config.mts console/tsconfig.json -type f 2>/dev/null)
@@ -54,7 +55,7 @@ lint: install lint-proto
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-## gen: regenerate gen/voketag (Python stubs), the Envoy descriptor set and the console's TypeScript client
+## gen: regenerate gen/voketag (Python stubs), the Envoy descriptor set, the console's TypeScript client and gateway/openapi.json
 gen: node_modules/.installed
 	rm -rf gen/voketag
 	mkdir -p gen gateway
@@ -63,11 +64,12 @@ gen: node_modules/.installed
 	$(BUF) build --exclude-source-info -o $(DESCRIPTOR_SET)
 	rm -rf $(CONSOLE_GEN)
 	$(BUF) generate --template buf.gen.console.yaml
+	$(PYTHON) -m gateway.openapi --out $(OPENAPI)
 
 ## check-gen: fail when the committed generated code differs from a fresh `make gen`
 check-gen: gen
-	git diff --exit-code --stat -- gen $(DESCRIPTOR_SET) $(CONSOLE_GEN)
-	test -z "$$(git status --porcelain -- gen $(DESCRIPTOR_SET) $(CONSOLE_GEN))"
+	git diff --exit-code --stat -- gen $(DESCRIPTOR_SET) $(CONSOLE_GEN) $(OPENAPI)
+	test -z "$$(git status --porcelain -- gen $(DESCRIPTOR_SET) $(CONSOLE_GEN) $(OPENAPI))"
 
 ## lint-proto: buf lint (STANDARD) and buf format check
 lint-proto:

@@ -18,6 +18,7 @@ from admin_svc.usecases_identity import Identity
 from admin_svc.usecases_reports import Counts, Reports
 from admin_svc.usecases_review import AuditFilter, Review, ScanFilter
 from voketag import context as rpc_context
+from voketag import xlsx
 from voketag.admin.v1 import admin_service_pb2 as pb
 from voketag.admin.v1 import admin_service_pb2_grpc as rpc
 from voketag.auth import STAFF, Principal, Role, allow, current_principal, public
@@ -218,9 +219,10 @@ def _token_fields(tokens: Tokens) -> dict[str, Any]:
     }
 
 
-async def _stream(chunks: AsyncIterator[bytes]) -> AsyncIterator[httpbody_pb2.HttpBody]:
+async def _stream(chunks: AsyncIterator[bytes], as_xlsx: bool) -> AsyncIterator[httpbody_pb2.HttpBody]:
+    content_type = xlsx.CONTENT_TYPE if as_xlsx else CSV
     async for chunk in chunks:
-        yield httpbody_pb2.HttpBody(content_type=CSV, data=chunk)
+        yield httpbody_pb2.HttpBody(content_type=content_type, data=chunk)
 
 
 class AdminApi(rpc.AdminServiceServicer):
@@ -535,20 +537,41 @@ class AdminApi(rpc.AdminServiceServicer):
         self, request: pb.ExportUsersRequest, context: Context
     ) -> AsyncIterator[httpbody_pb2.HttpBody]:
         role = _role(request.role)
+        as_xlsx = xlsx.requested(request.format)
         chunks = exports.users_csv(
             self._pool,
             role.value if role else "",
             optional_uuid(request.factory_id, "factory_id"),
             request.active if request.HasField("active") else None,
+            as_xlsx,
         )
-        async for body in _stream(chunks):
+        async for body in _stream(chunks, as_xlsx):
             yield body
 
     @allow(*STAFF)
     async def ExportScans(
         self, request: pb.ExportScansRequest, context: Context
     ) -> AsyncIterator[httpbody_pb2.HttpBody]:
-        async for body in _stream(exports.scans_csv(self._pool, _scan_filter(request, default_min_risk=0))):
+        scans = _scan_filter(request, default_min_risk=0)
+        as_xlsx = xlsx.requested(request.format)
+        chunks = exports.scans_csv(self._pool, scans, as_xlsx)
+        async for body in _stream(chunks, as_xlsx):
+            yield body
+
+    @allow(*STAFF)
+    async def ExportFraudReports(
+        self, request: pb.ExportFraudReportsRequest, context: Context
+    ) -> AsyncIterator[httpbody_pb2.HttpBody]:
+        as_xlsx = xlsx.requested(request.format)
+        chunks = exports.reports_csv(
+            self._pool,
+            _status(request.status),
+            optional_uuid(request.factory_id, "factory_id"),
+            optional_uuid(request.batch_id, "batch_id"),
+            _principal().role == Role.ADMIN,
+            as_xlsx,
+        )
+        async for body in _stream(chunks, as_xlsx):
             yield body
 
 

@@ -1,7 +1,9 @@
-"""Streamed CSV exports: a server-side cursor feeds fixed-size chunks, so memory stays flat at any row count.
+"""Streamed CSV (or .xlsx) exports: a server-side cursor feeds fixed-size chunks, so memory stays flat at any
+row count.
 
 Every cell that a spreadsheet would read as a formula (OWASP: leading = + - @ tab CR NUL) is prefixed with a
-single quote. The last line is "#rows=<n>": a client that misses it knows the stream was cut.
+single quote. The last line is "#rows=<n>": a client that misses it knows the stream was cut. The .xlsx form
+(voketag.xlsx) holds the same cells and the same last row.
 """
 
 import csv
@@ -12,9 +14,9 @@ from typing import Any
 import asyncpg
 
 from admin_svc import storage_identity, storage_review
-from admin_svc.model import ScanFilter
+from admin_svc.model import ReportFilter, ScanFilter
 from admin_svc.usecases_review import checked
-from voketag import audit
+from voketag import audit, xlsx
 from voketag.db import Connection
 
 CHUNK_BYTES = 64 * 1024
@@ -25,6 +27,10 @@ USER_COLUMNS = ("id", "email", "display_name", "role", "factory_id", "active", "
 SCAN_COLUMNS = (
     "id", "scanned_at", "product_id", "batch_id", "factory_id", "serial", "verdict", "risk_score",
     "country_code", "device_hash", "ledger_sequence",
+)  # fmt: skip
+REPORT_COLUMNS = (
+    "id", "created_at", "status", "product_id", "batch_id", "factory_id", "token_fingerprint", "country_code",
+    "scan_id", "contact", "description", "note", "updated_at", "updated_by",
 )  # fmt: skip
 
 
@@ -53,6 +59,20 @@ async def _csv(rows: AsyncIterator[Iterable[Any]], header: Iterable[str]) -> Asy
     yield buffer.getvalue().encode()
 
 
+async def _xlsx(rows: AsyncIterator[Iterable[Any]], header: Iterable[str], title: str) -> AsyncIterator[bytes]:
+    sheet = xlsx.SheetWriter(title, list(header))
+    async for row in rows:
+        sheet.add([cell(value) for value in row])
+    async for chunk in sheet.chunks():
+        yield chunk
+
+
+def _encoded(
+    rows: AsyncIterator[Iterable[Any]], header: Iterable[str], title: str, as_xlsx: bool
+) -> AsyncIterator[bytes]:
+    return _xlsx(rows, header, title) if as_xlsx else _csv(rows, header)
+
+
 async def _rows(
     pool: asyncpg.Pool, read: Callable[[Connection], AsyncIterator[asyncpg.Record]]
 ) -> AsyncIterator[asyncpg.Record]:
@@ -77,12 +97,25 @@ async def _audited(
         yield chunk
 
 
-def users_csv(pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | None) -> AsyncIterator[bytes]:
+def users_csv(
+    pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | None, as_xlsx: bool = False
+) -> AsyncIterator[bytes]:
     filters = _texts({"role": role, "factory_id": factory_id, "active": active})
     rows = _rows(pool, lambda conn: storage_identity.user_export_rows(conn, USER_COLUMNS, role, factory_id, active))
-    return _audited(pool, "users", filters, _csv(rows, USER_COLUMNS))
+    return _audited(pool, "users", filters, _encoded(rows, USER_COLUMNS, "users", as_xlsx))
 
 
-def scans_csv(pool: asyncpg.Pool, scans: ScanFilter) -> AsyncIterator[bytes]:
+def scans_csv(pool: asyncpg.Pool, scans: ScanFilter, as_xlsx: bool = False) -> AsyncIterator[bytes]:
     rows = _rows(pool, lambda conn: storage_review.scan_export_rows(conn, checked(scans), MAX_SCAN_ROWS))
-    return _audited(pool, "scans", _texts(vars(scans)), _csv(rows, SCAN_COLUMNS))
+    return _audited(pool, "scans", _texts(vars(scans)), _encoded(rows, SCAN_COLUMNS, "scans", as_xlsx))
+
+
+def reports_csv(
+    pool: asyncpg.Pool, status: str, factory_id: Any, batch_id: Any, show_contact: bool, as_xlsx: bool = False
+) -> AsyncIterator[bytes]:
+    """Fraud reports, newest first. The reporter's contact is personal data: masked unless ``show_contact``;
+    no token (not even a counterfeit's text) leaves in an export."""
+    reports = ReportFilter(status, factory_id, None, batch_id)
+    rows = _rows(pool, lambda conn: storage_review.report_export_rows(conn, reports, show_contact, MAX_SCAN_ROWS))
+    filters = _texts({"status": status, "factory_id": factory_id, "batch_id": batch_id})
+    return _audited(pool, "fraud_reports", filters, _encoded(rows, REPORT_COLUMNS, "fraud reports", as_xlsx))

@@ -122,3 +122,21 @@ async def scan_export_rows(conn: Conn, scans: ScanFilter, max_rows: int) -> Asyn
                 WHERE {where.sql} ORDER BY s.id LIMIT {where.arg(max_rows)}"""
     async for row in conn.cursor(query, *where.args, prefetch=2000):
         yield row
+
+
+async def report_export_rows(
+    conn: Conn, reports: ReportFilter, show_contact: bool, max_rows: int
+) -> AsyncIterator[asyncpg.Record]:
+    """Fraud reports newest first for the export (call inside a transaction); columns as exports.REPORT_COLUMNS.
+    The contact is masked unless ``show_contact``."""
+    where = Where()
+    where.add("f.status = {}", reports.status)
+    where.add("f.factory_id = {}", reports.factory_id)
+    where.add("f.batch_id = {}", reports.batch_id)
+    contact = "f.contact" if show_contact else "CASE WHEN f.contact = '' THEN '' ELSE '***' END"
+    query = f"""SELECT f.id, f.created_at, f.status, f.product_id, f.batch_id, f.factory_id, f.token_fingerprint,
+                       f.country_code, f.scan_id, {contact}, f.description, f.note, f.updated_at, f.updated_by
+                FROM fraud_reports f WHERE {where.sql}
+                ORDER BY f.created_at DESC, f.id DESC LIMIT {where.arg(max_rows)}"""
+    async for row in conn.cursor(query, *where.args, prefetch=2000):
+        yield row

@@ -73,6 +73,9 @@ def new_batch(request: pb.CreateBatchRequest) -> usecases.NewBatch:
         lifecycle=lifecycle_name(request.initial_lifecycle, "initial_lifecycle"),
         open_for_s=request.open_for.seconds,
         open_for_nanos=request.open_for.nanos,
+        gtin=request.gtin,
+        lot=request.lot,
+        expiry_date=request.expiry_date,
     )
 
 
@@ -136,6 +139,9 @@ def batch(row: Batch, link_pattern: str) -> pb.Batch:
         public_reason=row.public_reason,
         request_id=row.request_id,
         created_by=row.created_by,
+        gtin=row.gs1_keys.gtin,
+        lot=row.gs1_keys.lot,
+        expiry_date=row.gs1_keys.expiry.isoformat() if row.gs1_keys.expiry else "",
     )
 
 
@@ -157,6 +163,7 @@ def product(row: Product) -> pb.Product:
         public_reason=row.public_reason,
         metadata=row.metadata,
         leaf_index=row.leaf_index,
+        gs1_element_string=row.gs1_element_string,
     )
 
 

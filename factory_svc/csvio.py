@@ -62,11 +62,15 @@ class ExportWriter:
         self._chunk_bytes = chunk_bytes
         self._keys = [key for key in metadata_keys if key not in RESERVED_KEYS]
         self.rows = 0
-        self._writer.writerow([*EXPORT_COLUMNS, *self._keys])
+        self.header = [*EXPORT_COLUMNS, *self._keys]
+        self._writer.writerow(self.header)
+
+    def cells(self, cells: Sequence[str], metadata: Mapping[str, str]) -> list[str]:
+        """The row as exported (also to .xlsx): its cells, one per metadata key, formula-injection safe."""
+        return [neutralise(cell) for cell in (*cells, *(metadata.get(key, "") for key in self._keys))]
 
     def add(self, cells: Sequence[str], metadata: Mapping[str, str]) -> bytes | None:
-        row = [*cells, *(metadata.get(key, "") for key in self._keys)]
-        self._writer.writerow([neutralise(cell) for cell in row])
+        self._writer.writerow(self.cells(cells, metadata))
         self.rows += 1
         if self._buffer.tell() >= self._chunk_bytes:
             return self._take()

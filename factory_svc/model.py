@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from voketag import lifecycle
+from voketag import gs1, lifecycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,7 @@ class Batch:
     # True while products can still be added: CREATED and seal_at in the future (by the database clock).
     open: bool
     anchor: AnchorFacts
+    gs1_keys: gs1.Keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +66,12 @@ class Product:
     metadata: dict[str, str]
     created_at: datetime
     updated_at: datetime
+    gs1_keys: gs1.Keys
     # Filled by the use cases: the token is derived from (serial, key id), never stored.
     token_fingerprint: str = ""
     token: str = ""
     link: str = ""
+    gs1_element_string: str = ""
 
     @property
     def lifecycle(self) -> str:

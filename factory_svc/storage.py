@@ -22,6 +22,7 @@ from factory_svc.model import (
     RequestRecord,
     Webhook,
 )
+from voketag import gs1
 from voketag.db import Connection, Executor
 
 Conn = Executor
@@ -35,12 +36,16 @@ _BATCH_SELECT = """
     LEFT JOIN anchor_records r ON r.batch_id = b.id
     LEFT JOIN anchor_aggregations a ON a.id = r.aggregation_id"""
 _PRODUCT_SELECT = """
-    SELECT p.*, b.factory_id, b.sku, b.key_id, b.lifecycle AS batch_lifecycle
+    SELECT p.*, b.factory_id, b.sku, b.key_id, b.lifecycle AS batch_lifecycle, b.gtin, b.lot, b.expiry
     FROM products p JOIN batches b ON b.id = p.batch_id"""
 
 
 def _json(value: str | dict[str, str]) -> dict[str, str]:
     return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+def _gs1(row: asyncpg.Record) -> gs1.Keys:
+    return gs1.Keys(row["gtin"] or "", row["lot"], row["expiry"])
 
 
 def _batch(row: asyncpg.Record) -> Batch:
@@ -76,6 +81,7 @@ def _batch(row: asyncpg.Record) -> Batch:
             sender=row["sender"] or "",
             anchored_at=row["anchored_at"],
         ),
+        gs1_keys=_gs1(row),
     )
 
 
@@ -96,6 +102,7 @@ def _product(row: asyncpg.Record) -> Product:
         metadata=_json(row["metadata"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        gs1_keys=_gs1(row),
     )
 
 
@@ -171,10 +178,11 @@ async def insert_batch(conn: Connection, batch: Mapping[str, Any]) -> bool:
     """
     inserted = await conn.fetchval(
         """INSERT INTO batches (id, factory_id, sku, product_line, product_name, quantity, lifecycle, metadata,
-                                key_id, request_id, request_hash, created_by, released_at, seal_at)
+                                key_id, request_id, request_hash, created_by, released_at, seal_at, gtin, lot, expiry)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12,
                    CASE WHEN $7 = 'RELEASED' THEN now() END,
-                   CASE WHEN $13::integer > 0 THEN now() + make_interval(secs => $13::integer) END)
+                   CASE WHEN $13::integer > 0 THEN now() + make_interval(secs => $13::integer) END,
+                   nullif($14, ''), $15, $16)
            ON CONFLICT (factory_id, request_id) DO NOTHING
            RETURNING true""",
         batch["id"],
@@ -190,6 +198,9 @@ async def insert_batch(conn: Connection, batch: Mapping[str, Any]) -> bool:
         batch["request_hash"],
         batch["created_by"],
         batch["open_for_s"],
+        batch.get("gtin", ""),
+        batch.get("lot", ""),
+        batch.get("expiry"),
     )
     return bool(inserted)
 

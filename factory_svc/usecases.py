@@ -5,21 +5,23 @@ SQL lives in storage.py. Operators and service accounts see only their own facto
 batch, product or webhook is NOT_FOUND.
 """
 
+import asyncio
 import hashlib
+import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
-from factory_svc import csvio, domain, storage
+from factory_svc import csvio, domain, epcis, storage, storage_epcis
 from factory_svc.model import Batch, Delivery, Product, Webhook
 from factory_svc.settings import FactorySettings
 from factory_svc.webhooks import check_target
-from voketag import audit, ids, lifecycle, paging, tokens
+from voketag import audit, gs1, ids, lifecycle, paging, tokens, xlsx
 from voketag.auth import Principal
 from voketag.db import Connection
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
@@ -32,6 +34,9 @@ _BATCH_NOT_FOUND = ("BATCH_NOT_FOUND", "no such batch")
 _PRODUCT_NOT_FOUND = ("PRODUCT_NOT_FOUND", "no such product")
 _WEBHOOK_NOT_FOUND = ("WEBHOOK_NOT_FOUND", "no such webhook")
 _CURSOR = (datetime.fromisoformat, uuid.UUID)
+EPCIS_MAX_RANGE = timedelta(days=366)
+# Events per eventID computation: one JSON-LD pass of the hash generator for many small events.
+EPCIS_HASH_GROUP = 100
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,9 @@ class NewBatch:
     lifecycle: str | None
     open_for_s: int
     open_for_nanos: int
+    gtin: str = ""
+    lot: str = ""
+    expiry_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,9 +123,16 @@ class Factory:
         )
         self._link_prefix = link(settings.public_base_url, "")
 
-    @property
-    def link_pattern(self) -> str:
+    def link_pattern(self, batch: Batch) -> str:
+        if batch.gs1_keys.gtin:
+            return gs1.link_pattern(self._settings.public_base_url, batch.gs1_keys)
         return self._link_prefix + "{token}"
+
+    def _link(self, keys: gs1.Keys, serial: int, token: str) -> str:
+        """The printed link: a GS1 Digital Link URI for a batch with a GTIN, else the /R/ link."""
+        if keys.gtin:
+            return gs1.link(self._settings.public_base_url, keys, serial, token)
+        return self._link_prefix + token
 
     # --- lookups --------------------------------------------------------------------------------------------
 
@@ -159,6 +174,10 @@ class Factory:
             "metadata": domain.metadata(new.metadata, domain.BATCH_METADATA_ENTRIES),
             "lifecycle": initial,
         }
+        keys = gs1.keys(new.gtin, new.lot, new.expiry_date)
+        if keys.gtin:
+            # Only when set, so that batches without GS1 keys keep their request hash.
+            batch.update(gtin=keys.gtin, lot=keys.lot, expiry=keys.expiry)
         open_for_s = domain.open_for(new.open_for_s, new.open_for_nanos)
         if open_for_s:
             # Only when set, so that batches created before open windows existed keep their request hash.
@@ -293,11 +312,13 @@ class Factory:
     def _tokens(self, product: Product, full: bool) -> Product:
         """The product with its token fingerprint, and with its token and link when ``full``."""
         token = self._keys.issue(product.serial, product.key_id)
+        keys = product.gs1_keys
         return replace(
             product,
             token_fingerprint=tokens.fingerprint(token),
             token=token if full else "",
-            link=self._link_prefix + token if full else "",
+            link=self._link(keys, product.serial, token) if full else "",
+            gs1_element_string=gs1.element_string(keys, product.serial) if keys.gtin else "",
         )
 
     async def _audit_token_read(self, batch_id: str, count: int, details: Mapping[str, Any]) -> None:
@@ -497,9 +518,10 @@ class Factory:
         return count
 
     async def export_csv(
-        self, principal: Principal | None, batch_id: str, target: str | None, full: bool
+        self, principal: Principal | None, batch_id: str, target: str | None, full: bool, as_xlsx: bool = False
     ) -> AsyncIterator[bytes]:
-        """The batch as CSV chunks (the last one ends with the row-count trailer), from one snapshot."""
+        """The batch as CSV chunks (the last one ends with the row-count trailer), from one snapshot; or the
+        same rows as an .xlsx workbook, streamed once the snapshot's rows are written."""
         if full:
             domain.check_token_reader(principal)
         batch = await self._visible_batch(principal, batch_id, "batch_id")
@@ -511,24 +533,63 @@ class Factory:
             if full:
                 await self._audit_token_read(batch.id, await storage.count_products(conn, batch.id, own_states), {})
             writer = csvio.ExportWriter(await storage.metadata_keys(conn, batch.id))
+            sheet = xlsx.SheetWriter("products", writer.header) if as_xlsx else None
             async for row in storage.export_rows(conn, batch.id, own_states):
                 token = self._keys.issue(row.serial, snapshot.key_id)
-                chunk = writer.add(
-                    (
-                        row.id,
-                        str(row.serial),
-                        row.external_id,
-                        token if full else "",
-                        self._link_prefix + token if full else "",
-                        lifecycle.effective(row.own_lifecycle, snapshot.lifecycle).state,
-                        row.created_at.isoformat(),
-                        tokens.fingerprint(token),
-                    ),
-                    row.metadata,
+                cells = (
+                    row.id,
+                    str(row.serial),
+                    row.external_id,
+                    token if full else "",
+                    self._link(snapshot.gs1_keys, row.serial, token) if full else "",
+                    lifecycle.effective(row.own_lifecycle, snapshot.lifecycle).state,
+                    row.created_at.isoformat(),
+                    tokens.fingerprint(token),
                 )
-                if chunk is not None:
+                if sheet is not None:
+                    sheet.add(writer.cells(cells, row.metadata))
+                elif (chunk := writer.add(cells, row.metadata)) is not None:
                     yield chunk
-        yield writer.finish()
+        if sheet is None:
+            yield writer.finish()
+        else:
+            async for chunk in sheet.chunks():
+                yield chunk
+
+    # --- EPCIS ----------------------------------------------------------------------------------------------
+
+    async def export_epcis(
+        self, principal: Principal | None, batch_id: str, start: datetime | None, end: datetime | None
+    ) -> AsyncIterator[bytes]:
+        """An EPCIS 2.0 document of a batch and/or a time range, streamed from one snapshot (docs/formats.md).
+
+        Authorised like the CSV export (a factory's accounts see only their factory) and audited before the
+        first byte. A document cut short is invalid JSON, so a client cannot mistake it for a complete one.
+        """
+        if start is not None and end is not None and not start < end <= start + EPCIS_MAX_RANGE:
+            raise InvalidArgument(
+                "INVALID_FIELD",
+                "end_time must be after start_time and at most 366 days later",
+                fields={"end_time": "after start_time, at most 366 days later"},
+            )
+        only = storage_epcis.Filter(domain.scope(principal), None, start, end)
+        if batch_id:
+            only = replace(only, batch_id=(await self._visible_batch(principal, batch_id, "batch_id")).id)
+        elif start is None or end is None:
+            raise InvalidArgument(
+                "INVALID_FIELD",
+                "name batch_id, or both start_time and end_time",
+                fields={"start_time": "required with end_time when batch_id is empty"},
+            )
+        async with self._pool.acquire() as conn, conn.transaction():
+            details = {"batch_id": only.batch_id or "", "start": start or "", "end": end or ""}
+            await audit.record(conn, "export", "epcis", {key: str(value) for key, value in details.items()})
+        writer = epcis.DocumentWriter(datetime.now(UTC))
+        yield writer.head()
+        async with self._pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
+            async for events in _epcis_events(conn, only):
+                yield writer.add(await asyncio.to_thread(epcis.with_ids, events))
+        yield writer.tail()
 
     # --- webhooks -------------------------------------------------------------------------------------------
 
@@ -591,3 +652,45 @@ class Factory:
         after = paging.decode_token(page_token, filters, _CURSOR)
         rows = await storage.list_deliveries(self._pool, hook.id, state, after, limit + 1)
         return paging.paginate(rows, limit, lambda delivery: [delivery.created_at.isoformat(), delivery.id], filters)
+
+
+async def _epcis_events(conn: Connection, only: storage_epcis.Filter) -> AsyncIterator[list[dict[str, Any]]]:
+    """The document's events in groups: commissioning, then lifecycle changes, then scans."""
+    group: tuple[Any, datetime] | None = None
+    epcs: list[str] = []
+    async for row in storage_epcis.commissioned(conn, only):
+        key = (row["batch_id"], row["created_at"])
+        if group is not None and (key != group or len(epcs) == epcis.EPCS_PER_EVENT):
+            yield [epcis.commissioning(group[1], epcs)]
+            epcs = []
+        group = key
+        epcs.append(epcis.epc(str(row["id"]), row["serial"], row["gtin"]))
+    if group is not None:
+        yield [epcis.commissioning(group[1], epcs)]
+    for change in await storage_epcis.lifecycle_changes(conn, only):
+        kind, _, name = change["type"].partition(".")
+        payload = json.loads(change["payload"]) if isinstance(change["payload"], str) else change["payload"]
+        public_reason = payload.get("public_reason", "")
+        if kind == "product":
+            serial = await storage_epcis.product_serial(conn, payload["product_id"])
+            if serial is not None:
+                product_epc = epcis.epc(payload["product_id"], serial, change["gtin"])
+                yield [epcis.lifecycle(name, change["created_at"], [product_epc], public_reason)]
+            continue
+        epcs = []
+        async for product in storage_epcis.batch_products(conn, str(change["batch_id"])):
+            epcs.append(epcis.epc(str(product["id"]), product["serial"], change["gtin"]))
+            if len(epcs) == epcis.EPCS_PER_EVENT:
+                yield [epcis.lifecycle(name, change["created_at"], epcs, public_reason)]
+                epcs = []
+        if epcs:
+            yield [epcis.lifecycle(name, change["created_at"], epcs, public_reason)]
+    scans: list[dict[str, Any]] = []
+    async for row in storage_epcis.scans(conn, only):
+        product_epc = epcis.epc(str(row["product_id"]), row["serial"], row["gtin"])
+        scans.append(epcis.scan(row["scanned_at"], product_epc, row["country"], row["verdict"], row["risk_score"]))
+        if len(scans) == EPCIS_HASH_GROUP:
+            yield scans
+            scans = []
+    if scans:
+        yield scans

@@ -3,7 +3,9 @@
     python -m gateway.render --out envoy.yaml listen_port=8080 admin_port=9901 ...
 
 Every placeholder must be given; a missing one raises KeyError (string.Template.substitute). The console's
-routes (``console_routes``, ``console_max_body``) are rendered from its build output unless given.
+routes (``console_routes``, ``console_max_body``) are rendered from its build output unless given, and so are the
+API description's and its docs page's (``api_docs_routes``, ``api_docs_max_body``) from gateway/openapi.json,
+gateway/api-docs/ and npm's swagger-ui-dist; ``static_max_body`` is the larger of the two limits.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".png": "image/png",
     ".woff2": "font/woff2",
+    ".json": "application/json",
 }
 ROUTE_INDENT = " " * 14
 NO_TRANSCODER = {
@@ -79,7 +82,7 @@ def _headers(content_type: str, cache: str) -> list[dict[str, object]]:
     ]
 
 
-def _file_route(match: dict[str, str], path: Path, cache: str) -> dict[str, object]:
+def _file_route(match: dict[str, object], path: Path, cache: str) -> dict[str, object]:
     return {
         "match": match,
         "direct_response": {"status": 200, "body": {"filename": str(path)}},
@@ -125,6 +128,36 @@ def console_values(dist: Path = CONSOLE_DIST) -> dict[str, str]:
     return {"console_routes": _yaml_routes(routes), "console_max_body": str(max(4096, largest + 1))}
 
 
+API_DOCS = Path(__file__).resolve().parent / "api-docs"
+SWAGGER_UI = Path(__file__).resolve().parent.parent / "node_modules" / "swagger-ui-dist"
+
+
+def api_docs_values() -> dict[str, str]:
+    """Envoy routes serving the OpenAPI description (/openapi.json) and a Swagger UI page over it (/docs/api),
+    with the console's headers and CSP (the page's script is a file; no inline code). Never cached long: they
+    change with the contracts and with npm updates."""
+    files = {
+        "/openapi.json": Path(__file__).with_name("openapi.json"),
+        "/docs/api": API_DOCS / "index.html",
+        "/docs/api/init.js": API_DOCS / "init.js",
+        "/docs/api/swagger-ui-bundle.js": SWAGGER_UI / "swagger-ui-bundle.js",
+        "/docs/api/swagger-ui.css": SWAGGER_UI / "swagger-ui.css",
+    }
+    missing = [str(path) for path in files.values() if not path.is_file()]
+    if missing:
+        # Loud but not fatal, like the console: `make install` brings Swagger UI, `make gen` the description.
+        route = {
+            "match": {"prefix": "/docs/api"},
+            "direct_response": {"status": 503, "body": {"inline_string": "API docs not installed: run `make install`"}},
+            "typed_per_filter_config": NO_TRANSCODER,
+        }
+        return {"api_docs_routes": _yaml_routes([route]), "api_docs_max_body": "4096"}
+    get = [{"name": ":method", "string_match": {"exact": "GET"}}]
+    routes = [_file_route({"path": path, "headers": get}, file, "no-cache") for path, file in files.items()]
+    largest = max(file.stat().st_size for file in files.values())
+    return {"api_docs_routes": _yaml_routes(routes), "api_docs_max_body": str(largest + 1)}
+
+
 def _yaml_routes(routes: list[dict[str, object]]) -> str:
     # JSON is YAML: one flow mapping per route, indented as an item of the template's route list.
     return "\n".join(f"{ROUTE_INDENT}- {json.dumps(route)}" for route in routes)
@@ -139,8 +172,11 @@ def placeholders() -> set[str]:
 def render(values: Mapping[str, str | int]) -> str:
     """Substitute ``values`` into the template; fails loudly on a missing name."""
     template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
-    given = {**OPTIONAL, **console_values(), **{key: str(value) for key, value in values.items()}}
-    return template.substitute({**given, "geoip_filter": geoip_filter(given["geoip_country_db"])})
+    given = {**OPTIONAL, **console_values(), **api_docs_values(), **{key: str(value) for key, value in values.items()}}
+    static_max_body = str(max(int(given["console_max_body"]), int(given["api_docs_max_body"])))
+    return template.substitute(
+        {**given, "geoip_filter": geoip_filter(given["geoip_country_db"]), "static_max_body": static_max_body}
+    )
 
 
 def _parse_pairs(pairs: Sequence[str]) -> dict[str, str]:

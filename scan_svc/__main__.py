@@ -8,6 +8,7 @@ from scan_svc.api import SERVICE, ScanApi
 from scan_svc.client import ClientIdentifier
 from scan_svc.counterfeits import Counterfeits
 from scan_svc.keys import device_salt
+from scan_svc.resolver import Resolver
 from scan_svc.settings import ScanSettings
 from scan_svc.storage import LedgerStore, ScanStore, ScanWriter
 from scan_svc.storage_redis import Gate, Guard
@@ -56,7 +57,8 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
     if settings.ledger_transparency:
         _background.add(asyncio.get_running_loop().create_task(ledger.run(settings.ledger_seal_interval_s)))
     _background.add(asyncio.get_running_loop().create_task(counterfeits.run(settings.counterfeit_flush_interval_s)))
-    return ScanApi(scanner, ledger, transparency)
+    resolver = Resolver(scanner, keyring, ScanStore(resources.pool), settings.public_base_url)
+    return ScanApi(scanner, ledger, transparency, resolver)
 
 
 def main() -> None:

@@ -11,10 +11,11 @@ from google.api import httpbody_pb2
 
 from scan_svc import page
 from scan_svc.ledger import Checkpoint, Ledger
+from scan_svc.resolver import Resolver
 from scan_svc.tlog import Receipt, Transparency
 from scan_svc.usecases import Caller, Location, Outcome, Scanner, malformed, parse_location
 from voketag import context as rpc_context
-from voketag import lifecycle
+from voketag import gs1, lifecycle
 from voketag.auth import STAFF, allow, public
 from voketag.common.v1 import anchor_pb2, enums_pb2, risk_pb2
 from voketag.errors import InvalidArgument, ResourceExhausted
@@ -29,6 +30,7 @@ T = TypeVar("T")
 # Country of the client as the edge may set it (e.g. from a GeoIP lookup at the CDN).
 EDGE_COUNTRY_HEADER = "x-client-country"
 LANG_MAX = 35
+DIGITAL_LINK_LIMITS = {"path": 512, "query": 1024, "accept": 1024}
 # The batch's anchoring state (batches.state) as the contract's AnchorState.
 ANCHOR_STATES = {
     "CREATED": enums_pb2.ANCHOR_STATE_PENDING,
@@ -54,9 +56,7 @@ def _location(location: pb.CoarseLocation, caller: Caller) -> Location:
 
 def proof_url(outcome: Outcome, token: str) -> str:
     """The public proof of this product: addressed by its token, which the consumer has (product ids are guessable)."""
-    if outcome.product is None or outcome.product.state != "ANCHORED":
-        return ""
-    return f"/v1/merkle/proof?token={token.upper()}"
+    return page.proof_path(outcome.product, token)
 
 
 def receipt_url(receipt: Receipt) -> str:
@@ -146,10 +146,11 @@ def _checkpoint(checkpoint: Checkpoint | None) -> pb.LedgerCheckpoint | None:
 
 
 class ScanApi(rpc.ScanServiceServicer):
-    def __init__(self, scanner: Scanner, ledger: Ledger, transparency: Transparency) -> None:
+    def __init__(self, scanner: Scanner, ledger: Ledger, transparency: Transparency, resolver: Resolver) -> None:
         self._scanner = scanner
         self.ledger = ledger
         self._transparency = transparency
+        self._resolver = resolver
 
     async def _verify(self, request: pb.VerifyTokenRequest, context: Context) -> Outcome:
         caller = _caller(context)
@@ -197,6 +198,29 @@ class ScanApi(rpc.ScanServiceServicer):
         # Envoy maps x-voketag-page to the HTTP status (410 recalled, 429 limited) and removes it.
         await context.send_initial_metadata((("x-voketag-page", rendered.state), *headers))
         return httpbody_pb2.HttpBody(content_type="text/html; charset=utf-8", data=rendered.html.encode())
+
+    @public
+    async def ResolveDigitalLink(
+        self, request: pb.ResolveDigitalLinkRequest, context: Context
+    ) -> httpbody_pb2.HttpBody:
+        for field, limit in DIGITAL_LINK_LIMITS.items():
+            if len(getattr(request, field)) > limit:
+                raise InvalidArgument("INVALID_FIELD", f"{field} is too long", fields={field: f"at most {limit} chars"})
+        link = gs1.parse("/01/" + request.path, request.query)
+        caller = _caller(context)
+        language = page.language("", caller.metadata.get("accept-language", ""))
+        accept = request.accept or caller.metadata.get("accept", "")
+        answer = await self._resolver.resolve(link, accept, language, caller)
+        # Envoy turns these into the HTTP status (307 with Location, 410 recalled, 429 limited) and removes them.
+        await context.send_initial_metadata(
+            (
+                ("x-voketag-page", answer.page_state),
+                ("x-voketag-location", answer.location),
+                ("x-voketag-retry-after", str(answer.retry_after_s)),
+                ("content-language", language),
+            )
+        )
+        return httpbody_pb2.HttpBody(content_type=answer.content_type, data=answer.body)
 
     @allow(*STAFF)
     async def VerifyLedger(self, request: pb.VerifyLedgerRequest, context: Context) -> pb.VerifyLedgerResponse:

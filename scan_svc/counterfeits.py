@@ -5,7 +5,7 @@ A scan whose token names no product adds 1 to one field of one Redis hash (a sin
 hour | country | key id | reason, so the hash stays small whatever the attacker sends). Every scan replica
 flushes periodically: one Lua call renames the live hash to a batch of its own and records the batch id in
 a pending set, atomically; each pending batch is then added to the PostgreSQL rollups under an advisory
-transaction lock, exactly once by its id (counterfeit_store), and only then removed from Redis. A flush that
+transaction lock, exactly once by its id (storage_counterfeits), and only then removed from Redis. A flush that
 dies at any point leaves its batch pending for the next flush of any replica.
 """
 

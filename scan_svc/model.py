@@ -27,6 +27,8 @@ class ProductFacts:
     batch_created_at: datetime
     key_id: int
     factory_name: str
+    gtin: str | None
+    lot: str
     open_reports: int
     counted_reports: int
     confirmed_reports: int

@@ -6,10 +6,12 @@ q-value), else English. It shows what a buyer needs: no internal ids, no interna
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from scan_svc.domain import Kind, Verdict
+from scan_svc.model import ProductFacts
 from scan_svc.usecases import Outcome
 
 _ENV = Environment(loader=PackageLoader("scan_svc", "templates"), autoescape=select_autoescape(["html"]))
@@ -31,6 +33,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "genuine.summary": "This code was issued by the brand and nothing unusual was seen.",
         "limited.title": "Please wait a moment",
         "limited.summary": "Too many checks from your connection. Try again in {seconds} seconds.",
+        "unverified.title": "Product information",
+        "unverified.summary": (
+            "This link names a product but carries no authentication code, so this item cannot be checked."
+            " Scan the QR code printed on the product to verify it."
+        ),
         "product": "Product",
         "name": "Name",
         "line": "Product line",
@@ -80,6 +87,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "genuine.summary": "Dieser Code wurde von der Marke ausgegeben, und nichts Ungewöhnliches wurde festgestellt.",
         "limited.title": "Bitte warten Sie einen Moment",
         "limited.summary": "Zu viele Prüfungen von Ihrer Verbindung. Versuchen Sie es in {seconds} Sekunden erneut.",
+        "unverified.title": "Produktinformation",
+        "unverified.summary": (
+            "Dieser Link nennt ein Produkt, trägt aber keinen Echtheitscode; dieses Exemplar kann nicht geprüft"
+            " werden. Scannen Sie den QR-Code auf dem Produkt, um es zu prüfen."
+        ),
         "product": "Produkt",
         "name": "Name",
         "line": "Produktlinie",
@@ -111,7 +123,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Page:
-    state: str  # genuine, warning, invalid, recalled, limited
+    state: str  # genuine, warning, invalid, recalled, limited, unverified
     html: str
 
 
@@ -143,6 +155,32 @@ def _render(language_code: str, state: str, **values: object) -> Page:
     return Page(state, html)
 
 
+def proof_path(row: ProductFacts | None, token: str) -> str:
+    """Where the public finds the product's Merkle proof bundle once its batch is anchored: by its token (the
+    product id is guessable, so the public never asks by id)."""
+    if row is None or not token or row.state != "ANCHORED":
+        return ""
+    return f"/v1/merkle/proof?token={token.upper()}"
+
+
+def _facts(
+    row: ProductFacts, scans: int, first: datetime | None, t: dict[str, str], proof_url: str, receipt_url: str = ""
+) -> dict[str, object]:
+    months = t["months"].split()
+    return {
+        "name": row.product_name or row.sku,
+        "line": row.product_line,
+        "sku": row.sku,
+        "factory": row.factory_name,
+        "scans": scans,
+        "first_scan": f"{first.day} {months[first.month - 1]} {first.year}" if first else "",
+        "first_scan_iso": first.isoformat() if first else "",
+        "anchor": t.get(f"anchor.{row.state}", row.state.lower()),
+        "proof_url": proof_url,
+        "receipt_url": receipt_url,
+    }
+
+
 def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUAGE, receipt_url: str = "") -> Page:
     t = TEXTS[language_code]
     verdict = outcome.verdict
@@ -159,21 +197,7 @@ def render(outcome: Outcome, proof_url: str, language_code: str = DEFAULT_LANGUA
         state, icon, key = "genuine", "✔", "genuine"
     product = None
     if outcome.product is not None:
-        row = outcome.product
-        first = outcome.first_scanned_at
-        months = t["months"].split()
-        product = {
-            "name": row.product_name or row.sku,
-            "line": row.product_line,
-            "sku": row.sku,
-            "factory": row.factory_name,
-            "scans": outcome.scan_count,
-            "first_scan": f"{first.day} {months[first.month - 1]} {first.year}" if first else "",
-            "first_scan_iso": first.isoformat() if first else "",
-            "anchor": t.get(f"anchor.{row.state}", row.state.lower()),
-            "proof_url": proof_url,
-            "receipt_url": receipt_url,
-        }
+        product = _facts(outcome.product, outcome.scan_count, outcome.first_scanned_at, t, proof_url, receipt_url)
     return _render(
         language_code,
         state,
@@ -199,4 +223,19 @@ def limited(retry_after_s: float, language_code: str = DEFAULT_LANGUAGE) -> Page
         summary=t["limited.summary"].format(seconds=seconds),
         reasons=[],
         product=None,
+    )
+
+
+def render_unverified(row: ProductFacts, proof_url: str, language_code: str = DEFAULT_LANGUAGE) -> Page:
+    """A GS1 Digital Link without its token: what the product is, never whether this item is genuine."""
+    t = TEXTS[language_code]
+    return _render(
+        language_code,
+        "unverified",
+        icon="?",
+        title=t["unverified.title"],
+        summary=t["unverified.summary"],
+        notice="",
+        reasons=[],
+        product=_facts(row, row.scan_count, row.first_scanned_at, t, proof_url),
     )

@@ -29,7 +29,7 @@ _PRODUCT_COLUMNS = """
 p.id AS product_id, p.serial, p.external_id, p.lifecycle AS product_lifecycle,
 p.public_reason AS product_public_reason, b.id AS batch_id, b.factory_id, b.sku, b.product_line,
 b.product_name, b.state, b.lifecycle AS batch_lifecycle, b.public_reason AS batch_public_reason,
-b.created_at AS batch_created_at, b.key_id, f.name AS factory_name,
+b.created_at AS batch_created_at, b.key_id, f.name AS factory_name, b.gtin, b.lot,
 r.open_reports, r.counted_reports, r.confirmed_reports, r.batch_confirmed,
 ag.chain_id, ag.tx_hash, ag.block_number, ag.confirmations, ar.anchored_at
 """
@@ -54,6 +54,7 @@ FROM products p {_PRODUCT_JOINS}
 LEFT JOIN scan_counters c ON c.product_id = p.id
 WHERE p.serial = $1 AND b.key_id = $2
 """
+_LOOKUP_GTIN = _LOOKUP.replace("b.key_id = $2", "b.gtin = $2")
 
 # A batch of scans, one input row per scanned code (its scans in the batch aggregated): product facts, the
 # counter upsert and the ledger sequence numbers of the code's scans, in one statement. The counter's row
@@ -188,6 +189,12 @@ class ScanStore:
         """Product facts with the current scan count, without recording anything."""
         DB_QUERIES.labels("lookup").inc()
         row = await self._pool.fetchrow(_LOOKUP, serial, key_id)
+        return None if row is None else ProductFacts.from_row(row)
+
+    async def lookup_gtin(self, serial: int, gtin: str) -> ProductFacts | None:
+        """Like lookup, for a GS1 Digital Link without a token: the product with this serial and GTIN."""
+        DB_QUERIES.labels("lookup").inc()
+        row = await self._pool.fetchrow(_LOOKUP_GTIN, serial, gtin)
         return None if row is None else ProductFacts.from_row(row)
 
     async def find_report(self, scope: str, request_id: str, request_hash: str) -> tuple[uuid.UUID, datetime] | None:

@@ -176,6 +176,11 @@ class Scanner:
             )
         return admission.signals
 
+    async def admit(self, caller: Caller) -> None:
+        """The per-IP limit alone, for public reads that verify no token (GS1 Digital Link look-ups)."""
+        client = self._identifier.identify(caller.metadata, caller.address, "")
+        await self._admit([("ip", client.network)])
+
     async def verify(self, token: str, location: Location, device_hint: str, caller: Caller) -> Outcome:
         started = time.perf_counter()
         if not _DEVICE_HINT.fullmatch(device_hint):

@@ -67,6 +67,7 @@ def calls(stub: rpc.FactoryServiceStub, ids: dict[str, str], factory_a: str) -> 
             metadata=md,
         ),
         "ExportCsv": lambda md: _drain(stub.ExportCsv(pb.ExportCsvRequest(batch_id=ids["batch"]), metadata=md)),
+        "ExportEpcis": lambda md: _drain(stub.ExportEpcis(pb.ExportEpcisRequest(batch_id=ids["batch"]), metadata=md)),
         "CreateWebhook": lambda md: stub.CreateWebhook(
             pb.CreateWebhookRequest(
                 request_id=new, url=PUBLIC_URL, events=[pb.WEBHOOK_EVENT_SCAN_SUSPICIOUS], factory_id=factory_a

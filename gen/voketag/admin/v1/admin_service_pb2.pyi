@@ -6,6 +6,7 @@ from google.api import httpbody_pb2 as _httpbody_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from voketag.common.v1 import enums_pb2 as _enums_pb2
+from voketag.common.v1 import formats_pb2 as _formats_pb2
 from voketag.common.v1 import risk_pb2 as _risk_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -809,27 +810,43 @@ class VerifyAuditLogResponse(_message.Message):
     def __init__(self, ok: _Optional[bool] = ..., first_bad_sequence: _Optional[int] = ..., problem: _Optional[str] = ..., entries_checked: _Optional[int] = ..., latest_sequence: _Optional[int] = ...) -> None: ...
 
 class ExportUsersRequest(_message.Message):
-    __slots__ = ("role", "factory_id", "active")
+    __slots__ = ("role", "factory_id", "active", "format")
     ROLE_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
     role: _enums_pb2.Role
     factory_id: str
     active: bool
-    def __init__(self, role: _Optional[_Union[_enums_pb2.Role, str]] = ..., factory_id: _Optional[str] = ..., active: _Optional[bool] = ...) -> None: ...
+    format: _formats_pb2.ExportFormat
+    def __init__(self, role: _Optional[_Union[_enums_pb2.Role, str]] = ..., factory_id: _Optional[str] = ..., active: _Optional[bool] = ..., format: _Optional[_Union[_formats_pb2.ExportFormat, str]] = ...) -> None: ...
 
 class ExportScansRequest(_message.Message):
-    __slots__ = ("factory_id", "batch_id", "verdict", "min_risk", "start_time", "end_time")
+    __slots__ = ("factory_id", "batch_id", "verdict", "min_risk", "start_time", "end_time", "format")
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     MIN_RISK_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
     factory_id: str
     batch_id: str
     verdict: _enums_pb2.Verdict
     min_risk: int
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
-    def __init__(self, factory_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., verdict: _Optional[_Union[_enums_pb2.Verdict, str]] = ..., min_risk: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    format: _formats_pb2.ExportFormat
+    def __init__(self, factory_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., verdict: _Optional[_Union[_enums_pb2.Verdict, str]] = ..., min_risk: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., format: _Optional[_Union[_formats_pb2.ExportFormat, str]] = ...) -> None: ...
+
+class ExportFraudReportsRequest(_message.Message):
+    __slots__ = ("status", "factory_id", "batch_id", "format")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    status: FraudReportStatus
+    factory_id: str
+    batch_id: str
+    format: _formats_pb2.ExportFormat
+    def __init__(self, status: _Optional[_Union[FraudReportStatus, str]] = ..., factory_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., format: _Optional[_Union[_formats_pb2.ExportFormat, str]] = ...) -> None: ...

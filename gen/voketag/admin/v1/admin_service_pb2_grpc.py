@@ -179,6 +179,11 @@ class AdminServiceStub:
                 request_serializer=voketag_dot_admin_dot_v1_dot_admin__service__pb2.ExportScansRequest.SerializeToString,
                 response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
                 _registered_method=True)
+        self.ExportFraudReports = channel.unary_stream(
+                '/voketag.admin.v1.AdminService/ExportFraudReports',
+                request_serializer=voketag_dot_admin_dot_v1_dot_admin__service__pb2.ExportFraudReportsRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -408,6 +413,20 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportFraudReports(self, request, context):
+        """Streams fraud reports, newest first, as CSV (or XLSX, see format).
+        Columns: id,created_at,status,product_id,batch_id,factory_id,
+        token_fingerprint,country_code,scan_id,contact,description,note,
+        updated_at,updated_by. contact is masked ("***") except for ROLE_ADMIN;
+        no token is ever exported. Formula-injection safe; the last line is a
+        trailer "#rows=<n>". At most 5,000,000 rows per export.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -544,6 +563,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
             'ExportScans': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportScans,
                     request_deserializer=voketag_dot_admin_dot_v1_dot_admin__service__pb2.ExportScansRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'ExportFraudReports': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportFraudReports,
+                    request_deserializer=voketag_dot_admin_dot_v1_dot_admin__service__pb2.ExportFraudReportsRequest.FromString,
                     response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
     }
@@ -1284,6 +1308,33 @@ class AdminService:
             target,
             '/voketag.admin.v1.AdminService/ExportScans',
             voketag_dot_admin_dot_v1_dot_admin__service__pb2.ExportScansRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportFraudReports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/voketag.admin.v1.AdminService/ExportFraudReports',
+            voketag_dot_admin_dot_v1_dot_admin__service__pb2.ExportFraudReportsRequest.SerializeToString,
             google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,

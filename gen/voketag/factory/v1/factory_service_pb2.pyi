@@ -7,6 +7,7 @@ from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from voketag.common.v1 import anchor_pb2 as _anchor_pb2
 from voketag.common.v1 import enums_pb2 as _enums_pb2
+from voketag.common.v1 import formats_pb2 as _formats_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -60,7 +61,7 @@ DELIVERY_STATE_SUCCEEDED: DeliveryState
 DELIVERY_STATE_FAILED: DeliveryState
 
 class Batch(_message.Message):
-    __slots__ = ("id", "factory_id", "sku", "product_line", "quantity", "state", "lifecycle", "link_pattern", "created_at", "anchor", "metadata", "product_name", "updated_at", "released_at", "ended_at", "lifecycle_reason", "request_id", "created_by", "public_reason", "seal_at")
+    __slots__ = ("id", "factory_id", "sku", "product_line", "quantity", "state", "lifecycle", "link_pattern", "created_at", "anchor", "metadata", "product_name", "updated_at", "released_at", "ended_at", "lifecycle_reason", "request_id", "created_by", "public_reason", "seal_at", "gtin", "lot", "expiry_date")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -88,6 +89,9 @@ class Batch(_message.Message):
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_REASON_FIELD_NUMBER: _ClassVar[int]
     SEAL_AT_FIELD_NUMBER: _ClassVar[int]
+    GTIN_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_DATE_FIELD_NUMBER: _ClassVar[int]
     id: str
     factory_id: str
     sku: str
@@ -108,10 +112,13 @@ class Batch(_message.Message):
     created_by: str
     public_reason: str
     seal_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., factory_id: _Optional[str] = ..., sku: _Optional[str] = ..., product_line: _Optional[str] = ..., quantity: _Optional[int] = ..., state: _Optional[_Union[_enums_pb2.BatchState, str]] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., link_pattern: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., anchor: _Optional[_Union[_anchor_pb2.AnchorInfo, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., product_name: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lifecycle_reason: _Optional[str] = ..., request_id: _Optional[str] = ..., created_by: _Optional[str] = ..., public_reason: _Optional[str] = ..., seal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    gtin: str
+    lot: str
+    expiry_date: str
+    def __init__(self, id: _Optional[str] = ..., factory_id: _Optional[str] = ..., sku: _Optional[str] = ..., product_line: _Optional[str] = ..., quantity: _Optional[int] = ..., state: _Optional[_Union[_enums_pb2.BatchState, str]] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., link_pattern: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., anchor: _Optional[_Union[_anchor_pb2.AnchorInfo, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., product_name: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lifecycle_reason: _Optional[str] = ..., request_id: _Optional[str] = ..., created_by: _Optional[str] = ..., public_reason: _Optional[str] = ..., seal_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., gtin: _Optional[str] = ..., lot: _Optional[str] = ..., expiry_date: _Optional[str] = ...) -> None: ...
 
 class Product(_message.Message):
-    __slots__ = ("id", "batch_id", "serial", "token", "link", "lifecycle", "external_id", "factory_id", "sku", "created_at", "updated_at", "lifecycle_reason", "metadata", "leaf_index", "public_reason", "token_fingerprint")
+    __slots__ = ("id", "batch_id", "serial", "token", "link", "lifecycle", "external_id", "factory_id", "sku", "created_at", "updated_at", "lifecycle_reason", "metadata", "leaf_index", "public_reason", "token_fingerprint", "gs1_element_string")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -135,6 +142,7 @@ class Product(_message.Message):
     LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_REASON_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    GS1_ELEMENT_STRING_FIELD_NUMBER: _ClassVar[int]
     id: str
     batch_id: str
     serial: int
@@ -151,10 +159,11 @@ class Product(_message.Message):
     leaf_index: int
     public_reason: str
     token_fingerprint: str
-    def __init__(self, id: _Optional[str] = ..., batch_id: _Optional[str] = ..., serial: _Optional[int] = ..., token: _Optional[str] = ..., link: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., external_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., sku: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lifecycle_reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., leaf_index: _Optional[int] = ..., public_reason: _Optional[str] = ..., token_fingerprint: _Optional[str] = ...) -> None: ...
+    gs1_element_string: str
+    def __init__(self, id: _Optional[str] = ..., batch_id: _Optional[str] = ..., serial: _Optional[int] = ..., token: _Optional[str] = ..., link: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., external_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., sku: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lifecycle_reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., leaf_index: _Optional[int] = ..., public_reason: _Optional[str] = ..., token_fingerprint: _Optional[str] = ..., gs1_element_string: _Optional[str] = ...) -> None: ...
 
 class CreateBatchRequest(_message.Message):
-    __slots__ = ("request_id", "product_line", "sku", "quantity", "metadata", "initial_lifecycle", "product_name", "factory_id", "open_for")
+    __slots__ = ("request_id", "product_line", "sku", "quantity", "metadata", "initial_lifecycle", "product_name", "factory_id", "open_for", "gtin", "lot", "expiry_date")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -171,6 +180,9 @@ class CreateBatchRequest(_message.Message):
     PRODUCT_NAME_FIELD_NUMBER: _ClassVar[int]
     FACTORY_ID_FIELD_NUMBER: _ClassVar[int]
     OPEN_FOR_FIELD_NUMBER: _ClassVar[int]
+    GTIN_FIELD_NUMBER: _ClassVar[int]
+    LOT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_DATE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     product_line: str
     sku: str
@@ -180,7 +192,10 @@ class CreateBatchRequest(_message.Message):
     product_name: str
     factory_id: str
     open_for: _duration_pb2.Duration
-    def __init__(self, request_id: _Optional[str] = ..., product_line: _Optional[str] = ..., sku: _Optional[str] = ..., quantity: _Optional[int] = ..., metadata: _Optional[_Mapping[str, str]] = ..., initial_lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., product_name: _Optional[str] = ..., factory_id: _Optional[str] = ..., open_for: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    gtin: str
+    lot: str
+    expiry_date: str
+    def __init__(self, request_id: _Optional[str] = ..., product_line: _Optional[str] = ..., sku: _Optional[str] = ..., quantity: _Optional[int] = ..., metadata: _Optional[_Mapping[str, str]] = ..., initial_lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., product_name: _Optional[str] = ..., factory_id: _Optional[str] = ..., open_for: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., gtin: _Optional[str] = ..., lot: _Optional[str] = ..., expiry_date: _Optional[str] = ...) -> None: ...
 
 class CreateBatchResponse(_message.Message):
     __slots__ = ("batch",)
@@ -408,14 +423,26 @@ class ImportCsvResponse(_message.Message):
     def __init__(self, batch_id: _Optional[str] = ..., rows_imported: _Optional[int] = ..., batch_created: _Optional[bool] = ..., bytes_received: _Optional[int] = ...) -> None: ...
 
 class ExportCsvRequest(_message.Message):
-    __slots__ = ("batch_id", "lifecycle", "view")
+    __slots__ = ("batch_id", "lifecycle", "view", "format")
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     LIFECYCLE_FIELD_NUMBER: _ClassVar[int]
     VIEW_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
     batch_id: str
     lifecycle: _enums_pb2.LifecycleState
     view: ProductView
-    def __init__(self, batch_id: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., view: _Optional[_Union[ProductView, str]] = ...) -> None: ...
+    format: _formats_pb2.ExportFormat
+    def __init__(self, batch_id: _Optional[str] = ..., lifecycle: _Optional[_Union[_enums_pb2.LifecycleState, str]] = ..., view: _Optional[_Union[ProductView, str]] = ..., format: _Optional[_Union[_formats_pb2.ExportFormat, str]] = ...) -> None: ...
+
+class ExportEpcisRequest(_message.Message):
+    __slots__ = ("batch_id", "start_time", "end_time")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, batch_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Webhook(_message.Message):
     __slots__ = ("id", "factory_id", "url", "events", "description", "active", "secret_hint", "created_at")

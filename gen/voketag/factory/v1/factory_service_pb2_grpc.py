@@ -114,6 +114,11 @@ class FactoryServiceStub:
                 request_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ExportCsvRequest.SerializeToString,
                 response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
                 _registered_method=True)
+        self.ExportEpcis = channel.unary_stream(
+                '/voketag.factory.v1.FactoryService/ExportEpcis',
+                request_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ExportEpcisRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
         self.CreateWebhook = channel.unary_unary(
                 '/voketag.factory.v1.FactoryService/CreateWebhook',
                 request_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.CreateWebhookRequest.SerializeToString,
@@ -260,7 +265,26 @@ class FactoryServiceServicer:
         view = PRODUCT_VIEW_FULL. Cells beginning with = + - @ TAB CR or NUL are
         prefixed with a single quote (formula-injection safe). The last line is a
         trailer "#rows=<n>" with the number of data rows; a stream without it was
-        truncated.
+        truncated. With format = EXPORT_FORMAT_XLSX the same rows come as an
+        Excel workbook (content_type of voketag.common.v1.ExportFormat).
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportEpcis(self, request, context):
+        """Streams an EPCIS 2.0 JSON-LD document (EPCISDocument, content_type
+        "application/ld+json") of a batch and/or a time range: commissioning
+        (ObjectEvent ADD) of the products, lifecycle changes (release OBSERVE,
+        revoke/recall DELETE with bizStep decommissioning) and scans (ObjectEvent
+        OBSERVE, bizStep inspecting, the country as read point, verdict and risk
+        score in the namespace https://voketag.io/epcis/). Every event carries
+        its CBV 2.0 event hash as eventID. EPCs are GS1 Digital Link URIs
+        (https://id.gs1.org/01/<gtin>/21/<serial>) for batches with a GTIN, else
+        urn:voketag:product:<product id>. Same callers and factory scope as
+        ExportCsv; every export is audited. See docs/formats.md.
         buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
@@ -372,6 +396,11 @@ def add_FactoryServiceServicer_to_server(servicer, server):
             'ExportCsv': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportCsv,
                     request_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ExportCsvRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'ExportEpcis': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportEpcis,
+                    request_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ExportEpcisRequest.FromString,
                     response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
             'CreateWebhook': grpc.unary_unary_rpc_method_handler(
@@ -781,6 +810,33 @@ class FactoryService:
             target,
             '/voketag.factory.v1.FactoryService/ExportCsv',
             voketag_dot_factory_dot_v1_dot_factory__service__pb2.ExportCsvRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportEpcis(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/voketag.factory.v1.FactoryService/ExportEpcis',
+            voketag_dot_factory_dot_v1_dot_factory__service__pb2.ExportEpcisRequest.SerializeToString,
             google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,

@@ -273,3 +273,13 @@ class GetLedgerConsistencyProofResponse(_message.Message):
     second_root_hash: bytes
     checkpoint: LedgerCheckpoint
     def __init__(self, first_tree_size: _Optional[int] = ..., second_tree_size: _Optional[int] = ..., proof: _Optional[_Iterable[bytes]] = ..., first_root_hash: _Optional[bytes] = ..., second_root_hash: _Optional[bytes] = ..., checkpoint: _Optional[_Union[LedgerCheckpoint, _Mapping]] = ...) -> None: ...
+
+class ResolveDigitalLinkRequest(_message.Message):
+    __slots__ = ("path", "query", "accept")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    query: str
+    accept: str
+    def __init__(self, path: _Optional[str] = ..., query: _Optional[str] = ..., accept: _Optional[str] = ...) -> None: ...

@@ -59,6 +59,11 @@ class ScanServiceStub:
                 request_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.RenderPageRequest.SerializeToString,
                 response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
                 _registered_method=True)
+        self.ResolveDigitalLink = channel.unary_unary(
+                '/voketag.scan.v1.ScanService/ResolveDigitalLink',
+                request_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.ResolveDigitalLinkRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
         self.VerifyLedger = channel.unary_unary(
                 '/voketag.scan.v1.ScanService/VerifyLedger',
                 request_serializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.VerifyLedgerRequest.SerializeToString,
@@ -129,6 +134,23 @@ class ScanServiceServicer:
         """Renders the consumer landing page for a scanned QR link as HTML
         (content_type "text/html; charset=utf-8"). Verifies the token exactly like
         VerifyToken (the scan is recorded). No JavaScript is needed to read it.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveDigitalLink(self, request, context):
+        """Resolves a GS1 Digital Link URI "/01/<gtin>[/10/<lot>]/21/<serial>" as a
+        GS1-conformant resolver: a browser gets the consumer page (text/html,
+        the scan is verified and recorded when the link carries its token VT);
+        "Accept: application/linkset+json" or linkType=all gets an RFC 9264
+        linkset; linkType=gs1:pip / gs1:verificationService redirect (307) to
+        that link. Without a valid token matching the GTIN and serial, the page
+        shows product information but never a genuine verdict. Over REST the
+        gateway passes the original query string in `query`. Malformed links
+        are INVALID_ARGUMENT (400); an unknown GTIN/serial is PRODUCT_NOT_FOUND.
         buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
         buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
@@ -212,6 +234,11 @@ def add_ScanServiceServicer_to_server(servicer, server):
             'RenderPage': grpc.unary_unary_rpc_method_handler(
                     servicer.RenderPage,
                     request_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.RenderPageRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'ResolveDigitalLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveDigitalLink,
+                    request_deserializer=voketag_dot_scan_dot_v1_dot_scan__service__pb2.ResolveDigitalLinkRequest.FromString,
                     response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
             'VerifyLedger': grpc.unary_unary_rpc_method_handler(
@@ -339,6 +366,33 @@ class ScanService:
             target,
             '/voketag.scan.v1.ScanService/RenderPage',
             voketag_dot_scan_dot_v1_dot_scan__service__pb2.RenderPageRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveDigitalLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voketag.scan.v1.ScanService/ResolveDigitalLink',
+            voketag_dot_scan_dot_v1_dot_scan__service__pb2.ResolveDigitalLinkRequest.SerializeToString,
             google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,
