@@ -26,8 +26,13 @@ from voketag.db import Connection
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
 from voketag.idempotency import replay
 from voketag.ids import request_hash
+from voketag.limits import LIMITS
 from voketag.paging import Page, T, decode_token, page_size, paginate, text
 
+_DISPLAY_NAME = LIMITS["voketag.admin.v1.CreateUserRequest.display_name"].bounds()
+_ACCOUNT_NAME = LIMITS["voketag.admin.v1.CreateServiceAccountRequest.name"].bounds()
+_ACCOUNT_DESCRIPTION = LIMITS["voketag.admin.v1.CreateServiceAccountRequest.description"].bounds()
+_FACTORY_NAME = LIMITS["voketag.admin.v1.CreateFactoryRequest.name"].bounds()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _CODE = re.compile(r"^[A-Z0-9-]{2,16}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -258,7 +263,7 @@ class Identity:
         password: str,
     ) -> tuple[User, str, datetime | None]:
         email = check_email(email)
-        check_text(display_name, "display_name", 1, 200)
+        check_text(display_name, "display_name", *_DISPLAY_NAME)
         check_role_scope(role, factory_id)
         if password:
             check_password(password)
@@ -290,7 +295,7 @@ class Identity:
         if "email" in paths:
             changes["email"] = check_email(values.email)
         if "display_name" in paths:
-            changes["display_name"] = check_text(values.display_name, "user.display_name", 1, 200)
+            changes["display_name"] = check_text(values.display_name, "user.display_name", *_DISPLAY_NAME)
         if "role" in paths:
             if values.role not in USER_ROLES:
                 raise invalid("user.role", "ROLE_ADMIN, ROLE_AUDITOR or ROLE_OPERATOR")
@@ -351,7 +356,7 @@ class Identity:
     # ---- factories ------------------------------------------------------------------------------------
 
     async def create_factory(self, request_id: str, name: str, code: str, country_code: str) -> Factory:
-        check_text(name, "name", 1, 200)
+        check_text(name, "name", *_FACTORY_NAME)
         if not _CODE.fullmatch(code):
             raise invalid("code", "2..16 chars of A-Z, 0-9 and -")
         if country_code and not _COUNTRY.fullmatch(country_code):
@@ -385,8 +390,8 @@ class Identity:
     async def create_account(
         self, request_id: str, name: str, factory_id: uuid.UUID, description: str
     ) -> tuple[ServiceAccount, str]:
-        check_text(name, "name", 1, 200)
-        check_text(description, "description", 0, 500)
+        check_text(name, "name", *_ACCOUNT_NAME)
+        check_text(description, "description", *_ACCOUNT_DESCRIPTION)
         fingerprint = request_hash({"name": name, "factory": factory_id, "description": description})
         async with self._pool.acquire() as conn, conn.transaction():
             earlier = await _replay(conn, "service_accounts", request_id, fingerprint)

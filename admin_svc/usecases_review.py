@@ -12,9 +12,11 @@ from admin_svc.domain import invalid
 from admin_svc.model import AuditFilter, AuditRow, ReportFilter, ReportRow, ScanFilter, ScanRow
 from voketag import audit
 from voketag.errors import InvalidArgument, NotFound
+from voketag.limits import LIMITS
 from voketag.paging import Page, decode_token, page_size, paginate
 
 REPORT_STATUSES = ("OPEN", "INVESTIGATING", "CONFIRMED", "DISMISSED")
+_NOTE = LIMITS["voketag.admin.v1.FraudReport.note"]
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,8 @@ class Review:
             raise invalid("update_mask", "paths among status, note")
         if "status" in paths and status not in REPORT_STATUSES:
             raise invalid("report.status", "OPEN, INVESTIGATING, CONFIRMED or DISMISSED")
-        if "note" in paths and len(note) > 2000:
-            raise invalid("report.note", "at most 2000 chars")
+        if "note" in paths and len(note) > _NOTE.high:
+            raise invalid("report.note", _NOTE.describe() + " chars")
         async with self._pool.acquire() as conn, conn.transaction():
             current = _found(await store.report(conn, report_id, lock=True))
             new_status = status if "status" in paths else current.status

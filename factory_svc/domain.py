@@ -10,13 +10,16 @@ from asyncpg.pgproto.pgproto import UUID as PgUUID
 from voketag.auth import FACTORY_WRITERS, Principal, Role
 from voketag.errors import InvalidArgument, NotFound, PermissionDenied
 from voketag.ids import object_id
+from voketag.limits import LIMITS
 
-MAX_QUANTITY = 1_000_000
+MAX_QUANTITY = LIMITS["voketag.factory.v1.CreateBatchRequest.quantity"].high
 BATCH_METADATA_ENTRIES = 32
 PRODUCT_METADATA_ENTRIES = 16
 METADATA_VALUE_CHARS = 256
 METADATA_TOTAL_BYTES = 8 * 1024
-REASON_CHARS = 500
+REASON_CHARS = LIMITS["voketag.factory.v1.RevokeBatchRequest.reason"].high
+PRODUCT_LINE_CHARS = LIMITS["voketag.factory.v1.CreateBatchRequest.product_line"].high
+PRODUCT_NAME_CHARS = LIMITS["voketag.factory.v1.CreateBatchRequest.product_name"].high
 EXTERNAL_ID_CHARS = 128
 MAX_OPEN_S = 7 * 24 * 3600
 

@@ -165,11 +165,11 @@ class Factory:
                 "initial_lifecycle must be RELEASED or PENDING_RELEASE",
                 fields={"initial_lifecycle": "not allowed"},
             )
-        product_line = domain.text(new.product_line, "product_line", 128)
+        product_line = domain.text(new.product_line, "product_line", domain.PRODUCT_LINE_CHARS)
         batch: dict[str, Any] = {
             "sku": domain.sku(new.sku),
             "product_line": product_line,
-            "product_name": domain.text(new.product_name or product_line, "product_name", 200),
+            "product_name": domain.text(new.product_name or product_line, "product_name", domain.PRODUCT_NAME_CHARS),
             "quantity": domain.quantity(new.quantity),
             "metadata": domain.metadata(new.metadata, domain.BATCH_METADATA_ENTRIES),
             "lifecycle": initial,
@@ -454,12 +454,14 @@ class Factory:
             params: dict[str, Any] = {"batch_id": batch.id}
             factory_id = batch.factory_id
         else:
-            product_line = domain.text(target.product_line, "product_line", 128)
+            product_line = domain.text(target.product_line, "product_line", domain.PRODUCT_LINE_CHARS)
             factory_id = await self._owned_factory(principal, target.factory_id)
             params = {
                 "sku": domain.sku(target.sku),
                 "product_line": product_line,
-                "product_name": domain.text(target.product_name or product_line, "product_name", 200),
+                "product_name": domain.text(
+                    target.product_name or product_line, "product_name", domain.PRODUCT_NAME_CHARS
+                ),
                 "factory_id": factory_id,
                 "metadata": {},
                 "lifecycle": RELEASED,

@@ -27,6 +27,7 @@ from scan_svc.tlog import Receipt, Transparency
 from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
 from voketag.ids import request_hash
+from voketag.limits import LIMITS
 from voketag.tokens import KeyRing, TokenError
 
 # Request-level shape of a token (proto: 16..64 chars of base32, either case); finer rules are the codec's.
@@ -34,7 +35,10 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z2-7]{16,64}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DEVICE_HINT = re.compile(r"^[\x21-\x7e]{0,128}$")
 _SCAN_ID = re.compile(r"^[0-9]{1,18}$")
-DESCRIPTION_MIN, DESCRIPTION_MAX, CONTACT_MAX, REQUEST_ID_MAX = 10, 2000, 254, 64
+_DESCRIPTION = LIMITS["voketag.scan.v1.ReportFraudRequest.description"]
+DESCRIPTION_MIN, DESCRIPTION_MAX = _DESCRIPTION.low, _DESCRIPTION.high
+CONTACT_MAX = LIMITS["voketag.scan.v1.ReportFraudRequest.contact"].high
+REQUEST_ID_MAX = 64
 
 
 @dataclass(frozen=True)
