@@ -107,7 +107,7 @@ async def test_a_refused_transaction_fails_releases_its_nonce_and_is_anchored_af
     with pytest.raises(FailedPrecondition):
         await service.retry(later)
     retried = await service.retry(failing)
-    assert retried["state"] == "PENDING" and retried["attempts"] == 0 and retried["last_error"] == ""
+    assert retried.state == "PENDING" and retried.attempts == 0 and retried.last_error == ""
     assert enqueued == []  # the tree is stored: only the aggregation is repeated
     await run_until(anchorer, pool, [failing], "ANCHORED")
     mined = sender_transactions(anvil.url)
