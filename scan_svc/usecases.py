@@ -26,7 +26,7 @@ from scan_svc.storage_redis import CodeSignals, Gate, ScanKeys, place_from_key, 
 from scan_svc.tlog import Receipt, Transparency
 from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
-from voketag.ids import request_hash
+from voketag.ids import REQUEST_ID_RULE, is_request_id, request_hash
 from voketag.limits import LIMITS
 from voketag.tokens import KeyRing, TokenError
 
@@ -38,7 +38,6 @@ _SCAN_ID = re.compile(r"^[0-9]{1,18}$")
 _DESCRIPTION = LIMITS["voketag.scan.v1.ReportFraudRequest.description"]
 DESCRIPTION_MIN, DESCRIPTION_MAX = _DESCRIPTION.low, _DESCRIPTION.high
 CONTACT_MAX = LIMITS["voketag.scan.v1.ReportFraudRequest.contact"].high
-REQUEST_ID_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -315,8 +314,8 @@ class Scanner:
             fields["description"] = f"{DESCRIPTION_MIN} to {DESCRIPTION_MAX} characters"
         if scan_id and not _SCAN_ID.fullmatch(scan_id):
             fields["scan_id"] = "must be a scan id returned by VerifyToken"
-        if len(request_id) > REQUEST_ID_MAX:
-            fields["request_id"] = f"at most {REQUEST_ID_MAX} characters"
+        if request_id and not is_request_id(request_id):  # optional for a report: without one, no replay
+            fields["request_id"] = REQUEST_ID_RULE
         if not _TOKEN_SHAPE.fullmatch(token):
             fields["token"] = "must be 16 to 64 characters of A-Z and 2-7"
         if not _DEVICE_HINT.fullmatch(device_hint):

@@ -37,12 +37,17 @@ def required_uuid(value: str, field: str) -> uuid.UUID:
     return parsed
 
 
+REQUEST_ID_RULE = "1..64 chars of [A-Za-z0-9._:-] (a UUID)"
+
+
+def is_request_id(value: str) -> bool:
+    return _REQUEST_ID.fullmatch(value) is not None
+
+
 def request_id(value: str, field: str = "request_id") -> str:
     """The idempotency key of a Create (AIP-155): required, 1..64 URL-safe characters (a UUID fits)."""
-    if not _REQUEST_ID.fullmatch(value):
-        raise InvalidArgument(
-            "INVALID_REQUEST_ID", f"{field} must be 1..64 chars of [A-Za-z0-9._:-] (a UUID)", fields={field: "invalid"}
-        )
+    if not is_request_id(value):
+        raise InvalidArgument("INVALID_REQUEST_ID", f"{field} must be {REQUEST_ID_RULE}", fields={field: "invalid"})
     return value
 
 

@@ -82,6 +82,8 @@ async def test_invalid_reports_name_the_fields(client: httpx.AsyncClient, catalo
         ({"token": "??", "description": "long enough text"}, "token"),
         ({"token": token, "description": "long enough text", "scanId": "abc"}, "scan_id"),
         ({"token": token, "description": "long enough text", "scanId": "1"}, "scan_id"),  # not a scan of this token
+        ({"token": token, "description": "long enough text", "requestId": "r" * 65}, "request_id"),
+        ({"token": token, "description": "long enough text", "requestId": "two words"}, "request_id"),
     ]
     before = await pool.fetchval("SELECT count(*) FROM fraud_reports")
     for body, field in cases:
