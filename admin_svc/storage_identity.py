@@ -44,7 +44,7 @@ async def user_by_id(conn: Conn, user_id: uuid.UUID, lock: bool = False) -> User
     return _user(await conn.fetchrow(f"SELECT {_USER} FROM users WHERE id = $1{suffix}", user_id))
 
 
-async def request_hash(conn: Conn, table: str, request_id: str) -> tuple[uuid.UUID, str] | None:
+async def earlier_request(conn: Conn, table: str, request_id: str) -> tuple[uuid.UUID, str] | None:
     """(id, request hash) of the row an earlier create with this request id made."""
     row = await conn.fetchrow(f"SELECT id, request_hash FROM {table} WHERE request_id = $1", request_id)
     return None if row is None else (row["id"], row["request_hash"])

@@ -477,7 +477,7 @@ def _found(item: T | None, what: str) -> T:
 
 async def _replay(conn: Connection, table: str, request_id: str, fingerprint: str) -> uuid.UUID | None:
     """The id an earlier create with this request id made; a different request under the same id is refused."""
-    earlier = await store.request_hash(conn, table, request_id)
+    earlier = await store.earlier_request(conn, table, request_id)
     if earlier is None:
         return None
     return replay(table.removesuffix("s").replace("_", " "), earlier[0], earlier[1], fingerprint)

@@ -9,7 +9,7 @@ import asyncpg
 
 from anchor_svc.leaves import BatchTree
 from anchor_svc.model import AnchorRecord, BatchRow
-from voketag.db import Connection, fetch_one
+from voketag.db import Connection, Where, fetch_one
 
 RECORD_COLUMNS = """
     r.batch_id::text AS batch_id, r.factory_id::text AS factory_id, r.state, r.batch_root, r.batch_size,
@@ -92,23 +92,15 @@ async def records_page(
     factory_id: str | None,
 ) -> list[AnchorRecord]:
     """Most recently updated first, keyset-paged by (updated_at, batch_id)."""
-    conditions, args = [], []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    if state:
-        conditions.append(f"r.state = {arg(state)}")
-    if factory_id:
-        conditions.append(f"r.factory_id = {arg(factory_id)}::uuid")
+    where = Where()
+    where.add("r.state = {}", state)
+    where.add("r.factory_id = {}::uuid", factory_id)
     if after:
-        conditions.append(f"(r.updated_at, r.batch_id) < ({arg(after[0])}, {arg(after[1])}::uuid)")
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        where.add("(r.updated_at, r.batch_id) < ({}, {}::uuid)", *after)
     rows = await conn.fetch(
-        f"""SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} {where}
-            ORDER BY r.updated_at DESC, r.batch_id DESC LIMIT {arg(limit)}""",
-        *args,
+        f"""SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE {where.sql}
+            ORDER BY r.updated_at DESC, r.batch_id DESC LIMIT {where.arg(limit)}""",
+        *where.args,
     )
     return [AnchorRecord(**dict(row)) for row in rows]
 
