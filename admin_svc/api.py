@@ -581,8 +581,9 @@ def _scan_filter(request: Any, default_min_risk: int) -> ScanFilter:
         verdict=_verdict(request.verdict),
         factory_id=optional_uuid(request.factory_id, "factory_id"),
         batch_id=optional_uuid(request.batch_id, "batch_id"),
-        # ExportScansRequest has no product filter.
+        # ExportScansRequest has no product or country filter.
         product_id=optional_uuid(getattr(request, "product_id", ""), "product_id"),
         start=_time(request, "start_time"),
         end=_time(request, "end_time"),
+        country=getattr(request, "country_code", ""),
     )

@@ -138,6 +138,8 @@ class ScanFilter:
     product_id: uuid.UUID | None
     start: datetime | None
     end: datetime | None
+    # ISO 3166-1 alpha-2 of where the scans were located; "" = any.
+    country: str = ""
 
 
 @dataclass(frozen=True)

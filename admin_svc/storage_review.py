@@ -23,6 +23,7 @@ def scan_where(scans: ScanFilter) -> Where:
     where.add("s.factory_id = {}", scans.factory_id)
     where.add("s.batch_id = {}", scans.batch_id)
     where.add("s.product_id = {}", scans.product_id)
+    where.add("s.country = {}", scans.country)
     time_range(where, "s.scanned_at", scans.start, scans.end)
     return where
 

@@ -1,5 +1,6 @@
 """Fraud review and audit: suspicious scans, fraud reports, the audit log and its verification."""
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ class ChainCheck:
     latest_sequence: int
 
 
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
 def _filters(value: object) -> dict[str, str]:
     return {key: str(item) for key, item in vars(value).items()}
 
@@ -35,6 +39,8 @@ def _filters(value: object) -> dict[str, str]:
 def checked(scans: ScanFilter) -> ScanFilter:
     if not 0 <= scans.min_risk <= 100:
         raise invalid("min_risk", "0..100")
+    if scans.country and not _COUNTRY.fullmatch(scans.country):
+        raise invalid("country_code", "two uppercase letters (ISO 3166-1 alpha-2)")
     return scans
 
 

@@ -32,7 +32,7 @@ async def _pump(anchorer: Anchorer) -> None:
 
 def main() -> None:
     settings = AnchorSettings()
-    broker = setup_broker(settings.redis_url)
+    broker = setup_broker(settings.queue_url)
     ring = KeyRing.from_config(
         {kid: secret.get_secret_value() for kid, secret in settings.token_keys.items()}, settings.token_signing_key_id
     )

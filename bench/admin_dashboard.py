@@ -24,8 +24,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from devmesh.mesh import EmbeddedPostgres, EmbeddedRedis, Mesh, free_port, wait_until
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import EmbeddedPostgres, EmbeddedRedis, Mesh, free_port, wait_until
 from voketag.migrations import migrate
 
 FACTORIES, BATCHES_PER_FACTORY, PRODUCTS_PER_BATCH = 10, 100, 1000
@@ -72,6 +72,8 @@ async def seed(url: str, scans: int) -> list[uuid.UUID]:
         catalog_s = time.perf_counter() - started
         products = await conn.fetchval("SELECT count(*) FROM bench_products")
         started = time.perf_counter()
+        # The scan service creates months ahead only; the bulk load goes back DAYS days.
+        await conn.execute("SELECT scans_add_partitions(now() - $1::int * interval '1 day', now())", DAYS)
         await conn.execute("SET session_replication_role = replica")
         for low in range(0, scans, CHUNK):
             high = min(scans, low + CHUNK)

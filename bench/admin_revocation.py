@@ -15,8 +15,8 @@ from pathlib import Path
 
 import redis.asyncio as redis
 
+from devmesh.mesh import EmbeddedRedis, free_port
 from voketag.auth import Revocations, Role, TokenSigner, TokenVerifier, generate_keypair
-from voketag.mesh import EmbeddedRedis, free_port
 
 
 async def timed(calls: int, step: object) -> list[float]:

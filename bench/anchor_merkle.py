@@ -34,8 +34,8 @@ from anchor_svc.pump import Anchorer
 from anchor_svc.sealing import seal
 from anchor_svc.settings import ANVIL_DEV_KEY, AnchorSettings
 from anchor_svc.usecases import Anchoring
+from devmesh.mesh import Anvil, EmbeddedPostgres, free_port
 from voketag import merkle, migrations
-from voketag.mesh import Anvil, EmbeddedPostgres, free_port
 from voketag.tokens import KeyRing
 
 KEYS = {"1": "YW5jaG9yLWJlbmNoLXRva2VuLWtleS0zMi1ieXRlcyE="}

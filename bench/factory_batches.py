@@ -28,11 +28,11 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from devmesh.mesh import Child, EmbeddedPostgres, EmbeddedRedis, free_port
 from voketag import migrations
 from voketag.auth import Role, TokenSigner, generate_keypair
 from voketag.factory.v1 import factory_service_pb2 as pb
 from voketag.factory.v1 import factory_service_pb2_grpc as rpc
-from voketag.mesh import Child, EmbeddedPostgres, EmbeddedRedis, free_port
 
 
 class PeakRss:

@@ -35,8 +35,7 @@ import asyncpg
 import httpx
 import psutil
 
-from voketag import migrations
-from voketag.mesh import (
+from devmesh.mesh import (
     BODY_LIMIT,
     IMPORT_LIMIT,
     ROOT,
@@ -47,6 +46,7 @@ from voketag.mesh import (
     free_port,
     wait_until,
 )
+from voketag import migrations
 from voketag.tokens import KeyRing
 
 BATCH = 1_000_000  # batches.quantity is at most 1,000,000

@@ -16,7 +16,7 @@ _background: set[asyncio.Task[None]] = set()
 
 def services(resources: Resources) -> list[Service]:
     # Called inside the running event loop by run_service; the relay lives as long as the loop.
-    relay = Relay(resources.pool, setup_broker(settings.redis_url), settings.relay_interval_s)
+    relay = Relay(resources.pool, setup_broker(settings.queue_url), settings.relay_interval_s)
     if settings.relay_enabled:
         _background.add(asyncio.get_running_loop().create_task(relay.run()))
     # Always on: every replica may run it (SKIP LOCKED), and without it factory_requests grows forever.

@@ -109,6 +109,20 @@ class FactoryApi(rpc.FactoryServiceServicer):
             products=[convert.product(product) for product in page.items], next_page_token=page.next_page_token
         )
 
+    @allow(*SIGNED_IN)
+    async def SearchProducts(self, request: pb.SearchProductsRequest, context: Context) -> pb.SearchProductsResponse:
+        page = await self._factory.search_products(
+            current_principal(),
+            request.serial if request.HasField("serial") else None,
+            request.external_id,
+            request.factory_id,
+            request.page_token,
+            request.page_size,
+        )
+        return pb.SearchProductsResponse(
+            products=[convert.product(product) for product in page.items], next_page_token=page.next_page_token
+        )
+
     @allow(*FACTORY_WRITERS)
     async def RevokeProduct(self, request: pb.RevokeProductRequest, context: Context) -> pb.RevokeProductResponse:
         product = await self._factory.change_product(

@@ -1,4 +1,4 @@
-"""The outbox relay: committed rows in PostgreSQL -> Dramatiq messages in Redis, at least once.
+"""The outbox relay: committed rows in PostgreSQL -> Dramatiq messages (Redis or RabbitMQ), at least once.
 
 It runs as a background task of the factory service. Each pass claims pending rows with
 FOR UPDATE SKIP LOCKED (several replicas split the work), enqueues, then marks them sent in the same
@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
 
 from factory_svc import storage
 from voketag.db import Connection
@@ -28,7 +27,7 @@ WEBHOOK_QUEUE, WEBHOOK_ACTOR = "webhooks", "deliver_webhook"
 
 
 class Relay:
-    def __init__(self, pool: asyncpg.Pool, broker: RedisBroker, interval_s: float) -> None:
+    def __init__(self, pool: asyncpg.Pool, broker: dramatiq.Broker, interval_s: float) -> None:
         self._pool = pool
         self._broker = broker
         self._interval_s = interval_s
@@ -64,21 +63,21 @@ class Relay:
 
     async def _drain(
         self,
-        claim: Callable[[Connection, int], Awaitable[Sequence[tuple[Any, str]]]],
+        claim: Callable[[Connection, int], Awaitable[Sequence[tuple[Any, str, dict[str, str]]]]],
         mark: Callable[[Connection, list[Any]], Awaitable[None]],
         queue: str,
         actor: str,
     ) -> int:
-        """Claim (row id, message argument) pairs, enqueue the arguments, mark the rows, in one transaction."""
+        """Claim (row id, message argument, message options), enqueue, mark the rows, in one transaction."""
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await claim(conn, BATCH)
             if rows:
-                await asyncio.to_thread(self._enqueue, queue, actor, [arg for _, arg in rows])
-                await mark(conn, [row_id for row_id, _ in rows])
+                await asyncio.to_thread(self._enqueue, queue, actor, [(arg, options) for _, arg, options in rows])
+                await mark(conn, [row_id for row_id, _, _ in rows])
         return len(rows)
 
-    def _enqueue(self, queue: str, actor: str, args: Sequence[str]) -> None:
-        for arg in args:
+    def _enqueue(self, queue: str, actor: str, messages: Sequence[tuple[str, dict[str, str]]]) -> None:
+        for arg, options in messages:
             self._broker.enqueue(
-                dramatiq.Message(queue_name=queue, actor_name=actor, args=(arg,), kwargs={}, options={})
+                dramatiq.Message(queue_name=queue, actor_name=actor, args=(arg,), kwargs={}, options=dict(options))
             )

@@ -22,7 +22,8 @@ from factory_svc.model import (
     RequestRecord,
     Webhook,
 )
-from voketag import gs1
+from voketag import context as rpc_context
+from voketag import gs1, tracing
 from voketag.db import Connection, Executor
 
 Conn = Executor
@@ -326,6 +327,32 @@ async def list_products(
         after_leaf,
         nulls,
         states,
+        limit,
+    )
+    return [_product(row) for row in rows]
+
+
+async def search_products(
+    conn: Conn,
+    owner: str | None,
+    factory_id: str | None,
+    serial: int | None,
+    external_id: str | None,
+    after_serial: int,
+    limit: int,
+) -> list[Product]:
+    """Products by serial and/or external id (None = no condition) within ``owner``'s factory, in serial order."""
+    rows = await conn.fetch(
+        _PRODUCT_SELECT
+        + """ WHERE ($1::uuid IS NULL OR b.factory_id = $1) AND ($2::uuid IS NULL OR b.factory_id = $2)
+              AND ($3::bigint IS NULL OR p.serial = $3) AND ($4::text IS NULL OR p.external_id = $4)
+              AND p.serial > $5
+            ORDER BY p.serial LIMIT $6""",
+        owner,
+        factory_id,
+        serial,
+        external_id,
+        after_serial,
         limit,
     )
     return [_product(row) for row in rows]
@@ -658,25 +685,41 @@ async def request_outbox(conn: Connection, batch_id: str) -> None:
     """Ask for the batch's anchoring when it is sealed (now, or at the end of its open window), unless a
     request is already waiting (the caller holds the batch row lock)."""
     await conn.execute(
-        """INSERT INTO anchor_outbox (batch_id, not_before)
-           SELECT id, GREATEST(COALESCE(seal_at, now()), now()) FROM batches
-           WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM anchor_outbox WHERE batch_id = $1 AND sent_at IS NULL)""",
+        """WITH queued AS (
+               INSERT INTO anchor_outbox (batch_id, not_before)
+               SELECT id, GREATEST(COALESCE(seal_at, now()), now()) FROM batches
+               WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM anchor_outbox WHERE batch_id = $1 AND sent_at IS NULL)
+               RETURNING id)
+           INSERT INTO anchor_outbox_trace (outbox_id, traceparent, request_id)
+           SELECT id, $2, $3 FROM queued WHERE $2 <> ''""",
         batch_id,
+        tracing.current_traceparent(),
+        rpc_context.request_id.get(),
     )
 
 
-async def due_anchor_requests(conn: Connection, limit: int) -> list[tuple[int, str]]:
-    """(outbox id, batch id) of due anchoring requests, locked for this transaction; other relays skip them."""
+async def due_anchor_requests(conn: Connection, limit: int) -> list[tuple[int, str, dict[str, str]]]:
+    """(outbox id, batch id, message options) of due anchoring requests, locked for this transaction; other
+    relays skip them. The options carry the requesting call's trace context and request id."""
     rows = await conn.fetch(
-        """SELECT id, batch_id FROM anchor_outbox WHERE sent_at IS NULL AND not_before <= now()
-           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED""",
+        """SELECT o.id, o.batch_id, coalesce(t.traceparent, '') AS traceparent,
+                  coalesce(t.request_id, '') AS request_id
+           FROM anchor_outbox o LEFT JOIN anchor_outbox_trace t ON t.outbox_id = o.id
+           WHERE o.sent_at IS NULL AND o.not_before <= now()
+           ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED""",
         limit,
     )
-    return [(row["id"], str(row["batch_id"])) for row in rows]
+    return [(row["id"], str(row["batch_id"]), _trace_options(row)) for row in rows]
+
+
+def _trace_options(row: asyncpg.Record) -> dict[str, str]:
+    stored = {tracing.TRACEPARENT: row["traceparent"], tracing.REQUEST_ID: row["request_id"]}
+    return {key: value for key, value in stored.items() if value}
 
 
 async def mark_anchor_requests_sent(conn: Connection, ids: Sequence[int]) -> None:
     await conn.execute("UPDATE anchor_outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", ids)
+    await conn.execute("DELETE FROM anchor_outbox_trace WHERE outbox_id = ANY($1::bigint[])", ids)
 
 
 # One statement fans the pending batch events out to the subscribed webhooks and marks them dispatched,
@@ -702,14 +745,14 @@ async def fan_out_events(conn: Connection, limit: int) -> None:
     await conn.execute(_FAN_OUT, limit)
 
 
-async def unqueued_deliveries(conn: Connection, limit: int) -> list[tuple[str, str]]:
-    """(id, id) of deliveries not yet handed to the queue, locked for this transaction."""
+async def unqueued_deliveries(conn: Connection, limit: int) -> list[tuple[str, str, dict[str, str]]]:
+    """(id, id, no options) of deliveries not yet handed to the queue, locked for this transaction."""
     rows = await conn.fetch(
         """SELECT id FROM webhook_deliveries WHERE enqueued_at IS NULL ORDER BY created_at LIMIT $1
            FOR UPDATE SKIP LOCKED""",
         limit,
     )
-    return [(str(row["id"]), str(row["id"])) for row in rows]
+    return [(str(row["id"]), str(row["id"]), {}) for row in rows]
 
 
 async def mark_deliveries_enqueued(conn: Connection, ids: Sequence[str]) -> None:

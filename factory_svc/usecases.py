@@ -415,6 +415,39 @@ class Factory:
             await self._audit_token_read(batch.id, len(page.items), {"first_leaf": page.items[0].leaf_index})
         return Page([self._tokens(product, full) for product in page.items], page.next_page_token)
 
+    async def search_products(
+        self,
+        principal: Principal | None,
+        serial: int | None,
+        external_id: str,
+        factory_id: str,
+        page_token: str,
+        page_size: int,
+    ) -> Page[Product]:
+        """Products found by serial or external id, never with their tokens; operators see their factory only."""
+        limit = paging.page_size(page_size)
+        if serial is None and not external_id:
+            raise InvalidArgument(
+                "INVALID_FIELD",
+                "give a serial or an external_id",
+                fields={"serial": "serial or external_id is required"},
+            )
+        external = domain.external_id(external_id) or None
+        factory = ids.object_id(factory_id, "factory_id") if factory_id else None
+        query = {"serial": serial, "external_id": external, "factory_id": factory}
+        after = paging.decode_token(page_token, query, (int,))
+        rows = await storage.search_products(
+            self._pool,
+            domain.scope(principal),
+            factory,
+            serial,
+            external,
+            int(after[0]) if after else -1,
+            limit + 1,
+        )
+        page = paging.paginate(rows, limit, lambda product: [product.serial], query)
+        return Page([self._tokens(product, full=False) for product in page.items], page.next_page_token)
+
     async def change_product(
         self, principal: Principal | None, product_id: str, target: str, reason: str, public_reason: str
     ) -> Product:

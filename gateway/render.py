@@ -2,7 +2,8 @@
 
     python -m gateway.render --out envoy.yaml listen_port=8080 admin_port=9901 ...
 
-Every placeholder must be given; a missing one raises KeyError (string.Template.substitute). The console's
+Every placeholder must be given; a missing one raises KeyError (string.Template.substitute). An upstream is
+``<name>_host`` and its port, or ``<name>_endpoints=host:port,host:port`` for several replicas. The console's
 routes (``console_routes``, ``console_max_body``) are rendered from its build output unless given, and so are the
 API description's and its docs page's (``api_docs_routes``, ``api_docs_max_body``) from gateway/openapi.json,
 gateway/api-docs/ and npm's swagger-ui-dist; ``static_max_body`` is the larger of the two limits.
@@ -32,6 +33,26 @@ _GEOIP_FILTER = """\
                   common_provider_config:
                     geo_field_keys: { country: x-client-country }
                   country_db_path: {path}"""
+
+
+# The port placeholder of each upstream service (admin_port is Envoy's own admin interface).
+UPSTREAM_PORTS = {"scan": "scan_port", "factory": "factory_port", "admin": "admin_port_svc", "anchor": "anchor_port"}
+_LB_ENDPOINT = "        - endpoint: { address: { socket_address: { address: {host}, port_value: {port} } } }"
+
+
+def lb_endpoints(values: Mapping[str, str]) -> dict[str, str]:
+    """Each upstream cluster's endpoint list: one per replica of ``<name>_endpoints`` (host:port,host:port), or
+    the one ``<name>_host`` and port. A missing value raises KeyError like any other placeholder."""
+    rendered = {}
+    for name, port_key in UPSTREAM_PORTS.items():
+        given = values.get(f"{name}_endpoints", "")
+        pairs = [item.rpartition(":")[::2] for item in given.split(",")] if given else []
+        if not pairs:
+            pairs = [(values[f"{name}_host"], values[port_key])]
+        rendered[f"{name}_lb_endpoints"] = "\n".join(
+            _LB_ENDPOINT.replace("{host}", json.dumps(host)).replace("{port}", str(int(port))) for host, port in pairs
+        )
+    return rendered
 
 
 def geoip_filter(country_db: str) -> str:
@@ -175,7 +196,12 @@ def render(values: Mapping[str, str | int]) -> str:
     given = {**OPTIONAL, **console_values(), **api_docs_values(), **{key: str(value) for key, value in values.items()}}
     static_max_body = str(max(int(given["console_max_body"]), int(given["api_docs_max_body"])))
     return template.substitute(
-        {**given, "geoip_filter": geoip_filter(given["geoip_country_db"]), "static_max_body": static_max_body}
+        {
+            **given,
+            **lb_endpoints(given),
+            "geoip_filter": geoip_filter(given["geoip_country_db"]),
+            "static_max_body": static_max_body,
+        }
     )
 
 
@@ -199,7 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         text = render(values)
     except KeyError as exc:
-        missing = sorted(placeholders() - values.keys() - console_values().keys())
+        derived = {f"{name}_lb_endpoints" for name in UPSTREAM_PORTS}
+        missing = sorted(placeholders() - values.keys() - console_values().keys() - derived)
         parser.error(f"missing value for {exc}; all missing: {', '.join(missing)}")
     if args.out is None:
         sys.stdout.write(text)

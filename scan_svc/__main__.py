@@ -8,6 +8,7 @@ from scan_svc.api import SERVICE, ScanApi
 from scan_svc.client import ClientIdentifier
 from scan_svc.counterfeits import Counterfeits
 from scan_svc.keys import device_salt
+from scan_svc.partitions import Partitions
 from scan_svc.resolver import Resolver
 from scan_svc.settings import ScanSettings
 from scan_svc.storage import LedgerStore, ScanStore, ScanWriter
@@ -25,8 +26,8 @@ _background: set[asyncio.Task[None]] = set()
 
 
 def build(settings: ScanSettings, resources: Resources) -> ScanApi:
-    """The servicer and its background tasks (scan writers, ledger sealer, counterfeit flush); runs inside the
-    event loop."""
+    """The servicer and its background tasks (scan writers, ledger sealer, counterfeit flush, scans partitions);
+    runs inside the event loop."""
     keys = {kid: secret.get_secret_value() for kid, secret in settings.token_keys.items()}
     keyring = KeyRing.from_config(keys, settings.token_signing_key_id, settings.token_retired_key_ids)
     guard = Guard(resources.redis, settings.redis_retry_after_s)
@@ -57,6 +58,8 @@ def build(settings: ScanSettings, resources: Resources) -> ScanApi:
     if settings.ledger_transparency:
         _background.add(asyncio.get_running_loop().create_task(ledger.run(settings.ledger_seal_interval_s)))
     _background.add(asyncio.get_running_loop().create_task(counterfeits.run(settings.counterfeit_flush_interval_s)))
+    partitions = Partitions(resources.pool, settings.scan_partitions_ahead_months, settings.scan_retention_months)
+    _background.add(asyncio.get_running_loop().create_task(partitions.run(settings.scan_partition_interval_s)))
     resolver = Resolver(scanner, keyring, ScanStore(resources.pool), settings.public_base_url)
     return ScanApi(scanner, ledger, transparency, resolver)
 

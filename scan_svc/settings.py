@@ -76,6 +76,12 @@ class ScanSettings(RuntimeSettings, TokenKeySettings):
     # False: this instance runs no sealer and gives no scan receipts (bench/scan_verify.py measures the cost of
     # both with it; a deployment keeps it on, or the ledger is never sealed).
     ledger_transparency: bool = True
+    # Monthly scans partitions kept ready after the current month (docs/scan.md, "Growth of the scans table").
+    scan_partitions_ahead_months: int = Field(default=3, ge=1, le=24)
+    # Full months of scans kept before the current month; older partitions are dropped once they are rolled
+    # up and covered by a signed ledger checkpoint. 0 keeps every scan.
+    scan_retention_months: int = Field(default=0, ge=0)
+    scan_partition_interval_s: float = Field(default=3600.0, gt=0)
     # Counterfeit scans wait in Redis at most this long before they reach the admin rollups.
     counterfeit_flush_interval_s: float = Field(default=10.0, gt=0)
     limit_ip: Limit = Limit(rate_per_s=5, burst=300)

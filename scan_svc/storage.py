@@ -14,7 +14,7 @@ from asyncpg.cursor import CursorFactory
 from scan_svc.domain import Assessment, Place
 from scan_svc.metrics import DB_QUERIES
 from scan_svc.model import ProductFacts
-from voketag import audit
+from voketag import audit, tracing
 from voketag.db import Connection, fetch_one
 from voketag.idempotency import replay
 from voketag.locks import Lock, try_xact_lock
@@ -270,6 +270,8 @@ class _Pending:
     scan: NewScan
     assess: Assess
     done: asyncio.Future[Recorded | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    # Made in the caller's context (record), so that the commit's spans join the request's trace.
+    origin: tracing.Origin = field(default_factory=tracing.origin)
 
 
 class ScanWriter:
@@ -317,12 +319,13 @@ class ScanWriter:
         codes: dict[tuple[int, int], list[_Pending]] = {}
         for pending in batch:
             codes.setdefault((pending.scan.serial, pending.scan.key_id), []).append(pending)
-        async with self._pool.acquire() as conn, conn.transaction():
-            DB_QUERIES.labels("count").inc()
-            rows = await conn.fetch(_COUNT, *_count_arguments(codes), timeout=WRITE_TIMEOUT_S)
-            scored = [item for row in rows for item in _score(row, codes[(row["serial"], row["key_id"])])]
-            DB_QUERIES.labels("insert_scans").inc()
-            stored = await conn.fetch(_INSERT_SCANS, *_scan_arguments(scored), timeout=WRITE_TIMEOUT_S)
+        with tracing.on_behalf_of("scan group commit", [pending.origin for pending in batch]):
+            async with self._pool.acquire() as conn, conn.transaction():
+                DB_QUERIES.labels("count").inc()
+                rows = await conn.fetch(_COUNT, *_count_arguments(codes), timeout=WRITE_TIMEOUT_S)
+                scored = [item for row in rows for item in _score(row, codes[(row["serial"], row["key_id"])])]
+                DB_QUERIES.labels("insert_scans").inc()
+                stored = await conn.fetch(_INSERT_SCANS, *_scan_arguments(scored), timeout=WRITE_TIMEOUT_S)
         by_seq = {row["ledger_seq"]: row for row in stored}
         return {
             id(pending): replace(
@@ -516,9 +519,9 @@ class LedgerStore:
         return await conn.fetchval("SELECT chain_hash FROM scan_ledger WHERE seq = $1", seq)
 
     def entries(self, conn: Connection, first: int, last: int) -> CursorFactory:
-        """Cursor over sealed entries first..last with the scan each names (scan_id NULL when it is gone)."""
+        """Cursor over sealed entries first..last with the scan each names (scan_id NULL when it is gone, or pruned)."""
         return conn.cursor(
-            """SELECT l.seq, l.void, l.leaf_hash, l.chain_hash, s.id AS scan_id, s.*
+            """SELECT l.seq, l.void, l.pruned, l.leaf_hash, l.chain_hash, s.id AS scan_id, s.*
                FROM scan_ledger l LEFT JOIN scans s ON s.ledger_seq = l.seq
                WHERE l.seq BETWEEN $1 AND $2 ORDER BY l.seq""",
             first,

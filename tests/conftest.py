@@ -1,5 +1,6 @@
 """Fixtures that bring up real PostgreSQL, Redis, anvil, the four services and Envoy once per session."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -9,8 +10,9 @@ import asyncpg
 import grpc
 import pytest
 
+from devmesh.mesh import EmbeddedPostgres, Mesh, free_port, start_dependencies
+from tests.brokers import RabbitMQ, start_rabbitmq
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import Mesh, free_port, start_dependencies
 
 ISSUER, AUDIENCE = "voketag", "voketag-api"
 
@@ -25,9 +27,49 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def deps(state_dir: Path) -> Iterator[dict[str, str]]:
     urls, started = start_dependencies(state_dir)
+    server = urls["DATABASE_URL"]
+    # A server of DATABASE_URL (e.g. PostgreSQL 15 in .ci/run) may be shared with other runs: this session
+    # works in a database of its own, named uniquely, and drops it at the end.
+    shared = not any(isinstance(dep, EmbeddedPostgres) for dep in started)
+    name = f"voketag_test_{uuid.uuid4().hex[:12]}"
+    if shared:
+        asyncio.run(run_statement(server, f'CREATE DATABASE "{name}"'))
+        urls["DATABASE_URL"] = database_url(server, name)
     yield urls
     for dep in reversed(started):
         dep.stop()
+    if shared:
+        asyncio.run(run_statement(server, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+async def run_statement(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RabbitMQ]:
+    try:
+        server = start_rabbitmq(tmp_path_factory.mktemp("rabbitmq"))
+    except RuntimeError as missing:
+        pytest.fail(str(missing))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """BROKER_URL for a test that runs on both Dramatiq brokers: '' (the test's Redis) or a RabbitMQ vhost."""
+    if request.param == "redis":
+        yield ""
+        return
+    server: RabbitMQ = request.getfixturevalue("rabbitmq")
+    url = server.vhost()
+    yield url
+    server.drop(url)
 
 
 @pytest.fixture(scope="session")

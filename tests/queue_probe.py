@@ -1,4 +1,4 @@
-"""A Dramatiq actor module for the queue test: it records each message it handles in Redis."""
+"""A Dramatiq actor module for the queue test: it records each message it handles in Redis (whatever the broker)."""
 
 import dramatiq
 import redis
@@ -7,7 +7,7 @@ from voketag.queue import setup_broker
 from voketag.settings import WorkerSettings
 
 settings = WorkerSettings()
-broker = setup_broker(settings.redis_url)
+broker = setup_broker(settings.queue_url)
 
 
 @dramatiq.actor(queue_name="probe", max_retries=3, min_backoff=100)

@@ -12,7 +12,7 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
-from voketag.mesh import Mesh, envoy_child, free_port, port_open, wait_until
+from devmesh.mesh import Mesh, envoy_child, free_port, port_open, wait_until
 
 GRPCURL = Path(sys.executable).parent / "grpcurl"
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from devmesh.mesh import Mesh
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import Mesh
 
 ADMIN_SUBJECT = "admin-1"  # the subject of the session's admin_token
 

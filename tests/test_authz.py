@@ -3,11 +3,11 @@
 import httpx
 import pytest
 
+from devmesh.mesh import Mesh, free_port
 from scan_svc.api import SERVICE
 from scan_svc.settings import ScanSettings
 from tests.support import json_reason
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import Mesh, free_port
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import MissingPolicy, Service, policy_table, serve
 

@@ -15,6 +15,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from devmesh.mesh import Mesh, free_port, wait_until
 from scan_svc.api import SERVICE, ScanApi
 from scan_svc.settings import ScanSettings
 from tests.support import extra_gateway
@@ -22,7 +23,6 @@ from voketag.auth import public
 from voketag.context import client_address
 from voketag.errors import NotFound
 from voketag.interceptors import peer_ip
-from voketag.mesh import Mesh, free_port, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Service, serve

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from devmesh.mesh import Mesh
 from tests.contract import CLUSTERS, contract_rules
-from voketag.mesh import Mesh
 
 TRANSCODER = "envoy.filters.http.grpc_json_transcoder"
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from google.rpc import error_details_pb2
 
+from devmesh.mesh import Child, Mesh, envoy_child, free_port, wait_until
 from scan_svc.api import SERVICE, ScanApi
 from scan_svc.settings import ScanSettings
 from tests.support import error_reason, json_reason
@@ -19,7 +20,6 @@ from voketag import errors
 from voketag.auth import public
 from voketag.common.v1 import errors_pb2
 from voketag.errors import REASONS, DomainError, InvalidArgument, NotFound
-from voketag.mesh import Child, Mesh, envoy_child, free_port, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Service, serve

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from voketag.mesh import ROOT, free_port, gateway_status, port_open, wait_until
+from devmesh.mesh import ROOT, free_port, gateway_status, port_open, wait_until
 
 # Variables that would make the clone reuse this checkout's environment or external services.
 FOREIGN = ("VIRTUAL_ENV", "DATABASE_URL", "REDIS_URL", "ETH_RPC_URL", "PYTHONPATH", "MESH_PORT")

@@ -1,6 +1,6 @@
 """Bad input is never a 5xx and never shows internal names: every google.api.http rule of the descriptor set, through
 Envoy, with invalid UTF-8, NUL, unknown enum numbers, integers beyond bigint, wrong types, malformed JSON and huge
-strings in its path, query and body, with and without credentials.
+strings in its path, query and body, and header names gRPC does not allow, with and without credentials.
 
 The cases are derived from the request messages, so a new RPC or field is fuzzed without editing this file.
 """
@@ -43,6 +43,9 @@ HUGE_URL = "x" * 32_000  # within Envoy's header limit (60 KiB) and httpx's URL 
 UINT64_MAX = "18446744073709551615"
 # Its own loopback network: the fuzz's failed logins and scans count against 127.0.77.0/24, not other tests' address.
 SOURCE = "127.0.77.1"
+# HTTP token characters gRPC does not allow in a header name (a-z 0-9 - _ . only), and "_", which the edge refuses;
+# Envoy's codec refuses the characters HTTP does not allow.
+BAD_HEADER_NAMES = ("24gz!", "a%b~c", "x_y")
 
 _INT_TYPES = {
     FieldDescriptor.TYPE_INT32,
@@ -64,6 +67,7 @@ class Case:
     what: str
     path: str
     content: bytes | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -116,6 +120,8 @@ def _body_message(rule: Rule) -> Descriptor | None:
 
 def cases(rule: Rule) -> Iterator[Case]:
     base = rule.sample_path
+    for name in BAD_HEADER_NAMES:
+        yield Case(rule, f"header name {name}", base, b"{}" if rule.body else None, ((name, "x"),))
     if rule.path_fields:
         for what, segment in (("utf8", "%ff"), ("nul", "a%00b"), ("surrogate", "%ed%a0%80"), ("huge", HUGE_URL)):
             yield Case(rule, f"path {what}", rule.path_with(segment), b"{}" if rule.body else None)
@@ -152,7 +158,7 @@ def _internal_names(text: str) -> list[str]:
 
 
 async def _send(client: httpx.AsyncClient, case: Case, token: str | None) -> str | None:
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", **dict(case.headers)}
     if token:
         headers["authorization"] = f"Bearer {token}"
     reply = await client.request(case.rule.verb, case.path, content=case.content, headers=headers)

@@ -3,12 +3,15 @@
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import httpx
 import pytest
 
-from tests.support import extra_gateway, json_reason
+from devmesh.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port
+from tests.support import error_reason, extra_gateway, json_reason
 from voketag.errors import DOMAIN
-from voketag.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port
+from voketag.scan.v1 import scan_service_pb2 as scan_pb
+from voketag.scan.v1 import scan_service_pb2_grpc as scan_rpc
 
 
 def envoy_status(reply: httpx.Response, code: int, reason: str) -> str:
@@ -41,8 +44,8 @@ def test_unknown_route_is_a_status_with_error_info(gateway: str) -> None:
 
 
 def test_envoy_successes_and_redirects_keep_their_bodies(gateway: str) -> None:
-    redirect = httpx.get(f"{gateway}/R/ABCDEF")
-    assert redirect.status_code == 301 and redirect.headers["location"].endswith("/r/ABCDEF")
+    redirect = httpx.get(f"{gateway}/console")
+    assert redirect.status_code == 301 and redirect.headers["location"].endswith("/console/")
     assert redirect.content == b""
     health = httpx.get(f"{gateway}/health")
     assert health.status_code == 200 and b"code" not in health.content
@@ -67,6 +70,40 @@ def test_wrong_type_names_the_field_and_no_proto_type(gateway: str, admin_token:
         assert message.startswith(f"{field}: invalid value"), message
         assert "voketag." not in message and "type.googleapis.com/voketag" not in reply.text
         assert "x-voketag-local-reply" not in reply.headers
+
+
+@pytest.mark.parametrize("path", ["/v1/webhooks", "/r/ABCDEF", "/api/verify/ABC"])
+@pytest.mark.parametrize("name", ["24gz!", "a%b", "x~y|z", "x_trace"])
+def test_header_name_grpc_does_not_allow_is_400_naming_it(gateway: str, admin_token: str, path: str, name: str) -> None:
+    """HTTP allows these names, gRPC does not (it does allow "_", which the edge refuses): Envoy refuses them before
+    the service's grpc core answers 500."""
+    reply = httpx.get(f"{gateway}{path}", headers={"authorization": f"Bearer {admin_token}", name: "x"})
+    assert reply.status_code == 400
+    assert envoy_status(reply, 3, "REQUEST_MALFORMED").startswith(f"header {name}: ")
+    assert "x-voketag-local-reply" not in reply.headers
+
+
+async def test_header_name_grpc_does_not_allow_is_invalid_argument_for_grpc(gateway: str, mesh: Mesh) -> None:
+    """A gRPC request (here over HTTP/1.1: grpcio itself refuses to send such a name) gets a gRPC status; over native
+    gRPC, a name with "_" is INVALID_ARGUMENT naming it (not a reset stream), and legal metadata reaches the service."""
+    async with httpx.AsyncClient() as client:
+        reply = await client.post(
+            f"{gateway}/voketag.scan.v1.ScanService/VerifyToken",
+            content=b"\x00\x00\x00\x00\x00",
+            headers={"content-type": "application/grpc", "te": "trailers", "a%b": "x"},
+        )
+    assert reply.status_code == 200
+    assert reply.headers["grpc-status"] == "3"
+    assert reply.headers["grpc-message"].startswith("header a%25b: ")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{mesh.port}") as channel:
+        stub = scan_rpc.ScanServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await stub.VerifyToken(scan_pb.VerifyTokenRequest(token="ABC"), metadata=(("x_trace", "x"),), timeout=5)
+        with pytest.raises(grpc.aio.AioRpcError) as served:
+            await stub.VerifyToken(scan_pb.VerifyTokenRequest(token="ABC"), metadata=(("x-trace.1", "x"),), timeout=5)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (refused.value.details() or "").startswith("header x_trace: ")
+    assert error_reason(served.value) == "TOKEN_MALFORMED"
 
 
 def test_over_limit_body_is_refused(gateway: str) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import redis.asyncio as redis
 
+from devmesh.mesh import SERVICES, EmbeddedRedis, Mesh, free_port, gateway_status, wait_until
 from scan_svc.settings import ScanSettings
 from tests.support import health_status
-from voketag.mesh import SERVICES, EmbeddedRedis, Mesh, free_port, gateway_status, wait_until
 from voketag.server import serve
 
 FULL_NAMES = {

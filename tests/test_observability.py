@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 
-from voketag.mesh import Mesh
+from devmesh.mesh import Mesh
 
 VERIFY = "/voketag.scan.v1.ScanService/VerifyToken"
 

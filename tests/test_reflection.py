@@ -2,9 +2,9 @@
 
 import pytest
 
+from devmesh.mesh import SERVICES, Mesh
 from tests.support import grpcurl
 from tests.test_health import FULL_NAMES
-from voketag.mesh import SERVICES, Mesh
 
 
 @pytest.mark.parametrize("name", SERVICES)

@@ -7,8 +7,8 @@ import sys
 
 import grpc
 
+from devmesh.mesh import ROOT, free_port, port_open, wait_until
 from tests.slow_server import SLOW_S
-from voketag.mesh import ROOT, free_port, port_open, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 

@@ -7,13 +7,13 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from devmesh.mesh import Mesh
 from tests.support import error_reason
 from voketag.admin.v1 import admin_service_pb2 as admin_pb
 from voketag.admin.v1 import admin_service_pb2_grpc as admin_rpc
 from voketag.errors import InvalidArgument
 from voketag.factory.v1 import factory_service_pb2 as factory_pb
 from voketag.factory.v1 import factory_service_pb2_grpc as factory_rpc
-from voketag.mesh import Mesh
 from voketag.scan.v1 import scan_service_pb2 as scan_pb
 from voketag.validation import BIGINT_MAX, Undecodable, bad_utf8_field, check, violations
 

@@ -18,6 +18,7 @@ from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
 from voketag import context as rpc_context
+from voketag import tracing
 from voketag.auth import Policy, Revocations, TokenVerifier, acting_as, authorize
 from voketag.errors import DomainError, PermissionDenied, Unauthenticated
 from voketag.outages import as_unavailable
@@ -143,6 +144,8 @@ class ObserveInterceptor(_AroundInterceptor):
         service, method = _split(details.method)
         started = time.perf_counter()
         code = grpc.StatusCode.OK
+        # After the request id is set, so that the span (and every span under it) carries it.
+        span = tracing.enter(details.method.lstrip("/"), metadata, tracing.SpanKind.SERVER)
         try:
             yield
             code = context.code() or grpc.StatusCode.OK
@@ -155,6 +158,8 @@ class ObserveInterceptor(_AroundInterceptor):
         finally:
             elapsed = time.perf_counter() - started
             code_name = code.name if isinstance(code, grpc.StatusCode) else str(code)
+            span.span.set_attribute("rpc.grpc.status_code", code_name)
+            span.end("" if code == grpc.StatusCode.OK else code_name)
             RPC_HANDLED.labels(service, method, code_name).inc()
             RPC_LATENCY.labels(service, method).observe(elapsed)
             log.info(

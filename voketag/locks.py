@@ -19,6 +19,7 @@ class Lock(enum.IntEnum):
     ANCHOR_CYCLE = 0x766F6B6574616703
     LEDGER_SEAL = 0x766F6B6574616704
     COUNTERFEIT_FLUSH = 0x766F6B6574616705
+    SCAN_PARTITIONS = 0x766F6B6574616730
 
 
 async def xact_lock(conn: Connection, lock: Lock) -> None:

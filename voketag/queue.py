@@ -1,22 +1,42 @@
-"""The Dramatiq broker (Redis) shared by the worker and the services that enqueue work."""
+"""The Dramatiq broker shared by the worker and the services that enqueue work, chosen by its URL: redis:// (the
+embedded default) or amqp:// (RabbitMQ, as in docker-compose)."""
+
+from urllib.parse import urlsplit
 
 import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from pydantic import SecretStr
 
-# Milliseconds after which a silent worker's in-flight messages are handed to another worker.
+from voketag.tracing import TraceMiddleware
+
+# Milliseconds after which a silent worker's in-flight messages are handed to another worker (Redis; RabbitMQ
+# hands them back itself when the worker's connection closes).
 HEARTBEAT_TIMEOUT_MS = 30_000
 # Dramatiq looks for dead workers on a random 1 in 1,000 broker calls by default, which left the messages of a
 # SIGKILLed worker waiting 20 minutes. On every call, they are back in their queue at the first poll after
 # HEARTBEAT_TIMEOUT_MS (a worker polls every second when idle). The check is one sorted-set range read
 # unless a worker is dead.
 MAINTENANCE_CHANCE = MAINTENANCE_SCALE
+REDIS_SCHEMES = {"redis", "rediss", "unix"}
+AMQP_SCHEMES = {"amqp", "amqps"}
 
 
-def setup_broker(url: SecretStr) -> RedisBroker:
+def setup_broker(url: SecretStr) -> dramatiq.Broker:
     """Create the broker and make it the global one, before any actor module is imported."""
-    broker = RedisBroker(
-        url=url.get_secret_value(), heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, maintenance_chance=MAINTENANCE_CHANCE
-    )
+    secret = url.get_secret_value()
+    scheme = urlsplit(secret).scheme
+    broker: dramatiq.Broker
+    if scheme in REDIS_SCHEMES:
+        broker = RedisBroker(url=secret, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, maintenance_chance=MAINTENANCE_CHANCE)
+    elif scheme in AMQP_SCHEMES:
+        # Publisher confirms: enqueue returns only once RabbitMQ has the message, so the outbox relay marks a row
+        # sent only after its message is safe.
+        broker = RabbitmqBroker(url=secret, confirm_delivery=True)
+    else:
+        raise ValueError(
+            f"BROKER_URL must be redis://, rediss://, unix://, amqp:// or amqps://, not {scheme or 'empty'}://"
+        )
+    broker.add_middleware(TraceMiddleware())
     dramatiq.set_broker(broker)
     return broker

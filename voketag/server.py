@@ -17,7 +17,7 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2
 from prometheus_client import start_http_server
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from voketag import migrations
+from voketag import migrations, tracing
 from voketag.auth import PUBLIC, Policy, Revocations, TokenVerifier, policy_of
 from voketag.db import create_pool
 from voketag.interceptors import AuthInterceptor, ErrorInterceptor, ObserveInterceptor, ValidationInterceptor
@@ -207,6 +207,7 @@ def run_service(
     """The whole life of a service process: logging, storage, migrations, serve, close."""
     setup_logging(name, settings.log_level)
     log.info("settings", extra={"settings": settings.model_dump(mode="json")})
+    tracing.setup(name, settings.otlp_traces_endpoint)
 
     async def main() -> None:
         pool = await _connect(settings)

@@ -8,14 +8,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOOPBACK: tuple[IPv4Network | IPv6Network, ...] = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
 
 
-class RuntimeSettings(BaseSettings):
+class BrokerSettings(BaseSettings):
+    """Where Dramatiq messages go: BROKER_URL (redis://... or amqp://... for RabbitMQ), else the Redis of REDIS_URL."""
+
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    broker_url: SecretStr | None = None
+
+    @property
+    def queue_url(self) -> SecretStr:
+        # An empty BROKER_URL counts as unset (compose files and shells pass "" for "not configured").
+        if self.broker_url is not None and self.broker_url.get_secret_value():
+            return self.broker_url
+        return self.redis_url
+
+
+class RuntimeSettings(BrokerSettings):
     """What every service process needs: storage, RPC endpoint, observability, token verification."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     # SecretStr: URLs may carry passwords, and settings are logged at start-up.
     database_url: SecretStr
-    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
@@ -36,6 +49,8 @@ class RuntimeSettings(BaseSettings):
     # JSON list of networks whose calls may name the client in x-envoy-external-address: the gateway. Anyone
     # else who reaches the gRPC port directly is known by its own address, whatever the header says.
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=lambda: list(LOOPBACK))
+    # OTLP/HTTP traces endpoint (http://collector:4318/v1/traces); '' leaves tracing off (voketag/tracing.py).
+    otlp_traces_endpoint: str = ""
 
 
 class TokenKeySettings(BaseSettings):
@@ -52,12 +67,12 @@ class TokenKeySettings(BaseSettings):
     public_base_url: str = "https://vtag.example"
 
 
-class WorkerSettings(BaseSettings):
+class WorkerSettings(BrokerSettings):
     """The Dramatiq worker only needs the broker (and, with the anchor issue, the chain and database)."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    otlp_traces_endpoint: str = ""
 
 
 class MigrateSettings(BaseSettings):

@@ -116,6 +116,32 @@ export function errorMessage(message: string, fields: string[] = [], retry?: () 
   );
 }
 
+/** A destructive action behind a confirmation step: the first click asks, "Yes, …" acts, Cancel goes
+ * back. ``attrs`` (e.g. an aria-label naming the object) go on the first button. */
+export function confirmAction(text: string, question: string, act: () => Promise<unknown>, attrs: Attrs = {}): HTMLElement {
+  const box = h("span", { class: "confirm" });
+  const ask = h("button", { type: "button", class: "danger", ...attrs }, text);
+  const yes = h("button", { type: "button", class: "danger" }, `Yes, ${text.toLowerCase()}`);
+  const no = h("button", { type: "button" }, "Cancel");
+  ask.addEventListener("click", () => {
+    box.replaceChildren(h("span", { role: "group", "aria-label": question }, h("span", {}, question), yes, no));
+    no.focus();
+  });
+  no.addEventListener("click", () => {
+    box.replaceChildren(ask);
+    ask.focus();
+  });
+  yes.addEventListener("click", () => {
+    yes.disabled = true;
+    act().catch((error: unknown) => {
+      yes.disabled = false;
+      box.replaceChildren(ask, errorBox(error));
+    });
+  });
+  box.append(ask);
+  return box;
+}
+
 export function notice(text: string): HTMLElement {
   return h("p", { class: "notice", role: "status" }, text);
 }

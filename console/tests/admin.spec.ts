@@ -13,7 +13,7 @@ test("admin reviews a fraud report and changes its status", async ({ page, reque
   });
   expect(batch.status()).toBe(200);
   const batchId = ((await batch.json()) as { batch: { id: string } }).batch.id;
-  const csv = await (await request.get(`/v1/export/csv?batch_id=${batchId}`, { headers })).text();
+  const csv = await (await request.get(`/v1/export/csv?batch_id=${batchId}&view=PRODUCT_VIEW_FULL`, { headers })).text();
   const productToken = csv.split(/\r?\n/)[1].split(",")[3];
   const description = `Seller on a market offers these for a third of the price (${Date.now()})`;
   const filed = await request.post("/api/fraud/report", { data: { token: productToken, description, contact: "buyer@example.com", requestId: randomUUID() } });
@@ -38,6 +38,23 @@ test("admin reviews a fraud report and changes its status", async ({ page, reque
   expect(after.report.status).toBe("FRAUD_REPORT_STATUS_INVESTIGATING");
   expect(after.report.note).toBe("Asked the marketplace for the seller's details");
   await check(page, "admin", "fraud-report-reviewed");
+
+  // A report on a counterfeit code (the genuine token with its tag changed): in the queue with its
+  // fingerprint and no product; the admin reads the code as reported.
+  const forged = productToken.slice(0, -4) + (productToken.endsWith("AAAA") ? "BAAA" : "AAAA");
+  const fake = await request.post("/api/fraud/report", { data: { token: forged, description: "Fake box, fake code", requestId: randomUUID() } });
+  expect(fake.status()).toBe(200);
+  const fakeId = ((await fake.json()) as { reportId: string }).reportId;
+  const fingerprint = ((await (await request.get(`/v1/admin/fraud/reports/${fakeId}`, { headers })).json()) as { report: { tokenFingerprint: string } }).report.tokenFingerprint;
+  expect(fingerprint).toMatch(/^[0-9a-f]{16}$/);
+  await page.getByRole("link", { name: "Fraud review" }).click();
+  const fakeRow = page.getByRole("table", { name: "Fraud reports, newest first" }).getByRole("row").filter({ hasText: fingerprint });
+  await expect(fakeRow).toContainText("an unknown (counterfeit) code");
+  await fakeRow.getByRole("link", { name: `Report ${fakeId.slice(0, 8)}` }).click();
+  await expect(page.locator("dl.facts")).toContainText("none: the code names no product");
+  await expect(page.locator("dl.facts")).toContainText(fingerprint);
+  await expect(page.locator("dl.facts")).toContainText(forged);
+  await check(page, "admin", "fraud-counterfeit");
 });
 
 test("the dashboard's numbers equal the API's for the same range", async ({ page, request }) => {
@@ -50,10 +67,11 @@ test("the dashboard's numbers equal the API's for the same range", async ({ page
     const start = await page.getByLabel("From").inputValue();
     const end = await page.getByLabel("To").inputValue();
     const api = (await (await request.get(`/v1/admin/analytics?start_date=${start}&end_date=${end}`, { headers })).json()) as {
-      daily: { date: string; scans: string; verdicts: Record<string, string> }[];
+      daily: { date: string; scans: string; verdicts: Record<string, string>; counterfeitScans: string }[];
       verdictDistribution: Record<string, string>;
       riskHistogram: { count: string }[];
-      byCountry: { countryCode: string; scans: string }[];
+      byCountry: { countryCode: string; scans: string; counterfeitScans: string }[];
+      counterfeits?: { keyId: number; reason: string; scans: string }[];
     };
     const total = api.daily.reduce((sum, d) => sum + Number(d.scans), 0);
     expect(total, "the seeded scans fall in the range").toBeGreaterThan(0);
@@ -65,8 +83,16 @@ test("the dashboard's numbers equal the API's for the same range", async ({ page
     // Each table row equals the API's day, bucket and country (the first two tables sit in closed <details>).
     const dailyRows = page.getByRole("table", { name: "Scans per day by verdict", includeHidden: true }).locator("tbody tr");
     await expect(dailyRows).toHaveCount(api.daily.length);
-    const shown = await dailyRows.evaluateAll((rows) => rows.map((r) => [r.children[0].textContent, r.children[1].textContent]));
-    expect(shown).toEqual(api.daily.map((d) => [d.date, String(Number(d.scans))]));
+    const shown = await dailyRows.evaluateAll((rows) => rows.map((r) => [r.children[0].textContent, r.children[1].textContent, r.children[6].textContent]));
+    expect(shown).toEqual(api.daily.map((d) => [d.date, String(Number(d.scans)), String(Number(d.counterfeitScans))]));
+    // Counterfeit scans (seeded: 7 today, 4 two days ago, 2 five days ago): the figure and the table.
+    const counterfeit = api.daily.reduce((sum, d) => sum + Number(d.counterfeitScans), 0);
+    expect(counterfeit).toBe(13);
+    expect(await figure("fig-counterfeit")).toBe(counterfeit);
+    const byKey = await page.getByRole("table", { name: "Counterfeit scans by key id and reason" }).locator("tbody tr td:nth-child(3)").allTextContents();
+    expect(byKey).toEqual((api.counterfeits ?? []).map((c) => String(Number(c.scans))));
+    const countryFakes = await page.getByRole("table", { name: "Scans by country" }).locator("tbody tr td:nth-child(7)").allTextContents();
+    expect(countryFakes).toEqual(api.byCountry.map((c) => String(Number(c.counterfeitScans))));
     const buckets = await page.getByRole("table", { name: "Risk-score distribution", includeHidden: true }).locator("tbody tr td:nth-child(2)").allTextContents();
     expect(buckets).toEqual(api.riskHistogram.map((b) => String(Number(b.count))));
     const countries = await page.getByRole("table", { name: "Scans by country" }).locator("tbody tr td:nth-child(2)").allTextContents();
@@ -102,10 +128,18 @@ test("admin creates a user and a service account (secrets shown once), deactivat
   await expect(page.getByLabel(/^Client secret of /)).not.toHaveValue("");
   await check(page, "admin", "users-secret-shown");
 
+  // Deactivation and revocation ask first; Cancel changes nothing.
   await row.getByText("Manage").click();
   await row.getByRole("button", { name: "Deactivate" }).click();
+  await expect(row.getByRole("group", { name: `Deactivate ${email}? Their sessions end at once.` })).toBeVisible();
+  await check(page, "admin", "users-confirm");
+  await row.getByRole("button", { name: "Cancel" }).click();
+  await expect(row).toContainText("Yes");
+  await row.getByRole("button", { name: "Deactivate" }).click();
+  await row.getByRole("button", { name: "Yes, deactivate" }).click();
   await expect(page.getByRole("row").filter({ hasText: email })).toContainText("No");
   await page.getByRole("button", { name: `Revoke ${name}` }).click();
+  await page.getByRole("row").filter({ hasText: name }).getByRole("button", { name: "Yes, revoke" }).click();
   await expect(page.getByRole("row").filter({ hasText: name })).toContainText("Revoked");
   // Secrets are not kept: a reload shows none.
   await page.reload();
@@ -142,6 +176,14 @@ test("scans page: filters and paging over the seeded scans", async ({ page }) =>
   expect((await rows.locator("td:nth-child(2)").allInnerTexts()).every((v) => v === "Suspicious")).toBe(true);
   await rows.first().getByText(/factors?$/).click();
   await check(page, "admin", "scans-filtered");
+  // Only scans located in France (the seed spreads them over DE, FR, US and unknown).
+  await page.getByLabel("Verdict").selectOption({ label: "Any" });
+  await page.getByLabel("Minimum risk").fill("0");
+  await page.getByLabel("Country").fill("fr");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(rows).toHaveCount(25);
+  expect(new Set(await rows.locator("td:nth-child(4)").allInnerTexts())).toEqual(new Set(["FR"]));
+  await check(page, "admin", "scans-country");
 });
 
 test("dashboard: a custom range is drawn; a reversed one is refused with the field named", async ({ page }) => {

@@ -61,6 +61,8 @@ export async function signIn(page: Page, role: RoleName, target = "/console/"): 
 /** Waits until no region is loading, then saves a full-page screenshot and runs axe-core on it. */
 export async function check(page: Page, role: string, screen: string): Promise<void> {
   await expect(page.locator("[aria-busy=true]")).toHaveCount(0);
+  // Chart.js sizes its canvas from a ResizeObserver callback: let two frames pass so charts are drawn.
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   const dir = join(artifacts, "screens", role);
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${screen}.png`), fullPage: true });

@@ -1,5 +1,6 @@
 // An operator's day: create a batch, import a CSV with a bad line (named, nothing written), import a
 // good one, export it, recall a product, and the consumer page then shows the recall.
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { apiToken, check, expect, provoked, signIn, test } from "./fixtures";
 
@@ -50,7 +51,7 @@ test("operator: batch, CSV import errors and success, export, recall -> consumer
   await page.getByRole("button", { name: "Export CSV" }).click();
   const file = readFileSync((await (await download).path())!, "utf8");
   const lines = file.trim().split(/\r?\n/);
-  expect(lines[0]).toBe("product_id,serial,external_id,token,link,lifecycle,created_at");
+  expect(lines[0]).toBe("product_id,serial,external_id,token,link,lifecycle,created_at,token_fingerprint,colour");
   expect(lines.at(-1)).toBe("#rows=3");
   const [, , externalId, productToken] = lines[1].split(",");
   expect(externalId).toBe("E-1");
@@ -58,7 +59,8 @@ test("operator: batch, CSV import errors and success, export, recall -> consumer
   // Recall the first product with a reason; the consumer page then says so.
   const firstRow = page.getByRole("table", { name: "Products in leaf order" }).locator("tbody tr").first();
   await firstRow.getByText("Recall product…").click();
-  await firstRow.getByLabel("Reason (shown to consumers)").fill("Faulty clasp, return to the shop");
+  await firstRow.getByLabel("Internal reason (staff only)").fill("Clasp supplier lot 7 failed QA");
+  await firstRow.getByLabel("Public reason (optional, shown to consumers)").fill("Faulty clasp, return to the shop");
   await firstRow.getByRole("button", { name: "Recall product" }).click();
   await expect(page.getByRole("table", { name: "Products in leaf order" }).locator("tbody tr").first()).toContainText("Recalled");
   await check(page, "operator", "batch-recalled");
@@ -79,6 +81,7 @@ test("operator: batch, CSV import errors and success, export, recall -> consumer
   expect(reply?.status()).toBe(410);
   await expect(consumer.locator("body")).toContainText(/recall/i);
   await expect(consumer.locator("body")).toContainText("Faulty clasp");
+  await expect(consumer.locator("body")).not.toContainText("supplier lot 7");
   await consumer.close();
 });
 
@@ -96,7 +99,8 @@ test("operator never sees another factory's batches", async ({ page }) => {
 test("operator: a webhook to a private address is refused with the field named, and nothing is listed", async ({ page }) => {
   await signIn(page, "operator", "/console/webhooks");
   await expect(page.getByText("No webhooks registered.")).toBeVisible();
-  await page.getByLabel("URL").fill("https://127.0.0.1:9/hook");
+  // This mesh lets webhooks reach loopback (the local receiver below); private networks stay refused.
+  await page.getByLabel("URL").fill("https://10.0.0.5/hook");
   await page.getByLabel("Batch recalled").check();
   await page.getByRole("button", { name: "Register webhook" }).click();
   const alert = page.getByRole("form", { name: "Register a webhook" }).getByRole("alert");
@@ -125,10 +129,98 @@ test("operator: a held batch is released, then revoked with a reason", async ({ 
   await page.getByText("Revoke batch…").click();
   await page.getByRole("button", { name: "Revoke batch" }).click();
   await expect(facts).toContainText("Released");
-  await page.getByLabel("Reason (internal, not shown to consumers)").fill("Labels printed twice");
+  await page.locator("details").filter({ hasText: "Revoke batch…" }).getByLabel("Internal reason (staff only)").fill("Labels printed twice");
   await page.getByRole("button", { name: "Revoke batch" }).click();
   await expect(facts).toContainText("Revoked — Labels printed twice");
   // Final: no lifecycle actions remain.
   await expect(page.getByText("Recall batch…")).toHaveCount(0);
   await check(page, "operator", "batch-revoked");
+});
+
+test("operator: an open batch takes one more product, is sealed, and the product is found by its external id", async ({ page }) => {
+  const sku = `OPEN-${Date.now().toString(36).toUpperCase()}`;
+  const externalId = `ADD-${Date.now().toString(36).toUpperCase()}`;
+  await signIn(page, "operator", "/console/batches");
+  const create = page.getByRole("form", { name: "Create a batch" });
+  await create.getByLabel("Product line").fill("Scarves");
+  await create.getByLabel("SKU").fill(sku);
+  await create.getByLabel("Quantity").fill("1");
+  await create.getByLabel("Keep open for adding products").selectOption({ label: "1 hour" });
+  await create.getByRole("button", { name: "Create batch" }).click();
+  const facts = page.locator("dl.facts");
+  await expect(facts).toContainText("until");
+  const products = page.getByRole("table", { name: "Products in leaf order" }).locator("tbody tr");
+  await expect(products).toHaveCount(1);
+  await page.getByRole("form", { name: "Add a product" }).getByLabel("External id (optional)").fill(externalId);
+  await page.getByRole("button", { name: "Add product" }).click();
+  await expect(products).toHaveCount(2);
+  await expect(products.last()).toContainText(externalId);
+  await expect(products.last().locator("code")).toHaveText(/^[0-9a-f]{16}$/);
+  await check(page, "operator", "batch-open");
+  await page.getByRole("button", { name: "Seal batch now" }).click();
+  await expect(facts).toContainText("no (sealed)");
+  await expect(page.getByRole("form", { name: "Add a product" })).toHaveCount(0);
+
+  // Once anchored, each product's proof bundle is fetched with the user's token and saved as a file.
+  await expect(async () => {
+    await page.reload();
+    await expect(facts).toContainText("Anchored", { timeout: 2_000 });
+  }).toPass({ timeout: 90_000 });
+  const serial = (await products.last().locator("td").first().innerText()).trim();
+  const proof = page.waitForEvent("download");
+  await page.getByRole("button", { name: `Proof bundle of product ${serial}` }).click();
+  const bundle = JSON.parse(readFileSync((await (await proof).path())!, "utf8")) as { proof: { leaf: { serial: string; batchId: string } } };
+  expect(bundle.proof.leaf.serial).toBe(serial);
+  await check(page, "operator", "batch-sealed");
+
+  await page.getByRole("link", { name: "Products", exact: true }).click();
+  await page.getByLabel("Search by").selectOption({ label: "External id" });
+  await page.getByLabel("Value").fill(externalId);
+  await page.getByRole("button", { name: "Search" }).click();
+  const found = page.getByRole("table", { name: "Products found" }).locator("tbody tr");
+  await expect(found).toHaveCount(1);
+  await expect(found).toContainText(sku);
+  await check(page, "operator", "products-search");
+  await page.getByLabel("Search by").selectOption({ label: "External id" });
+  await page.getByLabel("Value").fill("NO-SUCH-ID");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByText("No product matches.")).toBeVisible();
+  await page.getByLabel("Value").fill(externalId);
+  await page.getByRole("button", { name: "Search" }).click();
+  await found.getByRole("link").click();
+  await expect(page.locator("dl.facts")).toContainText(externalId);
+});
+
+test("operator: a webhook to the local receiver shows its real deliveries, and is deleted after a confirmation", async ({ page, request }) => {
+  const receiver = process.env.CONSOLE_WEBHOOK_URL ?? "";
+  expect(receiver).not.toBe("");
+  await signIn(page, "operator", "/console/webhooks");
+  await page.getByLabel("URL").fill(receiver);
+  await page.getByLabel("Batch released").check();
+  await page.getByRole("button", { name: "Register webhook" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Signing secret (shown once)" })).toBeVisible();
+
+  // An event: a held batch of this factory released through the API.
+  const headers = { authorization: `Bearer ${await apiToken(request, "operator")}` };
+  const held = await request.post("/v1/batches", {
+    headers,
+    data: { requestId: randomUUID(), productLine: "Gloves", sku: `HOOK-${Date.now()}`, quantity: 1, initialLifecycle: "LIFECYCLE_STATE_PENDING_RELEASE" },
+  });
+  expect(held.status()).toBe(200);
+  const batchId = ((await held.json()) as { batch: { id: string } }).batch.id;
+  expect((await request.post(`/v1/batches/${batchId}:release`, { headers, data: {} })).status()).toBe(200);
+
+  const deliveries = page.getByRole("table", { name: "Deliveries, newest first" }).locator("tbody tr");
+  await expect(async () => {
+    await page.getByRole("button", { name: `Deliveries of ${receiver}` }).click();
+    await expect(deliveries.first()).toContainText("Succeeded", { timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(deliveries.first()).toContainText("Batch released");
+  await expect(deliveries.first()).toContainText("200");
+  await check(page, "operator", "webhook-deliveries");
+
+  await page.getByRole("button", { name: `Delete ${receiver}` }).click();
+  await check(page, "operator", "webhook-confirm-delete");
+  await page.getByRole("button", { name: "Yes, delete" }).click();
+  await expect(page.getByText("No webhooks registered.")).toBeVisible();
 });

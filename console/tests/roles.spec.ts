@@ -53,7 +53,8 @@ for (const role of Object.keys(SCREENS) as RoleName[]) {
     if (role === "auditor") {
       // A product page reached from a fraud report: lifecycle, scans and proof, never the token.
       await nav.getByRole("link", { name: "Fraud review" }).click();
-      await page.getByRole("table", { name: "Fraud reports, newest first" }).getByRole("link").first().click();
+      // (a report on a genuine code: counterfeit ones have no product)
+      await page.getByRole("table", { name: "Fraud reports, newest first" }).getByRole("row").filter({ hasText: "a genuine code" }).getByRole("link").first().click();
       // Read only: the report is shown, the review form is not.
       await expect(page.getByRole("heading", { level: 1 })).toContainText("Fraud report");
       await expect(page.getByRole("button", { name: "Save review" })).toHaveCount(0);

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from admin_svc.bootstrap import create_admin
+from devmesh.mesh import Mesh
 from tests.scan.conftest import Catalog, next_address
-from voketag.mesh import Mesh
 from voketag.tokens import KeyRing
 
 PASSWORD = "correct horse battery staple"

@@ -9,11 +9,11 @@ import asyncpg
 import grpc
 import pytest
 
+from devmesh.mesh import Mesh
 from tests.admin.conftest import PASSWORD, Api, create_user, login, unique
 from tests.support import error_reason, json_reason
 from voketag.admin.v1 import admin_service_pb2 as pb
 from voketag.admin.v1 import admin_service_pb2_grpc as rpc
-from voketag.mesh import Mesh
 
 
 def test_login_issues_tokens_that_other_services_accept(admin: Api, factory: dict) -> None:

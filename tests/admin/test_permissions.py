@@ -19,8 +19,8 @@ import grpc
 import pytest
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
+from devmesh.mesh import Mesh
 from voketag.auth import Policy, Role, TokenSigner, policy_of
-from voketag.mesh import Mesh
 
 AREAS = ("scan", "factory", "admin", "anchor")
 UNAUTHENTICATED, DENIED, PASSES = "401", "403", "passes"

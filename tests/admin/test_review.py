@@ -46,6 +46,22 @@ async def test_suspicious_scans_filter_and_page(admin: Api, seeded: Seeded, db: 
     assert admin.call("GET", "/v1/admin/fraud/scans", minRisk=101).status_code == 400
 
 
+async def test_suspicious_scans_filter_by_country(admin: Api, seeded: Seeded, db: asyncpg.Connection) -> None:
+    fid = uuid.UUID(seeded.factory_id)
+    expected = await db.fetch(
+        """SELECT id FROM scans WHERE factory_id = $1 AND risk_score >= 50 AND country = 'FR'
+           ORDER BY scanned_at DESC, id DESC""",
+        fid,
+    )
+    assert expected, "the seed has French scans"
+    only = admin.ok("GET", "/v1/admin/fraud/scans", factoryId=seeded.factory_id, countryCode="FR", pageSize=1000)
+    assert [s["id"] for s in only["scans"]] == [str(r["id"]) for r in expected]
+    assert {s["countryCode"] for s in only["scans"]} == {"FR"}
+    for bad in ("fr", "FRA", "F1"):
+        refused = admin.call("GET", "/v1/admin/fraud/scans", countryCode=bad)
+        assert refused.status_code == 400 and "country_code" in refused.text, refused.text
+
+
 async def test_fraud_reports_review(admin: Api, seeded: Seeded) -> None:
     listed = admin.ok("GET", "/v1/admin/fraud/reports", factoryId=seeded.factory_id)["reports"]
     assert {r["id"] for r in listed} == {str(i) for i in seeded.report_ids}

@@ -14,8 +14,8 @@ from pydantic import SecretStr
 from anchor_svc.chain import Chain
 from anchor_svc.pump import Anchorer
 from anchor_svc.settings import ANVIL_DEV_KEY, AnchorSettings
+from devmesh.mesh import Anvil, free_port
 from voketag import migrations
-from voketag.mesh import Anvil, free_port
 from voketag.tokens import KeyRing
 
 TOKEN_KEYS = {"1": base64.b64encode(b"anchor-tests-token-key-32-bytes!").decode()}

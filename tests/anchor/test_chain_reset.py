@@ -10,8 +10,8 @@ from prometheus_client import REGISTRY
 
 from anchor_svc import storage
 from anchor_svc.usecases import Anchoring
+from devmesh.mesh import Anvil
 from voketag.errors import FailedPrecondition
-from voketag.mesh import Anvil
 
 from .conftest import RING, SENDER, run_until, settings_for, states
 from .test_anchoring import sealed_batches

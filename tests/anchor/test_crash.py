@@ -11,7 +11,7 @@ import httpx
 
 from anchor_svc import storage
 from anchor_svc.sealing import seal
-from voketag.mesh import Child, free_port
+from devmesh.mesh import Child, free_port
 
 from .conftest import RING, TOKEN_KEYS, make_batch, mining, rpc, sender_transactions, states, wait_for
 

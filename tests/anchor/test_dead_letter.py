@@ -10,7 +10,7 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 
 from anchor_svc import storage
-from voketag.mesh import Child, EmbeddedRedis, free_port
+from devmesh.mesh import Child, EmbeddedRedis, free_port
 
 from .conftest import TOKEN_KEYS, make_batch, wait_for
 

@@ -18,8 +18,8 @@ from anchor_svc.chain import Chain, ChainUnavailable, Fees, Rejected
 from anchor_svc.pump import Anchorer
 from anchor_svc.sealing import seal
 from anchor_svc.usecases import Anchoring
+from devmesh.mesh import Anvil
 from voketag.errors import FailedPrecondition
-from voketag.mesh import Anvil
 
 from .conftest import (
     RING,

@@ -1,6 +1,7 @@
 """The console in Debian's Chromium against the real mesh: Playwright (console/tests/*.spec.ts) drives it
 through Envoy with users of every role seeded here; screenshots of every screen land in
-test-artifacts/console/screens/<role>/."""
+test-artifacts/console/screens/<role>/. The mesh is the console's own (tests/console/conftest.py), so that
+webhooks may reach the receiver on loopback."""
 
 import asyncio
 import gzip
@@ -17,8 +18,9 @@ import httpx
 import pytest
 
 from admin_svc.bootstrap import create_admin
+from devmesh.mesh import ROOT
 from tests.admin.conftest import PASSWORD, seed
-from voketag.mesh import ROOT
+from tests.console.conftest import Receiver
 
 DIST = ROOT / "console" / "dist"
 ARTIFACTS = ROOT / "test-artifacts" / "console"
@@ -30,12 +32,13 @@ SCREENS = {
     "admin": {
         *("dashboard", "batches", "products", "fraud", "scans", "anchors", "users", "audit", "webhooks"),
         *("fraud-report", "dashboard-90d", "dashboard-range-error", "users-secret-shown", "audit-verified"),
-        *("scans-filtered", "anchors-failed"),
+        *("scans-filtered", "anchors-failed", "fraud-counterfeit", "users-confirm", "scans-country"),
     },
     "auditor": {"dashboard", "products", "product", "fraud", "scans", "anchors", "audit"},
     "operator": {
         *("batches", "products", "product", "anchors", "webhooks"),
         *("batch", "import-error", "batch-recalled", "batch-revoked", "webhook-refused", "product-link"),
+        *("batch-open", "batch-sealed", "products-search", "webhook-deliveries", "webhook-confirm-delete"),
     },
     "anonymous": {"signin", "signin-wrong-password", "signin-expired"},
 }
@@ -86,6 +89,12 @@ def _users(gateway: str, database_url: str) -> dict[str, str]:
                    VALUES ($1, $2, 'FAILED', 5, 'the node kept refusing the transaction')""",
                 [(batch_id, uuid.UUID(plant["A"])) for batch_id in seeded.batch_ids[:2]],
             )
+            # Counterfeit scans as the scan service flushes them (scan_svc/counterfeits.py), for the dashboard.
+            await conn.executemany(
+                """INSERT INTO counterfeit_daily (day, country, key_id, reason, scans)
+                   VALUES (current_date - $1::int, $2, $3, $4, $5)""",
+                [(0, "IT", 200, "UNKNOWN_KEY", 7), (2, "DE", 1, "BAD_TAG", 4), (5, "", -1, "MALFORMED", 2)],
+            )
         finally:
             await conn.close()
 
@@ -99,14 +108,16 @@ def _users(gateway: str, database_url: str) -> dict[str, str]:
 
 
 @pytest.mark.timeout(900)
-def test_console_in_chromium(gateway: str, deps: dict[str, str]) -> None:
+def test_console_in_chromium(console_gateway: str, console_deps: dict[str, str], receiver: Receiver) -> None:
+    gateway = console_gateway
     assert (DIST / "index.html").is_file(), "the console is not built: run `make console` (make test does)"
     assert CHROMIUM.is_file(), "Debian's chromium is missing: run `make browser`"
     assert PLAYWRIGHT.is_file(), "Playwright is not installed: run `make install`"
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     env = {
         **os.environ,
-        **_users(gateway, deps["DATABASE_URL"]),
+        **_users(gateway, console_deps["DATABASE_URL"]),
+        "CONSOLE_WEBHOOK_URL": f"http://127.0.0.1:{receiver.server_address[1]}/hook",
         "CONSOLE_BASE_URL": gateway,
         "CONSOLE_PASSWORD": PASSWORD,
         "CONSOLE_ARTIFACTS": str(ARTIFACTS),
@@ -122,6 +133,7 @@ def test_console_in_chromium(gateway: str, deps: dict[str, str]) -> None:
         timeout=840,
     )
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
+    assert receiver.events, "the receiver got no webhook delivery"
 
     missing = {
         role: sorted(names - {p.stem for p in (ARTIFACTS / "screens" / role).glob("*.png")})

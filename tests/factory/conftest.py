@@ -11,10 +11,10 @@ import asyncpg
 import grpc
 import pytest
 
+from devmesh.mesh import Child, EmbeddedRedis, Mesh, free_port
 from tests.support import health_status
 from voketag.auth import Role, TokenSigner
 from voketag.factory.v1 import factory_service_pb2_grpc as rpc
-from voketag.mesh import Child, EmbeddedRedis, Mesh, free_port
 
 Metadata = tuple[tuple[str, str], ...]
 

@@ -10,12 +10,12 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from devmesh.mesh import Mesh
 from tests.factory.conftest import Callers, Isolated
 from tests.support import error_reason
 from voketag.common.v1 import enums_pb2
 from voketag.factory.v1 import factory_service_pb2 as pb
 from voketag.factory.v1 import factory_service_pb2_grpc as rpc
-from voketag.mesh import Mesh
 from voketag.tokens import KeyRing
 
 

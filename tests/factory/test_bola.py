@@ -98,7 +98,8 @@ async def test_every_rpc_on_another_factorys_object_is_not_found(
     assert batch.batch.lifecycle_reason == "" and batch.batch.quantity == 2
     product = await stub.GetProduct(pb.GetProductRequest(id=owned["product"]), metadata=callers.operator_a)
     assert product.product.lifecycle_reason == ""
-    assert len(table) == len(pb.DESCRIPTOR.services_by_name["FactoryService"].methods) - 2  # the two Lists below
+    # The two Lists and SearchProducts below answer with what the caller may see instead.
+    assert len(table) == len(pb.DESCRIPTOR.services_by_name["FactoryService"].methods) - 3
 
 
 async def test_lists_show_only_the_callers_factory(
@@ -110,6 +111,12 @@ async def test_lists_show_only_the_callers_factory(
         assert {batch.factory_id for batch in listed.batches} <= {callers.factory_b}
     hooks = await stub.ListWebhooks(pb.ListWebhooksRequest(page_size=1000), metadata=callers.operator_b)
     assert owned["webhook"] not in {hook.id for hook in hooks.webhooks}
+    product = await stub.GetProduct(pb.GetProductRequest(id=owned["product"]), metadata=callers.operator_a)
+    search = pb.SearchProductsRequest(serial=product.product.serial)
+    assert not (await stub.SearchProducts(search, metadata=callers.operator_b)).products
+    assert [p.id for p in (await stub.SearchProducts(search, metadata=callers.operator_a)).products] == [
+        owned["product"]
+    ]
     mine = await stub.ListWebhooks(pb.ListWebhooksRequest(page_size=1000), metadata=callers.operator_a)
     assert [hook.id for hook in mine.webhooks] == [owned["webhook"]]
     assert mine.webhooks[0].secret_hint and mine.webhooks[0].url == PUBLIC_URL

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
+from devmesh.mesh import Mesh
 from tests.factory.conftest import Callers
-from voketag.mesh import Mesh
 from voketag_client import FactoryClient
 from voketag_client.client import TruncatedExport
 

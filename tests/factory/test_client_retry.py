@@ -15,8 +15,8 @@ import asyncpg
 import grpc
 import pytest
 
+from devmesh.mesh import Mesh, free_port
 from tests.factory.conftest import Callers
-from voketag.mesh import Mesh, free_port
 from voketag_client import FactoryClient
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"

@@ -11,12 +11,12 @@ import grpc
 import httpx
 import pytest
 
+from devmesh.mesh import Mesh
 from factory_svc.csvio import EXPORT_COLUMNS
 from tests.factory.conftest import Callers, Isolated
 from tests.support import error_reason, json_reason
 from voketag.factory.v1 import factory_service_pb2 as pb
 from voketag.factory.v1 import factory_service_pb2_grpc as rpc
-from voketag.mesh import Mesh
 from voketag.tokens import KeyRing
 
 TRICKY = ["=SUM(A1:A9)", "+49 151", "-5", "@cmd", "'quoted", "comma, inside", 'say "hi"', "plain-1"]

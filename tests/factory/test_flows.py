@@ -15,9 +15,9 @@ import asyncpg
 import httpx
 import pytest
 
+from devmesh.mesh import Mesh
 from tests.factory.conftest import Callers
 from tests.support import json_reason
-from voketag.mesh import Mesh
 from voketag.tokens import KeyRing
 
 

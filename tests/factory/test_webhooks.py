@@ -13,13 +13,13 @@ import asyncpg
 import grpc
 import pytest
 
+from devmesh.mesh import Child
 from factory_svc.webhooks import address_allowed, signature
 from tests.factory.conftest import Callers, PrivateFactory, bearer, new_factory
 from tests.support import error_reason
 from voketag.auth import Role, TokenSigner
 from voketag.factory.v1 import factory_service_pb2 as pb
 from voketag.factory.v1 import factory_service_pb2_grpc as rpc
-from voketag.mesh import Child
 from voketag_client import verify_signature
 
 
@@ -137,9 +137,14 @@ async def wait_for(check, timeout_s: float = 60) -> None:
 
 @pytest.mark.timeout(180)
 async def test_events_are_signed_retried_on_500_recorded_and_never_redirected(
-    private_factory, signer: TokenSigner, receiver: Receiver
+    private_factory, signer: TokenSigner, receiver: Receiver, broker_url: str
 ) -> None:
-    env = {"WEBHOOK_ALLOW_LOOPBACK": "true", "WEBHOOK_MIN_BACKOFF_MS": "100", "WEBHOOK_MAX_RETRIES": "2"}
+    env = {
+        "WEBHOOK_ALLOW_LOOPBACK": "true",
+        "WEBHOOK_MIN_BACKOFF_MS": "100",
+        "WEBHOOK_MAX_RETRIES": "2",
+        "BROKER_URL": broker_url,
+    }
     stack: PrivateFactory = private_factory(**env)
     await stack.start()
     worker = Child(

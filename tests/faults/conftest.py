@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from voketag.mesh import Anvil, EmbeddedPostgres, EmbeddedRedis, Mesh, free_port
+from devmesh.mesh import Anvil, EmbeddedPostgres, EmbeddedRedis, Mesh, free_port
 
 
 def wait_for(check: Callable[[], bool], timeout_s: float, what: str, pause_s: float = 0.2) -> float:

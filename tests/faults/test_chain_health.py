@@ -9,9 +9,9 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devmesh.mesh import Anvil
 from tests.anchor.conftest import make_batch, mining
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import Anvil
 
 from .conftest import OwnMesh, wait_for
 

@@ -7,8 +7,8 @@ import pytest
 from eth_account import Account
 
 from anchor_svc.settings import ANVIL_DEV_KEY
+from devmesh.mesh import Anvil, start_dependencies
 from tests.anchor.conftest import rpc
-from voketag.mesh import Anvil, start_dependencies
 
 
 def test_the_runner_chain_survives_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

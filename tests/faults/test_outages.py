@@ -9,8 +9,8 @@ import asyncpg
 import httpx
 
 from admin_svc.bootstrap import create_admin
+from devmesh.mesh import free_port
 from tests.scan.conftest import Catalog
-from voketag.mesh import free_port
 from voketag.outages import as_unavailable
 from voketag.tokens import KeyRing
 

@@ -15,9 +15,9 @@ import asyncpg
 import httpx
 import psutil
 
+from devmesh.mesh import free_port
+from devmesh.supervise import Backoff, Supervisor
 from tests.scan.conftest import Catalog
-from voketag.mesh import free_port
-from voketag.supervise import Backoff, Supervisor
 from voketag.tokens import KeyRing
 
 from .conftest import read_log, wait_for
@@ -49,7 +49,7 @@ def test_a_killed_service_is_restarted_and_the_rest_keeps_serving(tmp_path: Path
     out = tmp_path / "runner.log"
     with out.open("wb") as sink:
         runner = subprocess.Popen(
-            [sys.executable, "-m", "voketag.mesh", "--port", str(port), "--state-dir", str(state)],
+            [sys.executable, "-m", "devmesh.mesh", "--port", str(port), "--state-dir", str(state)],
             env={**os.environ, **deps},
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -9,8 +9,8 @@ import asyncpg
 import httpx
 import pytest
 
+from devmesh.mesh import Mesh
 from tests.scan.test_page import browser  # noqa: F401 - the page tests' headless Chromium, for the API docs page
-from voketag.mesh import Mesh
 
 # Each client from its own loopback address, so per-IP rate limits never mix between tests
 # (a range of its own, apart from the scan tests' 127.0.10-249.x).

@@ -15,10 +15,10 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
+from devmesh.mesh import Mesh
 from gateway import openapi
 from tests.contract import contract_rules
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import Mesh
 
 COMMITTED = openapi.OUT_PATH.read_text(encoding="utf-8")
 DOCUMENT: dict[str, Any] = json.loads(COMMITTED)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from admin_svc.bootstrap import create_admin
-from voketag.mesh import Mesh
+from devmesh.mesh import Mesh
 from voketag.tokens import KeyRing
 
 # 127.0.0.0/8 is all loopback: each client gets its own source address (Envoy sees it as the client IP).

@@ -10,9 +10,9 @@ import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
+from devmesh.mesh import Mesh, envoy_child, free_port, port_open, wait_until
 from tests.scan.conftest import Catalog
 from tests.scan.helpers import factor, verify
-from voketag.mesh import Mesh, envoy_child, free_port, port_open, wait_until
 
 # Outside the range tests/scan/conftest.py hands out to clients.
 IN_AUSTRALIA, UNKNOWN = "127.0.250.7", "127.0.251.7"

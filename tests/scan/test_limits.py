@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,10 +13,10 @@ import httpx
 import pytest
 import redis.asyncio as redis
 
+from devmesh.mesh import Child, EmbeddedRedis, Mesh, free_port, port_open, wait_until
 from tests.scan.conftest import Catalog
 from tests.scan.helpers import factor, forge, metric, verify
 from tests.support import json_reason
-from voketag.mesh import Child, EmbeddedRedis, Mesh, free_port, port_open, wait_until
 from voketag.scan.v1 import scan_service_pb2 as pb
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 
@@ -48,17 +49,27 @@ async def test_one_client_flooding_a_code_limits_only_itself(make_client, catalo
     token = (await catalog.product())["token"]
     flooder = make_client()
     statuses = []
-    for i in range(80):  # the code's limit per client network: burst 60, whatever device hint it claims
+    started = time.monotonic()
+    for i in range(90):  # the code's limit per client network: burst 60, whatever device hint it claims
         reply = await flooder.post(f"/api/verify/{token}", json={"deviceHint": f"d{i}"})
         statuses.append(reply.status_code)
         if reply.status_code == 429:
             assert reply.json()["details"][0]["metadata"]["limit"] == "code"
             break
-    assert statuses[-1] == 429 and set(statuses[:-1]) == {200} and len(statuses) == 61
+    # Burst 60, then one more per second (LIMIT_CODE): a slow machine may earn a few during the flood.
+    earned = int(time.monotonic() - started) + 1
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {200} and 61 <= len(statuses) <= 61 + earned
+    accepted, refused = len(statuses) - 1, 1
     for _ in range(3):  # refused attempts are counted for the code
-        assert (await flooder.post(f"/api/verify/{token}", json={"deviceHint": "again"})).status_code == 429
+        status = (await flooder.post(f"/api/verify/{token}", json={"deviceHint": "again"})).status_code
+        accepted, refused = accepted + (status == 200), refused + (status == 429)
+    assert refused >= 2
     # The flooder's browser gets an HTML page saying how long to wait, never JSON.
     page = await flooder.get(f"/r/{token}", headers={"accept": "text/html"})
+    if page.status_code == 200:  # a token earned meanwhile: the next one is refused
+        accepted += 1
+        page = await flooder.get(f"/r/{token}", headers={"accept": "text/html"})
+    refused += 1
     assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
     wait = int(page.headers["retry-after"])
     assert wait >= 1 and f"Try again in {wait} seconds" in page.text
@@ -67,8 +78,8 @@ async def test_one_client_flooding_a_code_limits_only_itself(make_client, catalo
     other = await verify(make_client(), token, {"deviceHint": "someone-else"})
     assert other["verdict"] == "VERDICT_AUTHENTIC"
     scans = factor(other, "SCAN_COUNT")
-    assert scans["value"] == 61 and scans["contribution"] == 20
-    assert "5 more refused by rate limits" in scans["explanation"]  # 4 verifies and the page
+    assert scans["value"] == accepted + 1 and scans["contribution"] == 20
+    assert f"{refused} more refused by rate limits" in scans["explanation"]
     assert (await make_client().get(f"/r/{token}")).status_code == 200
 
 

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
+from devmesh.mesh import Anvil, EmbeddedRedis, Mesh, free_port
 from scan_svc.settings import ScanSettings
 from scan_svc.tlog import open_receipt, witnesses
 from tests.anchor.conftest import make_batch
@@ -27,7 +28,6 @@ from tests.conftest import AUDIENCE, ISSUER, database_url
 from tests.scan.conftest import Catalog, next_address
 from voketag import note
 from voketag.auth import Role, TokenSigner
-from voketag.mesh import Anvil, EmbeddedRedis, Mesh, free_port
 from voketag.tokens import KeyRing
 
 ORIGIN = "test.voketag.example/scan-ledger"

@@ -5,13 +5,16 @@ import { admin, anchor, factory, restError, restFetch, restUpload } from "../api
 import type { Factory } from "../gen/voketag/admin/v1/admin_service_pb.js";
 import {
   AnchorStateSchema,
+  BatchState,
   BatchStateSchema,
   LifecycleState,
   LifecycleStateSchema,
   Role,
 } from "../gen/voketag/common/v1/enums_pb.js";
-import type { Batch, Product } from "../gen/voketag/factory/v1/factory_service_pb.js";
+import { ProductView, type Batch, type Product } from "../gen/voketag/factory/v1/factory_service_pb.js";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { navigate } from "../main.js";
+import { proofButton } from "../proof.js";
 import { session } from "../session.js";
 import {
   announce,
@@ -142,6 +145,15 @@ async function createForm(): Promise<HTMLElement> {
   const quantity = h("input", { name: "quantity", type: "number", required: true, min: 1, max: 1000000, value: 100 });
   const name = h("input", { name: "product_name", maxlength: 200 });
   const hold = h("input", { type: "checkbox", name: "hold", id: "create-hold" });
+  // Seconds; the factory service allows at most 7 days.
+  const openFor = h(
+    "select",
+    { name: "open_for" },
+    h("option", { value: "0" }, "No: seal it now with its products"),
+    h("option", { value: "3600" }, "1 hour"),
+    h("option", { value: "86400" }, "1 day"),
+    h("option", { value: "604800" }, "7 days"),
+  );
   const submit = h("button", { type: "submit" }, "Create batch");
   const result = h("div", {});
   // One id per filled-in form: a second click or a retry after a lost reply is the same request.
@@ -156,6 +168,7 @@ async function createForm(): Promise<HTMLElement> {
     field("Quantity", quantity, "1 to 1,000,000 products"),
     field("Product name (optional)", name),
     h("div", { class: "check field" }, hold, h("label", { for: hold.id }, "Hold for release (consumers see it as not yet released)")),
+    field("Keep open for adding products", openFor, "Products can be added until it is sealed (at the end or with Seal)"),
     submit,
     result,
   );
@@ -172,6 +185,7 @@ async function createForm(): Promise<HTMLElement> {
         quantity: Number(quantity.value),
         productName: name.value,
         initialLifecycle: hold.checked ? LifecycleState.PENDING_RELEASE : LifecycleState.RELEASED,
+        openFor: Number(openFor.value) ? { seconds: BigInt(openFor.value), nanos: 0 } : undefined,
       })
       .then(({ batch }) => {
         id = requestId();
@@ -258,22 +272,30 @@ async function importForm(batchId = ""): Promise<HTMLElement> {
   return form;
 }
 
-/** A reason form for revoke/recall: the reason is required and (for recalls) shown to consumers. */
+/** A revoke/recall form: an internal reason (required, staff only) and an optional public reason that
+ * consumers see on the product page instead of the generic notice. */
 export function reasonAction(
   title: string,
-  hint: string,
-  act: (reason: string) => Promise<unknown>,
+  act: (reason: string, publicReason: string) => Promise<unknown>,
   after: () => void,
 ): HTMLElement {
   const reason = h("textarea", { name: "reason", required: true, maxlength: 500, rows: 2 });
+  const publicReason = h("textarea", { name: "public_reason", maxlength: 500, rows: 2 });
   const submit = h("button", { type: "submit", class: "danger" }, title);
   const result = h("div", {});
-  const form = h("form", { class: "reason" }, field(`Reason (${hint})`, reason), submit, result);
+  const form = h(
+    "form",
+    { class: "reason" },
+    field("Internal reason (staff only)", reason),
+    field("Public reason (optional, shown to consumers)", publicReason, "Empty: consumers see a generic notice"),
+    submit,
+    result,
+  );
   const wrapper = h("details", { class: "action" }, h("summary", {}, `${title}…`), form);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     submit.disabled = true;
-    act(reason.value)
+    act(reason.value, publicReason.value.trim())
       .then(() => {
         announce(`${title}: done`);
         after();
@@ -313,7 +335,7 @@ export async function batchView(main: HTMLElement, params: Record<string, string
   async function loadProducts(): Promise<void> {
     loading(products);
     try {
-      const reply = await factory.listProducts({ batchId: id, pageSize: 50, pageToken: pager.token });
+      const reply = await factory.listProducts({ batchId: id, pageSize: 50, pageToken: pager.token, view: ProductView.BASIC });
       pager.next = reply.nextPageToken;
       done(
         products,
@@ -323,9 +345,14 @@ export async function batchView(main: HTMLElement, params: Record<string, string
           [
             { label: "Serial", cell: (p) => link(`/console/products/${p.id}`, p.serial.toString(), { "aria-label": `Product ${p.serial}` }), numeric: true },
             { label: "External id", cell: (p) => p.externalId || "—" },
+            { label: "Token fingerprint", cell: (p) => h("code", {}, p.tokenFingerprint) },
             { label: "Lifecycle", cell: (p) => label(LifecycleStateSchema, p.lifecycle) },
             { label: "Reason", cell: (p) => p.lifecycleReason || "—" },
-            { label: "Proof", cell: (p) => h("a", { href: `/v1/merkle/proof/${p.id}`, download: `proof-${p.id}.json` }, "Proof bundle") },
+            {
+              label: "Proof",
+              cell: (p) =>
+                anchored ? proofButton(p.id, "Proof bundle", { "aria-label": `Proof bundle of product ${p.serial}` }) : "after anchoring",
+            },
             ...(writer && !ended
               ? [
                   {
@@ -333,7 +360,7 @@ export async function batchView(main: HTMLElement, params: Record<string, string
                     cell: (p: Product) =>
                       p.lifecycle === LifecycleState.RECALLED || p.lifecycle === LifecycleState.REVOKED
                         ? "—"
-                        : reasonAction("Recall product", "shown to consumers", (reason) => factory.recallProduct({ id: p.id, reason }), () => void loadProducts()),
+                        : reasonAction("Recall product", (reason, publicReason) => factory.recallProduct({ id: p.id, reason, publicReason }), () => void loadProducts()),
                   },
                 ]
               : []),
@@ -351,7 +378,8 @@ export async function batchView(main: HTMLElement, params: Record<string, string
   async function download(): Promise<void> {
     exportResult.replaceChildren(h("p", { class: "loading" }, "Preparing the CSV…"));
     try {
-      const reply = await restFetch(`/v1/export/csv?batch_id=${encodeURIComponent(id)}`);
+      // The export is for printing: it asks for the tokens and links (the server records the read).
+      const reply = await restFetch(`/v1/export/csv?batch_id=${encodeURIComponent(id)}&view=PRODUCT_VIEW_FULL`);
       if (!reply.ok) {
         const { message, fields } = await restError(reply);
         exportResult.replaceChildren(errorMessage(message, fields));
@@ -374,6 +402,9 @@ export async function batchView(main: HTMLElement, params: Record<string, string
     }
   }
 
+  // Open while not anchoring yet and its window has not ended (SealBatch ends it now).
+  const open = batch.state === BatchState.CREATED && batch.sealAt !== undefined && timestampDate(batch.sealAt) > new Date();
+  const anchored = batch.state === BatchState.ANCHORED;
   const facts: [string, string][] = [
     ["SKU", batch.sku],
     ["Product line", batch.productLine],
@@ -381,11 +412,14 @@ export async function batchView(main: HTMLElement, params: Record<string, string
     ["Quantity", String(batch.quantity)],
     ["Factory", batch.factoryId],
     ["Lifecycle", label(LifecycleStateSchema, batch.lifecycle) + (batch.lifecycleReason ? ` — ${batch.lifecycleReason}` : "")],
+    ["Public reason", batch.publicReason || "—"],
+    ["Open for additions", open ? `until ${when(batch.sealAt)}` : "no (sealed)"],
     ["Anchoring", label(BatchStateSchema, batch.state)],
     ["Anchor state", info ? label(AnchorStateSchema, info.state) : "—"],
     ["Transaction", info?.txHash || "—"],
     ["Block", info?.blockNumber ? info.blockNumber.toString() : "—"],
-    ["Confirmations", info ? `${info.confirmations} of ${info.requiredConfirmations}` : "—"],
+    // Batch.anchor leaves required_confirmations 0 (the Anchors screen has it).
+    ["Confirmations", info ? (info.requiredConfirmations ? `${info.confirmations} of ${info.requiredConfirmations}` : String(info.confirmations)) : "—"],
     ["Batch root", info?.batchRoot.length ? hex(info.batchRoot) : "—"],
     ["Created", when(batch.createdAt)],
     ["Released", when(batch.releasedAt)],
@@ -416,8 +450,15 @@ export async function batchView(main: HTMLElement, params: Record<string, string
           "Release batch",
         )
       : null,
-    writer && !ended ? reasonAction("Revoke batch", "internal, not shown to consumers", (reason) => factory.revokeBatch({ id, reason }), reload) : null,
-    writer && !ended ? reasonAction("Recall batch", "shown to consumers", (reason) => factory.recallBatch({ id, reason }), reload) : null,
+    writer && open
+      ? h(
+          "button",
+          { type: "button", onclick: () => void factory.sealBatch({ id }).then(reload, (e: unknown) => exportResult.replaceChildren(errorBox(e))) },
+          "Seal batch now",
+        )
+      : null,
+    writer && !ended ? reasonAction("Revoke batch", (reason, publicReason) => factory.revokeBatch({ id, reason, publicReason }), reload) : null,
+    writer && !ended ? reasonAction("Recall batch", (reason, publicReason) => factory.recallBatch({ id, reason, publicReason }), reload) : null,
   );
   done(
     body,
@@ -425,9 +466,41 @@ export async function batchView(main: HTMLElement, params: Record<string, string
     actions,
     verifyResult,
     exportResult,
-    writer && !ended ? await importForm(id) : null,
+    writer && open ? h("div", { class: "two" }, addProductForm(id, reload), await importForm(id)) : null,
     products,
   );
   main.querySelector("h1")!.textContent = `Batch ${batch.sku} · ${short(batch.id)}`;
   void loadProducts();
+}
+
+/** One product more in an open batch (CreateProduct), with a request id per filled-in form. */
+function addProductForm(batchId: string, after: () => void): HTMLElement {
+  const externalId = h("input", { name: "external_id", maxlength: 128 });
+  const submit = h("button", { type: "submit" }, "Add product");
+  const result = h("div", {});
+  let id = requestId();
+  const form = h(
+    "form",
+    { class: "card", "aria-labelledby": "add-product-title" },
+    h("h2", { id: "add-product-title" }, "Add a product"),
+    field("External id (optional)", externalId, "Your own identifier, unique in this batch"),
+    submit,
+    result,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    factory
+      .createProduct({ requestId: id, batchId, externalId: externalId.value.trim() })
+      .then(({ product }) => {
+        id = requestId();
+        announce(`Product ${product?.serial} added`);
+        after();
+      })
+      .catch((error: unknown) => {
+        result.replaceChildren(errorBox(error));
+        submit.disabled = false;
+      });
+  });
+  return form;
 }

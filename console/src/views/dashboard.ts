@@ -20,9 +20,30 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, L
 const VERDICTS = [
   { key: "authentic", label: "Authentic", color: "#0072b2" },
   { key: "suspicious", label: "Suspicious", color: "#e69f00" },
-  { key: "invalid", label: "Invalid (counterfeit)", color: "#d55e00" },
+  { key: "invalid", label: "Invalid", color: "#d55e00" },
   { key: "revoked", label: "Revoked", color: "#6b6b6b" },
 ] as const;
+
+type Day = GetAnalyticsResponse["daily"][number];
+
+// The daily chart stacks disjoint parts: the API's invalid count includes the counterfeit scans (codes
+// that name no product), which get a bar segment of their own.
+const STACK: { label: string; color: string; value: (d: Day) => bigint }[] = [
+  { label: "Authentic", color: "#0072b2", value: (d) => d.verdicts?.authentic ?? 0n },
+  { label: "Suspicious", color: "#e69f00", value: (d) => d.verdicts?.suspicious ?? 0n },
+  { label: "Invalid (genuine code)", color: "#d55e00", value: (d) => (d.verdicts?.invalid ?? 0n) - d.counterfeitScans },
+  { label: "Counterfeit (no such product)", color: "#cc79a7", value: (d) => d.counterfeitScans },
+  { label: "Revoked", color: "#6b6b6b", value: (d) => d.verdicts?.revoked ?? 0n },
+];
+
+// Why the scan service refused a code (CounterfeitStats.reason), for people.
+const REFUSALS: Record<string, string> = {
+  BAD_TAG: "Forged (signature does not match)",
+  UNKNOWN_KEY: "Unknown key",
+  RETIRED_KEY: "Retired key",
+  MALFORMED: "Not a VokeTag code",
+  UNKNOWN_PRODUCT: "No such product",
+};
 
 const DAY_MS = 86_400_000;
 let charts: Chart[] = [];
@@ -107,6 +128,7 @@ function draw(body: HTMLElement, analytics: GetAnalyticsResponse, dashboard: Get
   charts = [];
   const scans = analytics.daily.reduce((sum, day) => sum + day.scans, 0n);
   const totals = VERDICTS.map((v) => analytics.verdictDistribution?.[v.key] ?? 0n);
+  const counterfeit = analytics.daily.reduce((sum, day) => sum + day.counterfeitScans, 0n);
 
   const daily = chartBlock(
     "Scans per day by verdict",
@@ -116,7 +138,8 @@ function draw(body: HTMLElement, analytics: GetAnalyticsResponse, dashboard: Get
       [
         { label: "Day", cell: (d) => d.date },
         { label: "Scans", cell: (d) => d.scans.toString(), numeric: true },
-        ...VERDICTS.map((v) => ({ label: v.label, cell: (d: (typeof analytics.daily)[number]) => (d.verdicts?.[v.key] ?? 0n).toString(), numeric: true })),
+        ...VERDICTS.map((v) => ({ label: v.label, cell: (d: Day) => (d.verdicts?.[v.key] ?? 0n).toString(), numeric: true })),
+        { label: "of which counterfeit", cell: (d) => d.counterfeitScans.toString(), numeric: true },
         { label: "Mean risk", cell: (d) => d.averageRisk.toFixed(1), numeric: true },
       ],
       analytics.daily,
@@ -141,10 +164,21 @@ function draw(body: HTMLElement, analytics: GetAnalyticsResponse, dashboard: Get
       { label: "Country", cell: (c) => (c.countryCode === "ZZ" ? "Unknown" : c.countryCode) },
       { label: "Scans", cell: (c) => c.scans.toString(), numeric: true },
       ...VERDICTS.map((v) => ({ label: v.label, cell: (c: (typeof analytics.byCountry)[number]) => (c.verdicts?.[v.key] ?? 0n).toString(), numeric: true })),
+      { label: "of which counterfeit", cell: (c) => c.counterfeitScans.toString(), numeric: true },
       { label: "Mean risk", cell: (c) => c.averageRisk.toFixed(1), numeric: true },
     ],
     analytics.byCountry,
     "No scans in this range.",
+  );
+  const counterfeits = table(
+    "Counterfeit scans by key id and reason",
+    [
+      { label: "Key id", cell: (c) => (c.keyId < 0 ? "unreadable" : c.keyId), numeric: true },
+      { label: "Reason", cell: (c) => REFUSALS[c.reason] ?? c.reason },
+      { label: "Scans", cell: (c) => c.scans.toString(), numeric: true },
+    ],
+    analytics.counterfeits,
+    "No counterfeit scans in this range.",
   );
 
   done(
@@ -154,6 +188,7 @@ function draw(body: HTMLElement, analytics: GetAnalyticsResponse, dashboard: Get
       { class: "figures", id: "figures" },
       figure("Scans in range", scans, "fig-scans"),
       ...VERDICTS.map((v, i) => figure(v.label, totals[i], `fig-${v.key}`)),
+      figure("of which counterfeit", counterfeit, "fig-counterfeit"),
       figure("Open fraud reports", dashboard.openFraudReports, "fig-open-reports"),
       figure("Anchoring backlog", dashboard.anchoringBacklog, "fig-backlog"),
       figure("Anchoring failed", dashboard.anchoringFailed, "fig-failed"),
@@ -162,13 +197,14 @@ function draw(body: HTMLElement, analytics: GetAnalyticsResponse, dashboard: Get
     daily.block,
     risk.block,
     h("section", { class: "card", "aria-labelledby": "countries-title" }, h("h2", { id: "countries-title" }, "Scans by country"), countries),
+    h("section", { class: "card", "aria-labelledby": "counterfeits-title" }, h("h2", { id: "counterfeits-title" }, "Counterfeit scans"), counterfeits),
   );
 
   const common = { animation: false as const, responsive: true, maintainAspectRatio: false };
-  const datasets: ChartDataset<"bar", number[]>[] = VERDICTS.map((v) => ({
-    label: v.label,
-    backgroundColor: v.color,
-    data: analytics.daily.map((d) => Number(d.verdicts?.[v.key] ?? 0n)),
+  const datasets: ChartDataset<"bar", number[]>[] = STACK.map((part) => ({
+    label: part.label,
+    backgroundColor: part.color,
+    data: analytics.daily.map((d) => Number(part.value(d))),
   }));
   charts.push(
     new Chart(daily.canvas, {

@@ -36,6 +36,7 @@ export function fraudView(main: HTMLElement): void {
             { label: "Filed", cell: (r) => when(r.createdAt) },
             { label: "Status", cell: (r) => label(FraudReportStatusSchema, r.status) },
             { label: "On", cell: (r) => (r.productId ? "a genuine code" : "an unknown (counterfeit) code") },
+            { label: "Token fingerprint", cell: (r) => (r.tokenFingerprint ? h("code", {}, r.tokenFingerprint) : "—") },
             { label: "Country", cell: (r) => r.countryCode || "—" },
             { label: "Description", cell: (r) => r.description.slice(0, 80) },
           ],
@@ -84,6 +85,9 @@ export async function reportView(main: HTMLElement, params: Record<string, strin
           ["Country", report.countryCode || "—"],
           ["Product", report.productId ? link(`/console/products/${report.productId}`, report.productId, { "aria-label": "Open the product" }) : "none: the code names no product (likely counterfeit)"],
           ["Batch", report.batchId || "—"],
+          ["Token fingerprint", report.tokenFingerprint ? h("code", {}, report.tokenFingerprint) : "—"],
+          // Only a counterfeit code's text, and only for admins: a genuine token is never returned.
+          ...(report.token ? [["Code as reported", h("code", {}, report.token)]] : []),
           ["Quoted scan", report.scanId || "—"],
           ["Staff note", report.note || "—"],
           ["Last changed", `${when(report.updatedAt)}${report.updatedBy ? ` by ${short(report.updatedBy)}` : ""}`],

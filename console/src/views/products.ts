@@ -1,41 +1,92 @@
-// Products: find one by id, and its page with lifecycle, scans (risk history), fraud reports, the
+// Products: find them by serial, external id or id, and its page with lifecycle, scans (risk history), fraud reports, the
 // proof bundle and (for admins and operators) revoke/recall.
 import { encode } from "uqr";
 import { admin, factory } from "../api.js";
 import { FraudReportStatusSchema } from "../gen/voketag/admin/v1/admin_service_pb.js";
 import { LifecycleState, LifecycleStateSchema, Role, VerdictSchema } from "../gen/voketag/common/v1/enums_pb.js";
+import { ProductView, type Product } from "../gen/voketag/factory/v1/factory_service_pb.js";
 import { navigate } from "../main.js";
 import { session } from "../session.js";
 import { reasonAction } from "./batches.js";
-import { done, errorBox, errorMessage, field, h, label, link, loading, short, table, when } from "../ui.js";
+import { proofButton } from "../proof.js";
+import { done, errorBox, errorMessage, field, h, label, latestOnly, link, loading, short, table, when } from "../ui.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SERIAL = /^\d{1,19}$/;
 
+/** Find products by serial or external id (SearchProducts: operators see their own factory's only), or
+ * open one by its id. */
 export function productsView(main: HTMLElement): void {
-  const id = h("input", { name: "id", required: true, maxlength: 36, autocomplete: "off" });
-  const result = h("div", {});
+  const query = h("input", { name: "q", required: true, maxlength: 128, autocomplete: "off" });
+  const kind = h(
+    "select",
+    { name: "kind" },
+    h("option", { value: "external" }, "External id"),
+    h("option", { value: "serial" }, "Serial"),
+    h("option", { value: "id" }, "Product id"),
+  );
+  const result = h("section", { "aria-live": "polite", id: "product-results" });
   const form = h(
     "form",
     { class: "filters", "aria-label": "Find a product" },
-    field("Product id", id, "The product_id column of a CSV export, or from a batch page"),
-    h("button", { type: "submit" }, "Open"),
+    field("Search by", kind),
+    field("Value", query, "An external id, a serial, or the product_id column of a CSV export"),
+    h("button", { type: "submit" }, "Search"),
   );
+  const fresh = latestOnly();
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const value = id.value.trim().toLowerCase();
-    if (!UUID.test(value)) {
-      result.replaceChildren(errorMessage("A product id is a UUID, for example 0192f3a4-5b6c-7d8e-9f00-112233445566.", ["id: not a UUID"]));
-      id.focus();
+    const value = query.value.trim();
+    if (kind.value === "id") {
+      if (!UUID.test(value)) {
+        result.replaceChildren(errorMessage("A product id is a UUID, for example 0192f3a4-5b6c-7d8e-9f00-112233445566.", ["id: not a UUID"]));
+        query.focus();
+        return;
+      }
+      navigate(`/console/products/${value.toLowerCase()}`);
       return;
     }
-    navigate(`/console/products/${value}`);
+    if (kind.value === "serial" && !SERIAL.test(value)) {
+      result.replaceChildren(errorMessage("A serial is a whole number, for example 1000000000000042.", ["serial: not a number"]));
+      query.focus();
+      return;
+    }
+    void search(kind.value === "serial" ? { serial: BigInt(value) } : { externalId: value });
   });
-  main.replaceChildren(
-    h("h1", { tabindex: -1 }, "Products"),
-    h("p", { class: "muted" }, "Products are listed on their batch's page. Search by serial or external id needs an API the factory service does not offer yet."),
-    form,
-    result,
-  );
+
+  async function search(criteria: { serial?: bigint; externalId?: string }): Promise<void> {
+    const current = fresh();
+    loading(result);
+    try {
+      const reply = await factory.searchProducts({ ...criteria, pageSize: 100 });
+      if (!current()) {
+        return;
+      }
+      done(
+        result,
+        table<Product>(
+          "Products found",
+          [
+            { label: "Serial", cell: (p) => link(`/console/products/${p.id}`, p.serial.toString(), { "aria-label": `Product ${p.serial}` }), numeric: true },
+            { label: "External id", cell: (p) => p.externalId || "—" },
+            { label: "SKU", cell: (p) => p.sku },
+            { label: "Batch", cell: (p) => short(p.batchId) },
+            { label: "Token fingerprint", cell: (p) => h("code", {}, p.tokenFingerprint) },
+            { label: "Lifecycle", cell: (p) => label(LifecycleStateSchema, p.lifecycle) },
+          ],
+          reply.products,
+          "No product matches.",
+        ),
+        reply.nextPageToken ? h("p", { class: "muted" }, "More than 100 products match; narrow the search.") : null,
+      );
+    } catch (error) {
+      if (current()) {
+        done(result, errorBox(error));
+      }
+    }
+  }
+
+  main.replaceChildren(h("h1", { tabindex: -1 }, "Products"), form, result);
 }
 
 export async function productView(main: HTMLElement, params: Record<string, string>): Promise<void> {
@@ -62,9 +113,11 @@ export async function productView(main: HTMLElement, params: Record<string, stri
   const facts: [string, Node | string][] = [
     ["Serial", product.serial.toString()],
     ["External id", product.externalId || "—"],
+    ["Token fingerprint", h("code", {}, product.tokenFingerprint)],
     ["SKU", product.sku],
     ["Batch", writer ? link(`/console/batches/${product.batchId}`, product.batchId) : product.batchId],
     ["Lifecycle", label(LifecycleStateSchema, product.lifecycle) + (product.lifecycleReason ? ` — ${product.lifecycleReason}` : "")],
+    ["Public reason", product.publicReason || "—"],
     ["Leaf index", product.leafIndex.toString()],
     ["Created", when(product.createdAt)],
     ["Last change", when(product.updatedAt)],
@@ -76,13 +129,13 @@ export async function productView(main: HTMLElement, params: Record<string, stri
     h(
       "div",
       { class: "actions" },
-      h("a", { href: `/v1/merkle/proof/${product.id}`, download: `proof-${product.id}.json` }, "Download the proof bundle"),
+      proofButton(product.id),
       writer && !ended
-        ? reasonAction("Revoke product", "internal, not shown to consumers", (reason) => factory.revokeProduct({ id: params.id, reason }), reload)
+        ? reasonAction("Revoke product", (reason, publicReason) => factory.revokeProduct({ id: params.id, reason, publicReason }), reload)
         : null,
-      writer && !ended ? reasonAction("Recall product", "shown to consumers", (reason) => factory.recallProduct({ id: params.id, reason }), reload) : null,
+      writer && !ended ? reasonAction("Recall product", (reason, publicReason) => factory.recallProduct({ id: params.id, reason, publicReason }), reload) : null,
     ),
-    writer ? printedLink(product.link) : null,
+    writer ? printedLink(product.id) : null,
     staff ? scans : null,
     staff ? reports : null,
   );
@@ -141,17 +194,40 @@ async function loadReports(target: HTMLElement, productId: string): Promise<void
 }
 
 /** The printed link and its QR code, for the roles that print labels, only when asked for: the token
- * in it is what a counterfeiter would need. The link comes from the factory service exactly as it is
- * printed (upper case, so the QR stays in alphanumeric mode). */
-function printedLink(url: string): HTMLElement {
+ * in it is what a counterfeiter would need, so it is fetched then (GetProduct with the full view, which
+ * the server allows admins and the factory's operators only and records in the audit log) and
+ * forgotten when hidden. The link is exactly as printed (upper case, so the QR stays alphanumeric). */
+function printedLink(productId: string): HTMLElement {
   const box = h("div", { class: "printed", hidden: true });
   const toggle = h("button", { type: "button", "aria-expanded": "false" }, "Show the printed link");
+  const hide = () => {
+    box.hidden = true;
+    box.replaceChildren();
+    toggle.textContent = "Show the printed link";
+    toggle.setAttribute("aria-expanded", "false");
+  };
   toggle.addEventListener("click", () => {
-    const showing = box.hidden;
-    box.hidden = !showing;
-    toggle.textContent = showing ? "Hide the printed link" : "Show the printed link";
-    toggle.setAttribute("aria-expanded", String(showing));
-    box.replaceChildren(...(showing ? [h("input", { readonly: true, value: url, class: "secret", "aria-label": "Printed link" }), qr(url)] : []));
+    if (!box.hidden) {
+      hide();
+      return;
+    }
+    toggle.disabled = true;
+    factory
+      .getProduct({ id: productId, view: ProductView.FULL })
+      .then(({ product }) => {
+        const url = product?.link ?? "";
+        box.hidden = false;
+        box.replaceChildren(h("input", { readonly: true, value: url, class: "secret", "aria-label": "Printed link" }), qr(url));
+        toggle.textContent = "Hide the printed link";
+        toggle.setAttribute("aria-expanded", "true");
+      })
+      .catch((error: unknown) => {
+        box.hidden = false;
+        box.replaceChildren(errorBox(error));
+      })
+      .finally(() => {
+        toggle.disabled = false;
+      });
   });
   return h("div", {}, toggle, box);
 }

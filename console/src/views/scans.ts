@@ -16,6 +16,7 @@ export async function scansView(main: HTMLElement): Promise<void> {
   const factory = h("select", { name: "factory" }, h("option", { value: "" }, "All factories"), ...factories.map((f) => h("option", { value: f.id }, f.name)));
   const verdict = h("select", { name: "verdict" }, ...enumOptions(VerdictSchema));
   const minRisk = h("input", { type: "number", name: "min_risk", min: 0, max: 100, value: 50 });
+  const country = h("input", { name: "country", maxlength: 2, size: 3, pattern: "[A-Za-z]{2}", autocomplete: "off" });
   const after = h("input", { type: "date", name: "after" });
   const before = h("input", { type: "date", name: "before" });
   const list = h("section", { "aria-label": "Scans" });
@@ -26,6 +27,7 @@ export async function scansView(main: HTMLElement): Promise<void> {
     field("Factory", factory),
     field("Verdict", verdict),
     field("Minimum risk", minRisk),
+    field("Country", country, "Two letters, e.g. DE"),
     field("From", after),
     field("To", before),
     h("button", { type: "submit" }, "Filter"),
@@ -47,6 +49,7 @@ export async function scansView(main: HTMLElement): Promise<void> {
         factoryId: factory.value,
         verdict: Number(verdict.value),
         minRisk: Number(minRisk.value || 0),
+        countryCode: country.value.trim().toUpperCase(),
         startTime: dayStart(after.value),
         endTime: dayStart(before.value, 1),
       });

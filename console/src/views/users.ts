@@ -4,7 +4,7 @@ import { admin } from "../api.js";
 import type { Factory, ServiceAccount, User } from "../gen/voketag/admin/v1/admin_service_pb.js";
 import { Role, RoleSchema } from "../gen/voketag/common/v1/enums_pb.js";
 import { session } from "../session.js";
-import { announce, done, errorBox, field, h, label, loading, Pager, requestId, short, table, when } from "../ui.js";
+import { announce, confirmAction, done, errorBox, field, h, label, loading, Pager, requestId, short, table, when } from "../ui.js";
 
 const USER_ROLES = [Role.ADMIN, Role.AUDITOR, Role.OPERATOR];
 
@@ -113,10 +113,10 @@ export async function usersView(main: HTMLElement): Promise<void> {
           "Reset password",
         ),
         user.active
-          ? h(
-              "button",
-              { type: "button", class: "danger", onclick: () => void admin.deleteUser({ id: user.id }).then(() => void loadUsers(), (error: unknown) => result.replaceChildren(errorBox(error))) },
+          ? confirmAction(
               "Deactivate",
+              `Deactivate ${user.email}? Their sessions end at once.`,
+              () => admin.deleteUser({ id: user.id }).then(() => void loadUsers()),
             )
           : h(
               "button",
@@ -153,7 +153,12 @@ export async function usersView(main: HTMLElement): Promise<void> {
               label: "Actions",
               cell: (a) =>
                 a.active
-                  ? h("button", { type: "button", class: "danger", onclick: () => void admin.revokeServiceAccount({ id: a.id }).then(() => void loadAccounts()) }, `Revoke ${a.name}`)
+                  ? confirmAction(
+                      "Revoke",
+                      `Revoke ${a.name}? Its credentials stop working at once.`,
+                      () => admin.revokeServiceAccount({ id: a.id }).then(() => void loadAccounts()),
+                      { "aria-label": `Revoke ${a.name}` },
+                    )
                   : "—",
             },
           ],

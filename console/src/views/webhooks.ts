@@ -8,7 +8,7 @@ import {
   type Webhook,
 } from "../gen/voketag/factory/v1/factory_service_pb.js";
 import { session } from "../session.js";
-import { done, errorBox, field, h, label, loading, notice, requestId, short, table, when } from "../ui.js";
+import { confirmAction, done, errorBox, field, h, label, loading, notice, requestId, short, table, when } from "../ui.js";
 
 export async function webhooksView(main: HTMLElement): Promise<void> {
   main.replaceChildren(h("h1", { tabindex: -1 }, "Webhooks"));
@@ -37,7 +37,9 @@ export async function webhooksView(main: HTMLElement): Promise<void> {
                   "div",
                   { class: "actions" },
                   h("button", { type: "button", onclick: () => void showDeliveries(w), "aria-label": `Deliveries of ${w.url}` }, "Deliveries"),
-                  h("button", { type: "button", class: "danger", onclick: () => void factory.deleteWebhook({ id: w.id }).then(() => void load()), "aria-label": `Delete ${w.url}` }, "Delete"),
+                  confirmAction("Delete", `Delete the webhook to ${w.url}? Pending deliveries are cancelled.`, () => factory.deleteWebhook({ id: w.id }).then(() => void load()), {
+                    "aria-label": `Delete ${w.url}`,
+                  }),
                 ),
             },
           ],

@@ -603,7 +603,7 @@ class ScanRecord(_message.Message):
     def __init__(self, id: _Optional[str] = ..., scanned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., product_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., factory_id: _Optional[str] = ..., serial: _Optional[int] = ..., verdict: _Optional[_Union[_enums_pb2.Verdict, str]] = ..., risk_score: _Optional[int] = ..., factors: _Optional[_Iterable[_Union[_risk_pb2.RiskFactor, _Mapping]]] = ..., country_code: _Optional[str] = ..., device_hash: _Optional[str] = ..., ledger_sequence: _Optional[int] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ...) -> None: ...
 
 class ListSuspiciousScansRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "min_risk", "verdict", "factory_id", "batch_id", "start_time", "end_time", "product_id")
+    __slots__ = ("page_size", "page_token", "min_risk", "verdict", "factory_id", "batch_id", "start_time", "end_time", "product_id", "country_code")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     MIN_RISK_FIELD_NUMBER: _ClassVar[int]
@@ -613,6 +613,7 @@ class ListSuspiciousScansRequest(_message.Message):
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_CODE_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     min_risk: int
@@ -622,7 +623,8 @@ class ListSuspiciousScansRequest(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     product_id: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_risk: _Optional[int] = ..., verdict: _Optional[_Union[_enums_pb2.Verdict, str]] = ..., factory_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., product_id: _Optional[str] = ...) -> None: ...
+    country_code: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., min_risk: _Optional[int] = ..., verdict: _Optional[_Union[_enums_pb2.Verdict, str]] = ..., factory_id: _Optional[str] = ..., batch_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., product_id: _Optional[str] = ..., country_code: _Optional[str] = ...) -> None: ...
 
 class ListSuspiciousScansResponse(_message.Message):
     __slots__ = ("scans", "next_page_token")

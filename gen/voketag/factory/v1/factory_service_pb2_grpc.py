@@ -74,6 +74,11 @@ class FactoryServiceStub:
                 request_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ListProductsRequest.SerializeToString,
                 response_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ListProductsResponse.FromString,
                 _registered_method=True)
+        self.SearchProducts = channel.unary_unary(
+                '/voketag.factory.v1.FactoryService/SearchProducts',
+                request_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.SearchProductsRequest.SerializeToString,
+                response_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.SearchProductsResponse.FromString,
+                _registered_method=True)
         self.ReleaseBatch = channel.unary_unary(
                 '/voketag.factory.v1.FactoryService/ReleaseBatch',
                 request_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ReleaseBatchRequest.SerializeToString,
@@ -191,6 +196,15 @@ class FactoryServiceServicer:
 
     def ListProducts(self, request, context):
         """Lists the products of a batch in serial order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchProducts(self, request, context):
+        """Finds products by serial or by external id (at least one is required)
+        across the batches the caller may see: operators and service accounts
+        only their factory's. Never returns tokens (PRODUCT_VIEW_BASIC).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -357,6 +371,11 @@ def add_FactoryServiceServicer_to_server(servicer, server):
                     servicer.ListProducts,
                     request_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ListProductsRequest.FromString,
                     response_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.ListProductsResponse.SerializeToString,
+            ),
+            'SearchProducts': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchProducts,
+                    request_deserializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.SearchProductsRequest.FromString,
+                    response_serializer=voketag_dot_factory_dot_v1_dot_factory__service__pb2.SearchProductsResponse.SerializeToString,
             ),
             'ReleaseBatch': grpc.unary_unary_rpc_method_handler(
                     servicer.ReleaseBatch,
@@ -595,6 +614,33 @@ class FactoryService:
             '/voketag.factory.v1.FactoryService/ListProducts',
             voketag_dot_factory_dot_v1_dot_factory__service__pb2.ListProductsRequest.SerializeToString,
             voketag_dot_factory_dot_v1_dot_factory__service__pb2.ListProductsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchProducts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/voketag.factory.v1.FactoryService/SearchProducts',
+            voketag_dot_factory_dot_v1_dot_factory__service__pb2.SearchProductsRequest.SerializeToString,
+            voketag_dot_factory_dot_v1_dot_factory__service__pb2.SearchProductsResponse.FromString,
             options,
             channel_credentials,
             insecure,

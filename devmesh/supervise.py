@@ -1,5 +1,5 @@
 """Keeps the local mesh's children alive: a child that exits is started again, with backoff, and the
-others keep serving. Only Ctrl-C or SIGTERM of the runner stops the mesh (voketag.mesh.main)."""
+others keep serving. Only Ctrl-C or SIGTERM of the runner stops the mesh (devmesh.mesh.main)."""
 
 import subprocess
 import time
@@ -10,7 +10,7 @@ from typing import Protocol
 
 
 class Child(Protocol):
-    """What the supervisor needs of a child process (voketag.mesh.Child)."""
+    """What the supervisor needs of a child process (devmesh.mesh.Child)."""
 
     process: subprocess.Popen[bytes] | None
     log_path: Path

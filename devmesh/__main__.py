@@ -1,0 +1,3 @@
+from devmesh.mesh import main
+
+main()
