@@ -51,10 +51,11 @@ browser:
 test: install browser console
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-## lint: ruff and the contract checks
+## lint: ruff, mypy (files and settings in pyproject.toml) and the contract checks
 lint: install lint-proto
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## gen: regenerate gen/voketag (Python stubs), the Envoy descriptor set, the console's TypeScript client and gateway/openapi.json
 gen: node_modules/.installed

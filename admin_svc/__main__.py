@@ -4,12 +4,12 @@ import asyncio
 import logging
 
 from admin_svc.api import SERVICE, AdminApi
-from admin_svc.identity import Identity, Lifetimes
-from admin_svc.reports import Reports
-from admin_svc.review import Review
 from admin_svc.secrets import Passwords
 from admin_svc.settings import AdminSettings
 from admin_svc.throttle import Limits, LoginThrottle
+from admin_svc.usecases_identity import Identity, Lifetimes
+from admin_svc.usecases_reports import Reports
+from admin_svc.usecases_review import Review
 from voketag.admin.v1 import admin_service_pb2_grpc as rpc
 from voketag.anchor.v1 import anchor_service_pb2
 from voketag.auth import TokenSigner

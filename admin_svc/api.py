@@ -13,17 +13,17 @@ import grpc
 from google.api import httpbody_pb2
 
 from admin_svc import exports
-from admin_svc.identity import Identity
-from admin_svc.model import Factory, ServiceAccount, Tokens, User
-from admin_svc.paging import optional_uuid, request_id, required_uuid
-from admin_svc.reports import Counts, Reports
-from admin_svc.review import AuditFilter, Review, ScanFilter
+from admin_svc.model import AuditRow, Factory, ReportRow, ScanRow, ServiceAccount, Tokens, User
+from admin_svc.usecases_identity import Identity
+from admin_svc.usecases_reports import Counts, Reports
+from admin_svc.usecases_review import AuditFilter, Review, ScanFilter
 from voketag import context as rpc_context
 from voketag import xlsx
 from voketag.admin.v1 import admin_service_pb2 as pb
 from voketag.admin.v1 import admin_service_pb2_grpc as rpc
 from voketag.auth import STAFF, Principal, Role, allow, current_principal, public
 from voketag.common.v1 import enums_pb2, risk_pb2
+from voketag.ids import optional_uuid, request_id, required_uuid
 from voketag.protos import timestamp
 
 Context = grpc.aio.ServicerContext
@@ -139,69 +139,71 @@ def factor_pb(factor: dict[str, Any]) -> risk_pb2.RiskFactor:
     )
 
 
-def scan_pb(row: asyncpg.Record) -> pb.ScanRecord:
-    factors = row["factors"]
+def scan_pb(row: ScanRow) -> pb.ScanRecord:
+    factors = row.factors
     factors = json.loads(factors) if isinstance(factors, str) else factors
     return pb.ScanRecord(
-        id=str(row["id"]),
-        scanned_at=timestamp(row["scanned_at"]),
-        product_id=_text(row["product_id"]),
-        batch_id=_text(row["batch_id"]),
-        factory_id=_text(row["factory_id"]),
-        serial=row["serial"],
-        verdict=enums_pb2.Verdict.Value(f"VERDICT_{row['verdict']}"),
-        risk_score=row["risk_score"],
+        id=str(row.id),
+        scanned_at=timestamp(row.scanned_at),
+        product_id=_text(row.product_id),
+        batch_id=_text(row.batch_id),
+        factory_id=_text(row.factory_id),
+        serial=row.serial,
+        verdict=f"VERDICT_{row.verdict}",
+        risk_score=row.risk_score,
         factors=[factor_pb(f) for f in factors if isinstance(f, dict)],
-        country_code=row["country"],
-        device_hash=row["device_hash"],
-        ledger_sequence=row["ledger_seq"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
+        country_code=row.country,
+        device_hash=row.device_hash,
+        ledger_sequence=row.ledger_seq,
+        latitude=row.latitude,
+        longitude=row.longitude,
     )
 
 
-def report_pb(row: asyncpg.Record, admin: bool) -> pb.FraudReport:
+def report_pb(row: ReportRow, admin: bool) -> pb.FraudReport:
     """Personal data (contact) and a counterfeit code's text are for admins; every role sees the fingerprint.
     A genuine code's token is never part of a report (docs/admin.md)."""
-    contact = row["contact"] if admin or not row["contact"] else "***"
+    contact = row.contact if admin or not row.contact else "***"
     return pb.FraudReport(
-        id=str(row["id"]),
-        token=(row["counterfeit_token"] or "") if admin else "",
-        token_fingerprint=row["token_fingerprint"],
-        product_id=_text(row["product_id"]),
-        batch_id=_text(row["batch_id"]),
-        factory_id=_text(row["factory_id"]),
+        id=str(row.id),
+        token=(row.counterfeit_token or "") if admin else "",
+        token_fingerprint=row.token_fingerprint,
+        product_id=_text(row.product_id),
+        batch_id=_text(row.batch_id),
+        factory_id=_text(row.factory_id),
         contact=contact,
-        description=row["description"],
-        status=pb.FraudReportStatus.Value(f"FRAUD_REPORT_STATUS_{row['status']}"),
-        note=row["note"],
-        scan_id=_text(row["scan_id"]),
-        country_code=row["country_code"],
-        created_at=timestamp(row["created_at"]),
-        updated_at=timestamp(row["updated_at"]),
-        updated_by=row["updated_by"],
+        description=row.description,
+        status=f"FRAUD_REPORT_STATUS_{row.status}",
+        note=row.note,
+        scan_id=_text(row.scan_id),
+        country_code=row.country_code,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        updated_by=row.updated_by,
     )
 
 
-def audit_pb(row: asyncpg.Record) -> pb.AuditLogEntry:
-    action = row["action"]
+def audit_pb(row: AuditRow) -> pb.AuditLogEntry:
+    action = row.action
     area = action.lstrip("/").split(".")[1] if action.startswith("/voketag.") else ""
-    details = json.loads(row["details"]) if isinstance(row["details"], str) else row["details"]
+    details = json.loads(row.details) if isinstance(row.details, str) else row.details
     return pb.AuditLogEntry(
-        sequence=row["seq"],
-        actor_id=row["actor"],
-        actor_role=_ROLE_TO_PB.get(Role(row["actor_role"]), 0) if row["actor_role"] else 0,
+        sequence=row.seq,
+        actor_id=row.actor,
+        actor_role=_ROLE_TO_PB.get(Role(row.actor_role), enums_pb2.ROLE_UNSPECIFIED)
+        if row.actor_role
+        else enums_pb2.ROLE_UNSPECIFIED,
         action=action,
-        object_type=row["object_type"],
-        object_id=row["object_id"],
-        request_id=row["request_id"],
-        peer=row["source"],
+        object_type=row.object_type,
+        object_id=row.object_id,
+        request_id=row.request_id,
+        peer=row.source,
         service=f"{area}_svc" if area else "",
-        factory_id=row["factory_id"],
+        factory_id=row.factory_id,
         result_code=0,
-        created_at=timestamp(row["at"]),
-        hash=bytes.fromhex(row["hash"]),
-        prev_hash=bytes.fromhex(row["prev_hash"]),
+        created_at=timestamp(row.at),
+        hash=bytes.fromhex(row.hash),
+        prev_hash=bytes.fromhex(row.prev_hash),
         details={key: str(value)[:256] for key, value in details.items()},
     )
 

@@ -16,8 +16,9 @@ import asyncpg
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from admin_svc.identity import check_email, check_password, check_text
+from admin_svc import storage_identity
 from admin_svc.secrets import Passwords
+from admin_svc.usecases_identity import check_email, check_password, check_text
 from voketag import audit, migrations
 from voketag.errors import DomainError
 
@@ -41,15 +42,7 @@ async def create_admin(database_url: str, email: str, name: str, password: str) 
         await migrations.migrate(conn)
         async with conn.transaction():
             user_id = uuid.uuid4()
-            inserted = await conn.fetchval(
-                """INSERT INTO users (id, email, display_name, role, password_hash) VALUES ($1, $2, $3, 'admin', $4)
-                   ON CONFLICT (email) DO NOTHING RETURNING id""",
-                user_id,
-                email,
-                name,
-                password_hash,
-            )
-            if inserted is None:
+            if not await storage_identity.insert_first_admin(conn, user_id, email, name, password_hash):
                 raise SystemExit(f"a user with email {email} already exists")
             await audit.record(conn, "user", str(user_id), {"role": "admin"}, action=ACTION)
     finally:

@@ -8,14 +8,16 @@ single quote. The last line is "#rows=<n>": a client that misses it knows the st
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import asyncpg
 
-from admin_svc.review import ScanFilter, scan_where
-from admin_svc.review_store import Where
+from admin_svc import storage_identity, storage_review
+from admin_svc.model import ReportFilter, ScanFilter
+from admin_svc.usecases_review import checked
 from voketag import audit, xlsx
+from voketag.db import Connection
 
 CHUNK_BYTES = 64 * 1024
 MAX_SCAN_ROWS = 5_000_000
@@ -71,10 +73,12 @@ def _encoded(
     return _xlsx(rows, header, title) if as_xlsx else _csv(rows, header)
 
 
-async def _rows(pool: asyncpg.Pool, query: str, args: list[Any]) -> AsyncIterator[asyncpg.Record]:
-    # One consistent snapshot for the whole export; the cursor fetches 2,000 rows at a time.
+async def _rows(
+    pool: asyncpg.Pool, read: Callable[[Connection], AsyncIterator[asyncpg.Record]]
+) -> AsyncIterator[asyncpg.Record]:
+    # One consistent snapshot for the whole export.
     async with pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
-        async for row in conn.cursor(query, *args, prefetch=2000):
+        async for row in read(conn):
             yield row
 
 
@@ -96,25 +100,13 @@ async def _audited(
 def users_csv(
     pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | None, as_xlsx: bool = False
 ) -> AsyncIterator[bytes]:
-    where = Where()
-    where.add("role = {}", role)
-    where.add("factory_id = {}", factory_id)
-    where.add("active = {}", active)
-    # Roles are spelled as the API spells them (ROLE_AUDITOR), not as stored (auditor).
-    columns = ", ".join("'ROLE_' || upper(role)" if c == "role" else c for c in USER_COLUMNS)
-    query = f"SELECT {columns} FROM users WHERE {where.sql} ORDER BY email, id"
     filters = _texts({"role": role, "factory_id": factory_id, "active": active})
-    rows = _rows(pool, query, where.args)
+    rows = _rows(pool, lambda conn: storage_identity.user_export_rows(conn, USER_COLUMNS, role, factory_id, active))
     return _audited(pool, "users", filters, _encoded(rows, USER_COLUMNS, "users", as_xlsx))
 
 
 def scans_csv(pool: asyncpg.Pool, scans: ScanFilter, as_xlsx: bool = False) -> AsyncIterator[bytes]:
-    where = scan_where(scans)
-    query = f"""SELECT s.id, s.scanned_at, s.product_id, s.batch_id, s.factory_id, p.serial, s.verdict,
-                       s.risk_score, s.country, s.device_hash, s.ledger_seq
-                FROM scans s JOIN products p ON p.id = s.product_id
-                WHERE {where.sql} ORDER BY s.id LIMIT {where.arg(MAX_SCAN_ROWS)}"""
-    rows = _rows(pool, query, where.args)
+    rows = _rows(pool, lambda conn: storage_review.scan_export_rows(conn, checked(scans), MAX_SCAN_ROWS))
     return _audited(pool, "scans", _texts(vars(scans)), _encoded(rows, SCAN_COLUMNS, "scans", as_xlsx))
 
 
@@ -123,15 +115,7 @@ def reports_csv(
 ) -> AsyncIterator[bytes]:
     """Fraud reports, newest first. The reporter's contact is personal data: masked unless ``show_contact``;
     no token (not even a counterfeit's text) leaves in an export."""
-    where = Where()
-    where.add("f.status = {}", status)
-    where.add("f.factory_id = {}", factory_id)
-    where.add("f.batch_id = {}", batch_id)
-    contact = "f.contact" if show_contact else "CASE WHEN f.contact = '' THEN '' ELSE '***' END"
-    query = f"""SELECT f.id, f.created_at, f.status, f.product_id, f.batch_id, f.factory_id, f.token_fingerprint,
-                       f.country_code, f.scan_id, {contact}, f.description, f.note, f.updated_at, f.updated_by
-                FROM fraud_reports f WHERE {where.sql}
-                ORDER BY f.created_at DESC, f.id DESC LIMIT {where.arg(MAX_SCAN_ROWS)}"""
+    reports = ReportFilter(status, factory_id, None, batch_id)
+    rows = _rows(pool, lambda conn: storage_review.report_export_rows(conn, reports, show_contact, MAX_SCAN_ROWS))
     filters = _texts({"status": status, "factory_id": factory_id, "batch_id": batch_id})
-    rows = _rows(pool, query, where.args)
     return _audited(pool, "fraud_reports", filters, _encoded(rows, REPORT_COLUMNS, "fraud reports", as_xlsx))

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from voketag.auth import Role
 
@@ -70,3 +71,91 @@ class Revoked:
 
     versions: dict[str, int]
     sessions: list[str]
+
+
+@dataclass(frozen=True)
+class ScanRow:
+    """A scan as the review queue and the exports read it (scans joined with the product's serial)."""
+
+    id: int
+    scanned_at: datetime
+    product_id: uuid.UUID | None
+    batch_id: uuid.UUID | None
+    factory_id: uuid.UUID | None
+    serial: int
+    verdict: str
+    risk_score: int
+    factors: Any
+    country: str
+    device_hash: str
+    ledger_seq: int | None
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    id: uuid.UUID
+    product_id: uuid.UUID | None
+    batch_id: uuid.UUID | None
+    factory_id: uuid.UUID | None
+    contact: str
+    description: str
+    status: str
+    note: str
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+    scan_id: int | None
+    country_code: str
+    token_fingerprint: str
+    counterfeit_token: str | None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    seq: int
+    at: datetime
+    actor: str
+    actor_role: str
+    factory_id: str
+    action: str
+    object_type: str
+    object_id: str
+    request_id: str
+    source: str
+    details: Any
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ScanFilter:
+    min_risk: int
+    verdict: str
+    factory_id: uuid.UUID | None
+    batch_id: uuid.UUID | None
+    product_id: uuid.UUID | None
+    start: datetime | None
+    end: datetime | None
+    # ISO 3166-1 alpha-2 of where the scans were located; "" = any.
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_id: str
+    action: str
+    object_type: str
+    object_id: str
+    service: str
+    start: datetime | None
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    status: str
+    factory_id: uuid.UUID | None
+    product_id: uuid.UUID | None
+    batch_id: uuid.UUID | None

@@ -10,8 +10,8 @@ import dramatiq
 from anchor_svc.api import SERVICE, AnchorApi
 from anchor_svc.chain import Chain
 from anchor_svc.pump import Anchorer, WrongChain
-from anchor_svc.service import Anchoring
 from anchor_svc.settings import AnchorSettings
+from anchor_svc.usecases import Anchoring
 from voketag.anchor.v1 import anchor_service_pb2_grpc as rpc
 from voketag.queue import setup_broker
 from voketag.server import Resources, Service, run_service

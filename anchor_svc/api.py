@@ -3,51 +3,52 @@
 Merkle proofs and EVM anchoring of batch roots.
 """
 
-import asyncpg
 import grpc
 
-from anchor_svc.proofs import BUNDLE_VERSION
-from anchor_svc.service import STATES, Anchoring, Bundle, Verification, parse_uuid
+from anchor_svc.domain import BUNDLE_VERSION
+from anchor_svc.model import AnchorRecord
+from anchor_svc.usecases import STATES, Anchoring, Bundle, Verification
 from voketag.anchor.v1 import anchor_service_pb2 as pb
 from voketag.anchor.v1 import anchor_service_pb2_grpc as rpc
 from voketag.auth import FACTORY_WRITERS, SIGNED_IN, Role, allow, current_principal, public
 from voketag.common.v1 import anchor_pb2, enums_pb2
 from voketag.errors import InvalidArgument
+from voketag.ids import object_id
 from voketag.protos import timestamp
 
 Context = grpc.aio.ServicerContext
 SERVICE = pb.DESCRIPTOR.services_by_name["AnchorService"]
 
 
-def _state(name: str) -> int:
-    return enums_pb2.AnchorState.Value(f"ANCHOR_STATE_{name}")
+def _state(name: str) -> str:
+    return f"ANCHOR_STATE_{name}"
 
 
-def _record(row: asyncpg.Record, required: int) -> pb.AnchorRecord:
-    submitted = row["tx_hash"] and row["aggregation_state"] != "ABANDONED"
+def _record(row: AnchorRecord, required: int) -> pb.AnchorRecord:
+    submitted = row.tx_hash and row.aggregation_state != "ABANDONED"
     return pb.AnchorRecord(
-        batch_id=row["batch_id"],
-        factory_id=row["factory_id"],
-        state=_state(row["state"]),
-        attempts=row["attempts"],
-        last_error=row["last_error"][:500],
-        tx_hash=row["tx_hash"] or "",
-        block_number=row["block_number"] or 0,
-        confirmations=row["confirmations"] or 0,
+        batch_id=row.batch_id,
+        factory_id=row.factory_id,
+        state=_state(row.state),
+        attempts=row.attempts,
+        last_error=row.last_error[:500],
+        tx_hash=row.tx_hash or "",
+        block_number=row.block_number or 0,
+        confirmations=row.confirmations or 0,
         required_confirmations=required,
-        chain_id=row["chain_id"] or 0,
-        batch_root=bytes(row["batch_root"] or b""),
-        batch_size=row["batch_size"] or 0,
-        aggregate_root=bytes(row["aggregate_root"] or b""),
-        aggregate_index=row["aggregate_index"] or 0,
-        aggregate_size=row["aggregate_size"] or 0,
-        sender=row["sender"] or "",
-        nonce=row["nonce"] or 0,
-        created_at=timestamp(row["created_at"]),
-        updated_at=timestamp(row["updated_at"]),
-        submitted_at=timestamp(row["broadcast_at"]) if submitted else None,
-        anchored_at=timestamp(row["anchored_at"]),
-        next_attempt_at=timestamp(row["next_attempt_at"]) if row["state"] in ("SUBMITTED", "CONFIRMING") else None,
+        chain_id=row.chain_id or 0,
+        batch_root=bytes(row.batch_root or b""),
+        batch_size=row.batch_size or 0,
+        aggregate_root=bytes(row.aggregate_root or b""),
+        aggregate_index=row.aggregate_index or 0,
+        aggregate_size=row.aggregate_size or 0,
+        sender=row.sender or "",
+        nonce=row.nonce or 0,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        submitted_at=timestamp(row.broadcast_at) if submitted else None,
+        anchored_at=timestamp(row.anchored_at),
+        next_attempt_at=timestamp(row.next_attempt_at) if row.state in ("SUBMITTED", "CONFIRMING") else None,
     )
 
 
@@ -103,18 +104,18 @@ class AnchorApi(rpc.AnchorServiceServicer):
 
     @allow(*FACTORY_WRITERS)
     async def Anchor(self, request: pb.AnchorRequest, context: Context) -> pb.AnchorResponse:
-        batch_id = parse_uuid(request.batch_id, "batch_id")
+        batch_id = object_id(request.batch_id, "batch_id")
         row = await self._anchoring.anchor(current_principal(), batch_id)
         return pb.AnchorResponse(anchor=_record(row, self._anchoring.required_confirmations))
 
     @allow(*SIGNED_IN)
     async def GetAnchor(self, request: pb.GetAnchorRequest, context: Context) -> pb.GetAnchorResponse:
-        row = await self._anchoring.get(current_principal(), parse_uuid(request.batch_id, "batch_id"))
+        row = await self._anchoring.get(current_principal(), object_id(request.batch_id, "batch_id"))
         return pb.GetAnchorResponse(anchor=_record(row, self._anchoring.required_confirmations))
 
     @public
     async def VerifyAnchor(self, request: pb.VerifyAnchorRequest, context: Context) -> pb.VerifyAnchorResponse:
-        return _verification(await self._anchoring.verify(parse_uuid(request.batch_id, "batch_id")))
+        return _verification(await self._anchoring.verify(object_id(request.batch_id, "batch_id")))
 
     @public
     async def GetLedgerAnchor(self, request: pb.GetLedgerAnchorRequest, context: Context) -> pb.GetLedgerAnchorResponse:
@@ -137,7 +138,7 @@ class AnchorApi(rpc.AnchorServiceServicer):
 
     @allow(*SIGNED_IN)
     async def GetMerkleProof(self, request: pb.GetMerkleProofRequest, context: Context) -> pb.GetMerkleProofResponse:
-        bundle = await self._anchoring.proof_for_staff(current_principal(), parse_uuid(request.id, "id"))
+        bundle = await self._anchoring.proof_for_staff(current_principal(), object_id(request.id, "id"))
         return pb.GetMerkleProofResponse(proof=_bundle(bundle))
 
     @public
@@ -155,7 +156,7 @@ class AnchorApi(rpc.AnchorServiceServicer):
             state = enums_pb2.AnchorState.Name(request.state).removeprefix("ANCHOR_STATE_")
             if state not in STATES:
                 state = None
-        factory_id = parse_uuid(request.factory_id, "factory_id") if request.factory_id else None
+        factory_id = object_id(request.factory_id, "factory_id") if request.factory_id else None
         rows, token = await self._anchoring.list(
             current_principal(), request.page_size, request.page_token, state, factory_id
         )
@@ -164,5 +165,5 @@ class AnchorApi(rpc.AnchorServiceServicer):
 
     @allow(Role.ADMIN)
     async def RetryAnchor(self, request: pb.RetryAnchorRequest, context: Context) -> pb.RetryAnchorResponse:
-        row = await self._anchoring.retry(parse_uuid(request.batch_id, "batch_id"))
+        row = await self._anchoring.retry(object_id(request.batch_id, "batch_id"))
         return pb.RetryAnchorResponse(anchor=_record(row, self._anchoring.required_confirmations))

@@ -109,7 +109,7 @@ class Chain:
 
     async def _call(self, method: str, *params: object) -> object:
         try:
-            response = await self._w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+            response = await self._w3.provider.make_request(method, list(params))
         except (OSError, TimeoutError, aiohttp.ClientError, Web3Exception) as exc:
             raise ChainUnavailable(f"chain node unreachable ({type(exc).__name__})") from exc
         if "error" in response:

@@ -8,6 +8,8 @@ from typing import Any
 import asyncpg
 
 from anchor_svc.leaves import BatchTree
+from anchor_svc.model import AnchorRecord, BatchRow
+from voketag.db import Connection, Where, fetch_one
 
 RECORD_COLUMNS = """
     r.batch_id::text AS batch_id, r.factory_id::text AS factory_id, r.state, r.batch_root, r.batch_size,
@@ -18,15 +20,16 @@ RECORD_COLUMNS = """
 RECORD_FROM = "anchor_records r LEFT JOIN anchor_aggregations a ON a.id = r.aggregation_id"
 
 
-async def batch(conn: asyncpg.Connection, batch_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def batch(conn: Connection, batch_id: str) -> BatchRow | None:
+    row = await conn.fetchrow(
         """SELECT id::text AS id, factory_id::text AS factory_id, sku, quantity, key_id, state
            FROM batches WHERE id = $1""",
         batch_id,
     )
+    return None if row is None else BatchRow(**dict(row))
 
 
-async def ensure_record(conn: asyncpg.Connection, batch_id: str, urgent: bool) -> bool:
+async def ensure_record(conn: Connection, batch_id: str, urgent: bool) -> bool:
     """Create the anchor record of a batch unless it exists; True when created. The batch goes ANCHORING."""
     created = await conn.fetchval(
         """INSERT INTO anchor_records (batch_id, factory_id, urgent)
@@ -47,7 +50,7 @@ async def ensure_record(conn: asyncpg.Connection, batch_id: str, urgent: bool) -
     return bool(created)
 
 
-async def leaf_rows(conn: asyncpg.Connection, batch_id: str, page: int) -> AsyncIterator[list[asyncpg.Record]]:
+async def leaf_rows(conn: Connection, batch_id: str, page: int) -> AsyncIterator[list[asyncpg.Record]]:
     """The batch's products in leaf order, ``page`` rows at a time (inside a transaction)."""
     cursor = await conn.cursor(
         "SELECT id::text AS id, serial, leaf_index FROM products WHERE batch_id = $1 ORDER BY leaf_index", batch_id
@@ -56,7 +59,7 @@ async def leaf_rows(conn: asyncpg.Connection, batch_id: str, page: int) -> Async
         yield rows
 
 
-async def store_tree(conn: asyncpg.Connection, batch_id: str, tree: BatchTree) -> None:
+async def store_tree(conn: Connection, batch_id: str, tree: BatchTree) -> None:
     await conn.executemany(
         "INSERT INTO anchor_tree_levels (batch_id, level, nodes) VALUES ($1, $2, $3)",
         [(batch_id, level, b"".join(nodes)) for level, nodes in enumerate(tree.upper)],
@@ -72,43 +75,37 @@ async def store_tree(conn: asyncpg.Connection, batch_id: str, tree: BatchTree) -
     )
 
 
-async def lock_batch(conn: asyncpg.Connection, batch_id: str) -> asyncpg.Record | None:
+async def lock_batch(conn: Connection, batch_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT state, batch_root FROM anchor_records WHERE batch_id = $1 FOR UPDATE", batch_id)
 
 
-async def record(conn: asyncpg.Connection, batch_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.batch_id = $1", batch_id)
+async def record(conn: Connection, batch_id: str) -> AnchorRecord | None:
+    row = await conn.fetchrow(f"SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE r.batch_id = $1", batch_id)
+    return None if row is None else AnchorRecord(**dict(row))
 
 
 async def records_page(
-    conn: asyncpg.Connection,
+    conn: Connection,
     limit: int,
     after: tuple[datetime, str] | None,
     state: str | None,
     factory_id: str | None,
-) -> list[asyncpg.Record]:
+) -> list[AnchorRecord]:
     """Most recently updated first, keyset-paged by (updated_at, batch_id)."""
-    conditions, args = [], []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    if state:
-        conditions.append(f"r.state = {arg(state)}")
-    if factory_id:
-        conditions.append(f"r.factory_id = {arg(factory_id)}::uuid")
+    where = Where()
+    where.add("r.state = {}", state)
+    where.add("r.factory_id = {}::uuid", factory_id)
     if after:
-        conditions.append(f"(r.updated_at, r.batch_id) < ({arg(after[0])}, {arg(after[1])}::uuid)")
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    return await conn.fetch(
-        f"""SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} {where}
-            ORDER BY r.updated_at DESC, r.batch_id DESC LIMIT {arg(limit)}""",
-        *args,
+        where.add("(r.updated_at, r.batch_id) < ({}, {}::uuid)", *after)
+    rows = await conn.fetch(
+        f"""SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE {where.sql}
+            ORDER BY r.updated_at DESC, r.batch_id DESC LIMIT {where.arg(limit)}""",
+        *where.args,
     )
+    return [AnchorRecord(**dict(row)) for row in rows]
 
 
-async def fail(conn: asyncpg.Connection, batch_id: str, error: str) -> bool:
+async def fail(conn: Connection, batch_id: str, error: str) -> bool:
     """Mark a batch FAILED (retries exhausted) with its batch_events row; False when it was not pending."""
     row = await conn.fetchrow(
         """UPDATE anchor_records SET state = 'FAILED', last_error = $2, updated_at = now()
@@ -125,7 +122,7 @@ async def fail(conn: asyncpg.Connection, batch_id: str, error: str) -> bool:
     return True
 
 
-async def retry(conn: asyncpg.Connection, batch_id: str) -> None:
+async def retry(conn: Connection, batch_id: str) -> None:
     await conn.execute(
         """UPDATE anchor_records SET state = 'PENDING', attempts = 0, last_error = '', urgent = true,
                   aggregation_id = NULL, aggregate_index = NULL, updated_at = now()
@@ -135,9 +132,7 @@ async def retry(conn: asyncpg.Connection, batch_id: str) -> None:
     await conn.execute("UPDATE batches SET state = 'ANCHORING', updated_at = now() WHERE id = $1", batch_id)
 
 
-async def insert_event(
-    conn: asyncpg.Connection, batch_id: str, factory_id: str, kind: str, payload: dict[str, Any]
-) -> None:
+async def insert_event(conn: Connection, batch_id: str, factory_id: str, kind: str, payload: dict[str, Any]) -> None:
     await conn.execute(
         """INSERT INTO batch_events (id, batch_id, factory_id, type, payload)
            VALUES (gen_random_uuid(), $1, $2, $3, $4::jsonb)""",
@@ -151,7 +146,7 @@ async def insert_event(
 # --- proofs
 
 
-async def product_by_serial(conn: asyncpg.Connection, serial: int, key_id: int) -> str | None:
+async def product_by_serial(conn: Connection, serial: int, key_id: int) -> str | None:
     """The id of the product a token names (its serial, under the key id of the product's batch)."""
     return await conn.fetchval(
         """SELECT p.id::text FROM products p JOIN batches b ON b.id = p.batch_id
@@ -161,13 +156,13 @@ async def product_by_serial(conn: asyncpg.Connection, serial: int, key_id: int) 
     )
 
 
-async def product_factory(conn: asyncpg.Connection, product_id: str) -> str | None:
+async def product_factory(conn: Connection, product_id: str) -> str | None:
     return await conn.fetchval(
         "SELECT b.factory_id::text FROM products p JOIN batches b ON b.id = p.batch_id WHERE p.id = $1", product_id
     )
 
 
-async def proof_subject(conn: asyncpg.Connection, product_id: str) -> asyncpg.Record | None:
+async def proof_subject(conn: Connection, product_id: str) -> asyncpg.Record | None:
     """Everything a proof needs in one round trip: the product, its anchor record, the products of its
     chunk (ids and serials in leaf order) and the stored sibling above the chunk on every level (absent
     where a node moved up unpaired)."""
@@ -202,16 +197,17 @@ async def proof_subject(conn: asyncpg.Connection, product_id: str) -> asyncpg.Re
 # --- aggregation and transactions
 
 
-async def pending_summary(conn: asyncpg.Connection) -> asyncpg.Record:
+async def pending_summary(conn: Connection) -> asyncpg.Record:
     """How many sealed batches wait, whether one was asked for, and how long the oldest has waited (s)."""
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         """SELECT count(*) AS pending, coalesce(bool_or(urgent), false) AS urgent,
                   coalesce(extract(epoch FROM now() - min(ready_at)), 0)::float8 AS waited_s
-           FROM anchor_records WHERE state = 'PENDING' AND batch_root IS NOT NULL"""
+           FROM anchor_records WHERE state = 'PENDING' AND batch_root IS NOT NULL""",
     )
 
 
-async def pending_roots(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+async def pending_roots(conn: Connection) -> list[asyncpg.Record]:
     """Pending batch roots in aggregation order, locked (rows another aggregator holds are skipped)."""
     return await conn.fetch(
         """SELECT batch_id::text AS batch_id, batch_root, urgent, ready_at FROM anchor_records
@@ -220,7 +216,7 @@ async def pending_roots(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     )
 
 
-async def ledger_checkpoint_to_anchor(conn: asyncpg.Connection) -> asyncpg.Record | None:
+async def ledger_checkpoint_to_anchor(conn: Connection) -> asyncpg.Record | None:
     """The latest signed scan-ledger checkpoint larger than any a live aggregation carries, if there is one."""
     return await conn.fetchrow(
         """SELECT c.origin, c.tree_size, c.root_hash FROM scan_ledger_checkpoints c
@@ -233,7 +229,7 @@ async def ledger_checkpoint_to_anchor(conn: asyncpg.Connection) -> asyncpg.Recor
 
 
 async def insert_ledger_anchor(
-    conn: asyncpg.Connection, aggregation_id: int, checkpoint: asyncpg.Record, aggregate_index: int
+    conn: Connection, aggregation_id: int, checkpoint: asyncpg.Record, aggregate_index: int
 ) -> None:
     await conn.execute(
         """INSERT INTO anchor_ledger_checkpoints (aggregation_id, origin, tree_size, root_hash, aggregate_index)
@@ -246,7 +242,7 @@ async def insert_ledger_anchor(
     )
 
 
-async def ledger_anchor(conn: asyncpg.Connection, tree_size: int) -> asyncpg.Record | None:
+async def ledger_anchor(conn: Connection, tree_size: int) -> asyncpg.Record | None:
     """An anchored ledger checkpoint (the largest when ``tree_size`` is 0) with its aggregation."""
     return await conn.fetchrow(
         """SELECT l.origin, l.tree_size, l.root_hash, l.aggregate_index, a.leaves, a.size, a.root, a.chain_id,
@@ -258,7 +254,7 @@ async def ledger_anchor(conn: asyncpg.Connection, tree_size: int) -> asyncpg.Rec
     )
 
 
-async def allocate_nonce(conn: asyncpg.Connection, chain_id: int, sender: str, confirmed: int) -> int:
+async def allocate_nonce(conn: Connection, chain_id: int, sender: str, confirmed: int) -> int:
     """The next nonce of ``sender``; the row lock serialises allocators until their transaction ends.
 
     A nonce released by a FAILED aggregation comes first (lowest first), so released nonces are filled
@@ -303,7 +299,7 @@ async def allocate_nonce(conn: asyncpg.Connection, chain_id: int, sender: str, c
 
 
 async def insert_aggregation(
-    conn: asyncpg.Connection,
+    conn: Connection,
     chain_id: int,
     sender: str,
     nonce: int,
@@ -335,7 +331,7 @@ async def insert_aggregation(
 
 
 async def insert_transaction(
-    conn: asyncpg.Connection, aggregation_id: int, tx_hash: str, raw: bytes, max_fee: int, priority_fee: int
+    conn: Connection, aggregation_id: int, tx_hash: str, raw: bytes, max_fee: int, priority_fee: int
 ) -> None:
     """Store a signed transaction and make it the aggregation's current one (before it is broadcast).
 
@@ -362,7 +358,7 @@ async def insert_transaction(
     )
 
 
-async def in_flight(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+async def in_flight(conn: Connection) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT id, nonce, root, state, tx_hash, block_hash, fee_bumps, attempts, accepted, refusals,
                   broadcast_at, signed_at, next_attempt_at, now() AS now
@@ -370,7 +366,7 @@ async def in_flight(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     )
 
 
-async def transactions(conn: asyncpg.Connection, aggregation_id: int) -> list[asyncpg.Record]:
+async def transactions(conn: Connection, aggregation_id: int) -> list[asyncpg.Record]:
     """Signed transactions of an aggregation, newest first."""
     return await conn.fetch(
         """SELECT tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas FROM anchor_transactions
@@ -379,7 +375,7 @@ async def transactions(conn: asyncpg.Connection, aggregation_id: int) -> list[as
     )
 
 
-async def set_records_state(conn: asyncpg.Connection, aggregation_id: int, state: str) -> None:
+async def set_records_state(conn: Connection, aggregation_id: int, state: str) -> None:
     await conn.execute(
         "UPDATE anchor_records SET state = $2, updated_at = now() WHERE aggregation_id = $1 AND state <> $2",
         aggregation_id,
@@ -388,7 +384,7 @@ async def set_records_state(conn: asyncpg.Connection, aggregation_id: int, state
 
 
 async def mark_mined(
-    conn: asyncpg.Connection, aggregation_id: int, tx_hash: str, block_number: int, block_hash: str, confirmations: int
+    conn: Connection, aggregation_id: int, tx_hash: str, block_number: int, block_hash: str, confirmations: int
 ) -> None:
     await conn.execute(
         """UPDATE anchor_aggregations SET state = 'CONFIRMING', tx_hash = $2, block_number = $3, block_hash = $4,
@@ -404,10 +400,11 @@ async def mark_mined(
 
 
 async def mark_anchored(
-    conn: asyncpg.Connection, aggregation_id: int, tx_hash: str, block_number: int, block_hash: str, confirmations: int
+    conn: Connection, aggregation_id: int, tx_hash: str, block_number: int, block_hash: str, confirmations: int
 ) -> list[str]:
     """ANCHORED, for the aggregation and all its batches, with one batch_events row per batch."""
-    agg = await conn.fetchrow(
+    agg = await fetch_one(
+        conn,
         """UPDATE anchor_aggregations SET state = 'ANCHORED', tx_hash = $2, block_number = $3, block_hash = $4,
                   confirmations = $5, anchored_at = now(), last_error = ''
            WHERE id = $1 RETURNING chain_id, root, sender""",
@@ -448,7 +445,7 @@ async def mark_anchored(
     return [row["batch_id"] for row in rows]
 
 
-async def mark_reorged(conn: asyncpg.Connection, aggregation_id: int) -> None:
+async def mark_reorged(conn: Connection, aggregation_id: int) -> None:
     """The mined transaction vanished from the chain: back to SUBMITTED, broadcast again at once."""
     await conn.execute(
         """UPDATE anchor_aggregations SET state = 'SUBMITTED', block_number = NULL, block_hash = NULL,
@@ -460,7 +457,7 @@ async def mark_reorged(conn: asyncpg.Connection, aggregation_id: int) -> None:
     await set_records_state(conn, aggregation_id, "SUBMITTED")
 
 
-async def settle_interrupted_sends(conn: asyncpg.Connection) -> list[int]:
+async def settle_interrupted_sends(conn: Connection) -> list[int]:
     """Aggregations whose last send never had its answer recorded (crash, failed commit) become accepted:
     the node may hold that transaction, so its nonce must never be released. Run only under the cycle lock,
     when no send of this cycle has started yet."""
@@ -470,17 +467,17 @@ async def settle_interrupted_sends(conn: asyncpg.Connection) -> list[int]:
     return [int(row["id"]) for row in rows]
 
 
-async def mark_sending(conn: asyncpg.Connection, aggregation_id: int) -> None:
+async def mark_sending(conn: Connection, aggregation_id: int) -> None:
     """Committed before the bytes go out: from here until the answer is recorded, the node may have them."""
     await conn.execute("UPDATE anchor_aggregations SET sending = true WHERE id = $1", aggregation_id)
 
 
-async def mark_maybe_seen(conn: asyncpg.Connection, aggregation_id: int) -> None:
+async def mark_maybe_seen(conn: Connection, aggregation_id: int) -> None:
     """An answer that shows a version of ours is (or may be) in the node's pool, with nothing else to record."""
     await conn.execute("UPDATE anchor_aggregations SET accepted = true, sending = false WHERE id = $1", aggregation_id)
 
 
-async def lower_nonce_in_pool(conn: asyncpg.Connection, aggregation_id: int) -> bool:
+async def lower_nonce_in_pool(conn: Connection, aggregation_id: int) -> bool:
     """Whether an unmined aggregation below this one's nonce (same chain and sender) may be in the node's pool.
 
     Its cost counts against the balance the node checks ours with (geth: "insufficient funds ... queued
@@ -497,7 +494,7 @@ async def lower_nonce_in_pool(conn: asyncpg.Connection, aggregation_id: int) -> 
     )
 
 
-async def mark_broadcast(conn: asyncpg.Connection, aggregation_id: int) -> None:
+async def mark_broadcast(conn: Connection, aggregation_id: int) -> None:
     await conn.execute(
         """UPDATE anchor_aggregations SET broadcast_at = now(), attempts = attempts + 1, accepted = true,
                   sending = false, last_error = ''
@@ -512,7 +509,7 @@ async def mark_broadcast(conn: asyncpg.Connection, aggregation_id: int) -> None:
 
 
 async def mark_failed_attempt(
-    conn: asyncpg.Connection,
+    conn: Connection,
     aggregation_id: int,
     error: str,
     retry_in_s: float,
@@ -541,11 +538,11 @@ async def mark_failed_attempt(
     )
 
 
-async def note_fee_bump(conn: asyncpg.Connection, aggregation_id: int) -> None:
+async def note_fee_bump(conn: Connection, aggregation_id: int) -> None:
     await conn.execute("UPDATE anchor_aggregations SET fee_bumps = fee_bumps + 1 WHERE id = $1", aggregation_id)
 
 
-async def abandon(conn: asyncpg.Connection, aggregation_id: int, error: str) -> None:
+async def abandon(conn: Connection, aggregation_id: int, error: str) -> None:
     """The nonce went to a transaction that is not ours: the batches wait for the next aggregation."""
     await conn.execute(
         "UPDATE anchor_aggregations SET state = 'ABANDONED', sending = false, last_error = $2 WHERE id = $1",
@@ -561,7 +558,7 @@ async def abandon(conn: asyncpg.Connection, aggregation_id: int, error: str) -> 
     )
 
 
-async def fail_aggregation(conn: asyncpg.Connection, aggregation_id: int, error: str) -> list[str] | None:
+async def fail_aggregation(conn: Connection, aggregation_id: int, error: str) -> list[str] | None:
     """The node refused the transaction for good: FAILED (aggregation, batches, one event per batch), and
     the nonce is released for the next aggregation; the failed batch ids. None (nothing changed) unless the
     node never accepted it and no other live aggregation of ours (any state but FAILED) has a higher nonce.
@@ -613,7 +610,7 @@ async def fail_aggregation(conn: asyncpg.Connection, aggregation_id: int, error:
     return batch_ids
 
 
-async def note_unreachable(conn: asyncpg.Connection, error: str) -> None:
+async def note_unreachable(conn: Connection, error: str) -> None:
     """Make a chain outage visible on every record that waits for the chain."""
     await conn.execute(
         """UPDATE anchor_records SET last_error = $1, updated_at = now()
@@ -622,11 +619,11 @@ async def note_unreachable(conn: asyncpg.Connection, error: str) -> None:
     )
 
 
-async def current_chain(conn: asyncpg.Connection) -> asyncpg.Record | None:
+async def current_chain(conn: Connection) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT id, chain_id, genesis_hash FROM anchor_chains WHERE retired_at IS NULL")
 
 
-async def latest_mined_unrecorded(conn: asyncpg.Connection) -> asyncpg.Record | None:
+async def latest_mined_unrecorded(conn: Connection) -> asyncpg.Record | None:
     """The newest ANCHORED aggregation sent before the chain was recorded (chain_ref NULL); a CONFIRMING one
     could still be reorganised away without the chain being another."""
     return await conn.fetchrow(
@@ -635,7 +632,7 @@ async def latest_mined_unrecorded(conn: asyncpg.Connection) -> asyncpg.Record | 
     )
 
 
-async def adopt_chain(conn: asyncpg.Connection, chain_id: int, genesis_hash: str, unrecorded_too: bool) -> int:
+async def adopt_chain(conn: Connection, chain_id: int, genesis_hash: str, unrecorded_too: bool) -> int:
     """Make (chain_id, genesis_hash) the current chain; with ``unrecorded_too`` the aggregations sent before
     chains were recorded count as sent to it."""
     await conn.execute("UPDATE anchor_chains SET retired_at = now() WHERE retired_at IS NULL")
@@ -652,7 +649,7 @@ async def adopt_chain(conn: asyncpg.Connection, chain_id: int, genesis_hash: str
     return chain_ref
 
 
-async def orphan_other_chains(conn: asyncpg.Connection, chain_ref: int, error: str) -> list[str]:
+async def orphan_other_chains(conn: Connection, chain_ref: int, error: str) -> list[str]:
     """Every aggregation that lives on another chain than ``chain_ref`` (or on an unrecorded one) is ORPHANED;
     returns the batch ids that go back to PENDING."""
     return await _orphan(
@@ -663,13 +660,13 @@ async def orphan_other_chains(conn: asyncpg.Connection, chain_ref: int, error: s
     )
 
 
-async def orphan_unmined(conn: asyncpg.Connection, chain_ref: int, error: str) -> list[str]:
+async def orphan_unmined(conn: Connection, chain_ref: int, error: str) -> list[str]:
     """The SUBMITTED aggregations of chain ``chain_ref`` (stuck behind a nonce gap) are ORPHANED; returns the
     batch ids that go back to PENDING."""
     return await _orphan(conn, "state = 'SUBMITTED' AND chain_ref = $1", chain_ref, error)
 
 
-async def _orphan(conn: asyncpg.Connection, which: str, chain_ref: int, error: str) -> list[str]:
+async def _orphan(conn: Connection, which: str, chain_ref: int, error: str) -> list[str]:
     """ORPHANED for the aggregations ``which`` selects; their batches PENDING again, urgent, with ``error``."""
     rows = await conn.fetch(
         f"""WITH gone AS (
@@ -690,7 +687,7 @@ async def _orphan(conn: asyncpg.Connection, which: str, chain_ref: int, error: s
     return batch_ids
 
 
-async def restart_nonces(conn: asyncpg.Connection, chain_id: int, sender: str, confirmed: int) -> None:
+async def restart_nonces(conn: Connection, chain_id: int, sender: str, confirmed: int) -> None:
     """Nonces from the chain again: the counter restarts at the node's count, released nonces are void."""
     await conn.execute(
         "UPDATE anchor_nonces SET next_nonce = $3 WHERE chain_id = $1 AND sender = $2", chain_id, sender, confirmed
@@ -698,14 +695,14 @@ async def restart_nonces(conn: asyncpg.Connection, chain_id: int, sender: str, c
     await conn.execute("DELETE FROM anchor_released_nonces WHERE chain_id = $1 AND sender = $2", chain_id, sender)
 
 
-async def lowest_submitted_nonce(conn: asyncpg.Connection, chain_ref: int) -> int | None:
+async def lowest_submitted_nonce(conn: Connection, chain_ref: int) -> int | None:
     value = await conn.fetchval(
         "SELECT min(nonce) FROM anchor_aggregations WHERE state = 'SUBMITTED' AND chain_ref = $1", chain_ref
     )
     return None if value is None else int(value)
 
 
-async def not_settled(conn: asyncpg.Connection, batch_ids: Sequence[str]) -> list[str]:
+async def not_settled(conn: Connection, batch_ids: Sequence[str]) -> list[str]:
     """The batches of ``batch_ids`` that are neither ANCHORED nor FAILED."""
     rows = await conn.fetch(
         """SELECT batch_id::text AS batch_id FROM anchor_records

@@ -17,6 +17,7 @@ import dramatiq
 from anchor_svc.sealing import UnknownBatch, seal
 from anchor_svc.settings import AnchorWorkerSettings
 from anchor_svc.storage import fail
+from voketag.db import Connection
 from voketag.tokens import KeyRing
 
 QUEUE = "anchor"
@@ -27,7 +28,7 @@ ring = KeyRing.from_config(
 )
 
 
-async def _connect() -> asyncpg.Connection:
+async def _connect() -> Connection:
     return await asyncpg.connect(settings.database_url.get_secret_value())
 
 

@@ -17,9 +17,9 @@ import httpx
 from google.protobuf import json_format
 from pydantic import SecretStr
 
-from anchor_svc import proofs
+from anchor_svc import domain
 from anchor_svc.chain import Chain, ChainUnavailable
-from anchor_svc.proofs import Check
+from anchor_svc.domain import Check
 from voketag.common.v1 import anchor_pb2
 
 
@@ -61,10 +61,10 @@ async def chain_checks(
     checks = [
         Check("chain id", chain_id == bundle.chain_id, f"node on chain {chain_id}, bundle says {bundle.chain_id}")
     ]
-    mined = tx is not None and receipt is not None and receipt.status == 1
-    checks.append(Check("transaction", mined, f"{bundle.tx_hash} {'mined' if mined else 'not found or not mined'}"))
-    if not mined:
+    if tx is None or receipt is None or receipt.status != 1:
+        checks.append(Check("transaction", False, f"{bundle.tx_hash} not found or not mined"))
         return checks
+    checks.append(Check("transaction", True, f"{bundle.tx_hash} mined"))
     checks += [
         Check(
             "block",
@@ -96,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         bundle = load_bundle(args.bundle)
-        checks = proofs.offline_checks(bundle)
+        checks = domain.offline_checks(bundle)
         if args.token:
-            checks.append(proofs.token_matches(bundle, args.token))
+            checks.append(domain.token_matches(bundle, args.token))
         if args.rpc:
             checks += asyncio.run(chain_checks(bundle, args.rpc, args.sender, args.confirmations))
     except Unusable as exc:

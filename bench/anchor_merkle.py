@@ -32,8 +32,8 @@ from pydantic import SecretStr
 from anchor_svc.chain import Chain
 from anchor_svc.pump import Anchorer
 from anchor_svc.sealing import seal
-from anchor_svc.service import Anchoring
 from anchor_svc.settings import ANVIL_DEV_KEY, AnchorSettings
+from anchor_svc.usecases import Anchoring
 from devmesh.mesh import Anvil, EmbeddedPostgres, free_port
 from voketag import merkle, migrations
 from voketag.tokens import KeyRing

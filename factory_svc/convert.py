@@ -54,7 +54,7 @@ def full_view(value: int) -> bool:
     return value == pb.PRODUCT_VIEW_FULL
 
 
-def event_names(values: list[int]) -> list[str]:
+def event_names(values: list[pb.WebhookEvent]) -> list[str]:
     if not 1 <= len(values) <= 16 or len(set(values)) != len(values):
         raise InvalidArgument("INVALID_EVENTS", "events must hold 1..16 distinct values", fields={"events": "invalid"})
     if any(value not in EVENT_TYPES for value in values):
@@ -105,7 +105,7 @@ def anchor_info(batch_id: str, facts: AnchorFacts) -> anchor_pb2.AnchorInfo:
     """The batch's anchor record as AnchorInfo; PENDING until the record exists (see docs/factory.md)."""
     state = facts.state or "PENDING"
     return anchor_pb2.AnchorInfo(
-        state=enums_pb2.AnchorState.Value(f"ANCHOR_STATE_{state}"),
+        state=f"ANCHOR_STATE_{state}",
         chain_id=facts.chain_id,
         tx_hash=facts.tx_hash,
         block_number=facts.block_number,
@@ -125,8 +125,8 @@ def batch(row: Batch, link_pattern: str) -> pb.Batch:
         product_line=row.product_line,
         product_name=row.product_name,
         quantity=row.quantity,
-        state=enums_pb2.BatchState.Value(f"BATCH_STATE_{row.state}"),
-        lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{row.lifecycle}"),
+        state=f"BATCH_STATE_{row.state}",
+        lifecycle=f"LIFECYCLE_STATE_{row.lifecycle}",
         link_pattern=link_pattern,
         created_at=timestamp(row.created_at),
         updated_at=timestamp(row.updated_at),
@@ -153,7 +153,7 @@ def product(row: Product) -> pb.Product:
         token=row.token,
         link=row.link,
         token_fingerprint=row.token_fingerprint,
-        lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{row.lifecycle}"),
+        lifecycle=f"LIFECYCLE_STATE_{row.lifecycle}",
         external_id=row.external_id,
         factory_id=row.factory_id,
         sku=row.sku,
@@ -186,7 +186,7 @@ def delivery(row: Delivery) -> pb.WebhookDelivery:
         webhook_id=row.webhook_id,
         event=EVENT_ENUMS.get(row.event_type, pb.WEBHOOK_EVENT_UNSPECIFIED),
         event_id=row.event_id,
-        state=pb.DeliveryState.Value(f"DELIVERY_STATE_{row.state}"),
+        state=f"DELIVERY_STATE_{row.state}",
         attempts=row.attempts,
         last_status_code=row.last_status_code,
         last_error=row.last_error,

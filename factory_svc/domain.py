@@ -1,39 +1,30 @@
-"""Pure rules of the factory service: validation, ownership scope, idempotency hashes, cursors, ids."""
+"""Pure rules of the factory service: validation and ownership scope (ids and request ids: voketag.ids)."""
 
-import hashlib
-import json
 import os
 import re
 import time
-import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from asyncpg.pgproto.pgproto import UUID as PgUUID
 
 from voketag.auth import FACTORY_WRITERS, Principal, Role
 from voketag.errors import InvalidArgument, NotFound, PermissionDenied
+from voketag.ids import object_id
+from voketag.limits import LIMITS
 
-MAX_QUANTITY = 1_000_000
+MAX_QUANTITY = LIMITS["voketag.factory.v1.CreateBatchRequest.quantity"].high
 BATCH_METADATA_ENTRIES = 32
 PRODUCT_METADATA_ENTRIES = 16
 METADATA_VALUE_CHARS = 256
 METADATA_TOTAL_BYTES = 8 * 1024
-REASON_CHARS = 500
+REASON_CHARS = LIMITS["voketag.factory.v1.RevokeBatchRequest.reason"].high
+PRODUCT_LINE_CHARS = LIMITS["voketag.factory.v1.CreateBatchRequest.product_line"].high
+PRODUCT_NAME_CHARS = LIMITS["voketag.factory.v1.CreateBatchRequest.product_name"].high
 EXTERNAL_ID_CHARS = 128
 MAX_OPEN_S = 7 * 24 * 3600
 
 _SKU = re.compile(r"[A-Za-z0-9._-]{1,64}")
 METADATA_KEY = re.compile(r"[a-z][a-z0-9_.-]{0,62}")
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-
-
-def request_id(value: str, field: str = "request_id") -> str:
-    if not _REQUEST_ID.fullmatch(value):
-        raise InvalidArgument(
-            "INVALID_REQUEST_ID", f"{field} must be 1..64 chars of [A-Za-z0-9._:-] (a UUID)", fields={field: "invalid"}
-        )
-    return value
 
 
 def sku(value: str, field: str = "sku") -> str:
@@ -111,20 +102,6 @@ def external_id(value: str, field: str = "external_id") -> str:
             fields={field: "invalid"},
         )
     return value
-
-
-def object_id(value: str, field: str = "id") -> str:
-    """A UUID path/query parameter; anything else names no object of ours."""
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", fields={field: "not a UUID"}) from None
-
-
-def request_hash(fields: Mapping[str, Any]) -> str:
-    """Digest of a request's meaningful fields (request_id excluded): same body, same hash."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def scope(principal: Principal | None) -> str | None:

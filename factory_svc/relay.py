@@ -16,6 +16,7 @@ import asyncpg
 import dramatiq
 
 from factory_svc import storage
+from voketag.db import Connection
 
 log = logging.getLogger("factory_svc.relay")
 
@@ -62,8 +63,8 @@ class Relay:
 
     async def _drain(
         self,
-        claim: Callable[[asyncpg.Connection, int], Awaitable[Sequence[tuple[Any, str, dict[str, str]]]]],
-        mark: Callable[[asyncpg.Connection, list[Any]], Awaitable[None]],
+        claim: Callable[[Connection, int], Awaitable[Sequence[tuple[Any, str, dict[str, str]]]]],
+        mark: Callable[[Connection, list[Any]], Awaitable[None]],
         queue: str,
         actor: str,
     ) -> int:

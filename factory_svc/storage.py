@@ -24,8 +24,9 @@ from factory_svc.model import (
 )
 from voketag import context as rpc_context
 from voketag import gs1, tracing
+from voketag.db import Connection, Executor
 
-Conn = asyncpg.Connection | asyncpg.Pool
+Conn = Executor
 
 # A batch with its anchor record: the same rows GET /v1/anchor/{id} reads (anchor_svc.storage.record).
 _BATCH_SELECT = """
@@ -170,7 +171,7 @@ async def batch_by_request(conn: Conn, factory_id: str, request_id: str) -> Batc
     return _batch(row) if row else None
 
 
-async def insert_batch(conn: asyncpg.Connection, batch: Mapping[str, Any]) -> bool:
+async def insert_batch(conn: Connection, batch: Mapping[str, Any]) -> bool:
     """True when inserted; False when a batch with the same (factory, request id) already exists.
 
     ON CONFLICT waits for a concurrent insert of the same key to commit or roll back, so of many
@@ -205,7 +206,7 @@ async def insert_batch(conn: asyncpg.Connection, batch: Mapping[str, Any]) -> bo
     return bool(inserted)
 
 
-async def copy_products(conn: asyncpg.Connection, batch_id: str, first_serial: int, count: int) -> None:
+async def copy_products(conn: Connection, batch_id: str, first_serial: int, count: int) -> None:
     """COPY ``count`` products with consecutive serials and leaf indexes 0..count-1, streamed (constant memory)."""
     batch = uuid.UUID(batch_id)  # one object for every row: no text parse per row
     rows = ((product_id, batch, first_serial + leaf, leaf) for leaf, product_id in enumerate(product_ids(count)))
@@ -256,7 +257,7 @@ async def list_batches(
 
 
 async def set_batch_lifecycle(
-    conn: asyncpg.Connection, batch_id: str, lifecycle: str, reason: str, public_reason: str, *, ended: bool
+    conn: Connection, batch_id: str, lifecycle: str, reason: str, public_reason: str, *, ended: bool
 ) -> None:
     """``ended``: the new state ends the batch (voketag.lifecycle.ENDED), which stamps ended_at."""
     await conn.execute(
@@ -272,7 +273,7 @@ async def set_batch_lifecycle(
     )
 
 
-async def seal_now(conn: asyncpg.Connection, batch_id: str) -> None:
+async def seal_now(conn: Connection, batch_id: str) -> None:
     """End an open batch's window: its waiting anchoring request becomes due (the caller holds the row lock)."""
     await conn.execute("UPDATE batches SET seal_at = now(), updated_at = now() WHERE id = $1", batch_id)
     await conn.execute(
@@ -281,12 +282,12 @@ async def seal_now(conn: asyncpg.Connection, batch_id: str) -> None:
     )
 
 
-async def grow_batch(conn: asyncpg.Connection, batch_id: str, added: int) -> None:
+async def grow_batch(conn: Connection, batch_id: str, added: int) -> None:
     await conn.execute("UPDATE batches SET quantity = quantity + $2, updated_at = now() WHERE id = $1", batch_id, added)
 
 
 async def add_event(
-    conn: asyncpg.Connection, event_id: str, batch_id: str, factory_id: str, event_type: str, payload: Mapping[str, Any]
+    conn: Connection, event_id: str, batch_id: str, factory_id: str, event_type: str, payload: Mapping[str, Any]
 ) -> None:
     await conn.execute(
         "INSERT INTO batch_events (id, batch_id, factory_id, type, payload) VALUES ($1, $2, $3, $4, $5::jsonb)",
@@ -357,7 +358,7 @@ async def search_products(
     return [_product(row) for row in rows]
 
 
-async def metadata_keys(conn: asyncpg.Connection, batch_id: str) -> list[str]:
+async def metadata_keys(conn: Connection, batch_id: str) -> list[str]:
     """Every metadata key used by a product of the batch, sorted."""
     rows = await conn.fetch(
         "SELECT DISTINCT key FROM products p, jsonb_object_keys(p.metadata) key WHERE p.batch_id = $1 ORDER BY key",
@@ -366,9 +367,7 @@ async def metadata_keys(conn: asyncpg.Connection, batch_id: str) -> list[str]:
     return [row["key"] for row in rows]
 
 
-async def count_products(
-    conn: asyncpg.Connection, batch_id: str, own_states: tuple[bool, frozenset[str]] | None
-) -> int:
+async def count_products(conn: Connection, batch_id: str, own_states: tuple[bool, frozenset[str]] | None) -> int:
     nulls, states = _lifecycle_filter(own_states)
     return int(
         await conn.fetchval(
@@ -381,7 +380,7 @@ async def count_products(
 
 
 async def export_rows(
-    conn: asyncpg.Connection, batch_id: str, own_states: tuple[bool, frozenset[str]] | None, prefetch: int = 5000
+    conn: Connection, batch_id: str, own_states: tuple[bool, frozenset[str]] | None, prefetch: int = 5000
 ) -> AsyncIterator[ExportRow]:
     """Products of a batch in leaf order through a server-side cursor (call inside a transaction)."""
     nulls, states = _lifecycle_filter(own_states)
@@ -401,7 +400,7 @@ async def export_rows(
 
 
 async def set_product_lifecycle(
-    conn: asyncpg.Connection, product_id: str, lifecycle: str, reason: str, public_reason: str
+    conn: Connection, product_id: str, lifecycle: str, reason: str, public_reason: str
 ) -> None:
     await conn.execute(
         """UPDATE products SET lifecycle = $2, lifecycle_reason = $3, public_reason = $4, updated_at = now()
@@ -414,7 +413,7 @@ async def set_product_lifecycle(
 
 
 async def insert_product(
-    conn: asyncpg.Connection, product_id: str, batch_id: str, serial: int, external_id: str, metadata: Mapping[str, str]
+    conn: Connection, product_id: str, batch_id: str, serial: int, external_id: str, metadata: Mapping[str, str]
 ) -> None:
     """Append one product at the next leaf index (the caller holds the batch row lock)."""
     await conn.execute(
@@ -429,7 +428,7 @@ async def insert_product(
     )
 
 
-async def next_leaf(conn: asyncpg.Connection, batch_id: str) -> int:
+async def next_leaf(conn: Connection, batch_id: str) -> int:
     return int(
         await conn.fetchval("SELECT COALESCE(max(leaf_index) + 1, 0) FROM products WHERE batch_id = $1", batch_id)
     )
@@ -439,7 +438,7 @@ async def next_leaf(conn: asyncpg.Connection, batch_id: str) -> int:
 
 
 async def claim_request(
-    conn: asyncpg.Connection, factory_id: str, kind: str, request_id: str, request_hash: str, object_id: str
+    conn: Connection, factory_id: str, kind: str, request_id: str, request_hash: str, object_id: str
 ) -> bool:
     """Record an idempotency key in the current transaction; False when another request already holds it."""
     inserted = await conn.fetchval(
@@ -455,7 +454,7 @@ async def claim_request(
 
 
 async def set_request_result(
-    conn: asyncpg.Connection, factory_id: str, kind: str, request_id: str, result: Mapping[str, Any]
+    conn: Connection, factory_id: str, kind: str, request_id: str, result: Mapping[str, Any]
 ) -> None:
     await conn.execute(
         "UPDATE factory_requests SET result = $4::jsonb WHERE factory_id = $1 AND kind = $2 AND request_id = $3",
@@ -477,7 +476,7 @@ async def find_request(conn: Conn, factory_id: str, kind: str, request_id: str) 
     return RequestRecord(row["request_hash"], str(row["object_id"]), _json(row["result"])) if row else None
 
 
-async def delete_expired_requests(conn: asyncpg.Connection | asyncpg.Pool, cutoff: datetime, limit: int) -> int:
+async def delete_expired_requests(conn: Connection | asyncpg.Pool, cutoff: datetime, limit: int) -> int:
     """Delete at most ``limit`` idempotency records created before ``cutoff``, oldest first; the count deleted.
 
     Only factory_requests rows go: the products, batches and webhooks they name stay. One statement per
@@ -502,7 +501,7 @@ async def delete_expired_requests(conn: asyncpg.Connection | asyncpg.Pool, cutof
 # --- CSV import staging -------------------------------------------------------------------------------------
 
 
-async def create_staging(conn: asyncpg.Connection) -> None:
+async def create_staging(conn: Connection) -> None:
     """A temporary table private to this transaction: a failed import leaves nothing anywhere."""
     await conn.execute(
         """CREATE TEMPORARY TABLE import_rows (line integer NOT NULL, position integer NOT NULL,
@@ -511,13 +510,13 @@ async def create_staging(conn: asyncpg.Connection) -> None:
     )
 
 
-async def stage_rows(conn: asyncpg.Connection, rows: Iterable[tuple[int, int, str, str]]) -> None:
+async def stage_rows(conn: Connection, rows: Iterable[tuple[int, int, str, str]]) -> None:
     await conn.copy_records_to_table(
         "import_rows", records=rows, columns=("line", "position", "external_id", "metadata")
     )
 
 
-async def first_duplicate(conn: asyncpg.Connection, batch_id: str | None) -> int | None:
+async def first_duplicate(conn: Connection, batch_id: str | None) -> int | None:
     """The line of the first staged row whose external_id repeats an earlier row or a product of the batch."""
     line = await conn.fetchval(
         """SELECT line FROM (
@@ -532,7 +531,7 @@ async def first_duplicate(conn: asyncpg.Connection, batch_id: str | None) -> int
     return int(line) if line is not None else None
 
 
-async def move_staged(conn: asyncpg.Connection, batch_id: str, first_serial: int, first_leaf: int) -> int:
+async def move_staged(conn: Connection, batch_id: str, first_serial: int, first_leaf: int) -> int:
     """Turn the staged rows into products (serial and leaf index follow the file order)."""
     status = await conn.execute(
         """INSERT INTO products (id, batch_id, serial, leaf_index, external_id, metadata)
@@ -548,7 +547,7 @@ async def move_staged(conn: asyncpg.Connection, batch_id: str, first_serial: int
 # --- webhooks -----------------------------------------------------------------------------------------------
 
 
-async def insert_webhook(conn: asyncpg.Connection, hook: Mapping[str, Any]) -> Webhook:
+async def insert_webhook(conn: Connection, hook: Mapping[str, Any]) -> Webhook:
     row = await conn.fetchrow(
         """INSERT INTO webhooks (id, factory_id, url, events, description, secret)
            VALUES ($1, $2, $3, $4, $5, $6) RETURNING *""",
@@ -589,7 +588,7 @@ async def list_webhooks(
     return [_webhook(row) for row in rows]
 
 
-async def delete_webhook(conn: asyncpg.Connection, webhook_id: str) -> None:
+async def delete_webhook(conn: Connection, webhook_id: str) -> None:
     await conn.execute("UPDATE webhooks SET deleted_at = now(), active = false WHERE id = $1", webhook_id)
     await conn.execute(
         """UPDATE webhook_deliveries SET state = 'FAILED', last_error = 'webhook deleted', next_attempt_at = NULL
@@ -615,7 +614,7 @@ async def list_deliveries(
     return [_delivery(row) for row in rows]
 
 
-async def delivery_target(conn: asyncpg.Connection, delivery_id: str) -> DeliveryTarget | None:
+async def delivery_target(conn: Connection, delivery_id: str) -> DeliveryTarget | None:
     row = await conn.fetchrow(
         """SELECT d.id, d.state, d.attempts, d.event_id, d.body, w.url, w.secret,
                   w.active AND w.deleted_at IS NULL AS live
@@ -636,14 +635,14 @@ async def delivery_target(conn: asyncpg.Connection, delivery_id: str) -> Deliver
     )
 
 
-async def cancel_delivery(conn: asyncpg.Connection, delivery_id: str) -> None:
+async def cancel_delivery(conn: Connection, delivery_id: str) -> None:
     await conn.execute(
         "UPDATE webhook_deliveries SET state = 'FAILED', next_attempt_at = NULL WHERE id = $1", delivery_id
     )
 
 
 async def record_attempt(
-    conn: asyncpg.Connection,
+    conn: Connection,
     delivery_id: str,
     *,
     state: str,
@@ -682,7 +681,7 @@ async def record_attempt(
 # --- outboxes (the relay) -----------------------------------------------------------------------------------
 
 
-async def request_outbox(conn: asyncpg.Connection, batch_id: str) -> None:
+async def request_outbox(conn: Connection, batch_id: str) -> None:
     """Ask for the batch's anchoring when it is sealed (now, or at the end of its open window), unless a
     request is already waiting (the caller holds the batch row lock)."""
     await conn.execute(
@@ -699,7 +698,7 @@ async def request_outbox(conn: asyncpg.Connection, batch_id: str) -> None:
     )
 
 
-async def due_anchor_requests(conn: asyncpg.Connection, limit: int) -> list[tuple[int, str, dict[str, str]]]:
+async def due_anchor_requests(conn: Connection, limit: int) -> list[tuple[int, str, dict[str, str]]]:
     """(outbox id, batch id, message options) of due anchoring requests, locked for this transaction; other
     relays skip them. The options carry the requesting call's trace context and request id."""
     rows = await conn.fetch(
@@ -718,7 +717,7 @@ def _trace_options(row: asyncpg.Record) -> dict[str, str]:
     return {key: value for key, value in stored.items() if value}
 
 
-async def mark_anchor_requests_sent(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
+async def mark_anchor_requests_sent(conn: Connection, ids: Sequence[int]) -> None:
     await conn.execute("UPDATE anchor_outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", ids)
     await conn.execute("DELETE FROM anchor_outbox_trace WHERE outbox_id = ANY($1::bigint[])", ids)
 
@@ -742,11 +741,11 @@ UPDATE batch_events SET dispatched_at = now() WHERE id IN (SELECT id FROM picked
 """
 
 
-async def fan_out_events(conn: asyncpg.Connection, limit: int) -> None:
+async def fan_out_events(conn: Connection, limit: int) -> None:
     await conn.execute(_FAN_OUT, limit)
 
 
-async def unqueued_deliveries(conn: asyncpg.Connection, limit: int) -> list[tuple[str, str, dict[str, str]]]:
+async def unqueued_deliveries(conn: Connection, limit: int) -> list[tuple[str, str, dict[str, str]]]:
     """(id, id, no options) of deliveries not yet handed to the queue, locked for this transaction."""
     rows = await conn.fetch(
         """SELECT id FROM webhook_deliveries WHERE enqueued_at IS NULL ORDER BY created_at LIMIT $1
@@ -756,5 +755,5 @@ async def unqueued_deliveries(conn: asyncpg.Connection, limit: int) -> list[tupl
     return [(str(row["id"]), str(row["id"]), {}) for row in rows]
 
 
-async def mark_deliveries_enqueued(conn: asyncpg.Connection, ids: Sequence[str]) -> None:
+async def mark_deliveries_enqueued(conn: Connection, ids: Sequence[str]) -> None:
     await conn.execute("UPDATE webhook_deliveries SET enqueued_at = now() WHERE id = ANY($1::uuid[])", ids)

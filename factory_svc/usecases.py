@@ -17,13 +17,15 @@ from typing import Any
 
 import asyncpg
 
-from factory_svc import csvio, domain, epcis, epcis_store, storage
+from factory_svc import csvio, domain, epcis, storage, storage_epcis
 from factory_svc.model import Batch, Delivery, Product, Webhook
 from factory_svc.settings import FactorySettings
 from factory_svc.webhooks import check_target
-from voketag import audit, gs1, lifecycle, paging, tokens, xlsx
+from voketag import audit, gs1, ids, lifecycle, paging, tokens, xlsx
 from voketag.auth import Principal
+from voketag.db import Connection
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from voketag.idempotency import replay
 from voketag.lifecycle import ENDED, PENDING_RELEASE, RELEASED
 from voketag.paging import Page
 from voketag.tokens import KeyRing, link
@@ -85,14 +87,6 @@ class BatchFilters:
     created_before: datetime | None
 
 
-def _reused(kind: str) -> AlreadyExists:
-    return AlreadyExists(
-        "REQUEST_ID_REUSED",
-        f"request_id was already used for a different {kind} request; use a new request_id for new work",
-        fields={"request_id": "already used with a different body"},
-    )
-
-
 def _expired_meanwhile() -> Unavailable:
     """The request id's record was there when we tried to claim it and gone when we read it: the retention
     cleanup deleted it in between (only at the very end of its window). A retry finds the id free."""
@@ -149,13 +143,13 @@ class Factory:
         return factory_id
 
     async def _visible_batch(self, principal: Principal | None, batch_id: str, field: str = "id") -> Batch:
-        batch = await storage.get_batch(self._pool, domain.object_id(batch_id, field), domain.scope(principal))
+        batch = await storage.get_batch(self._pool, ids.object_id(batch_id, field), domain.scope(principal))
         if batch is None:
             raise NotFound(*_BATCH_NOT_FOUND)
         return batch
 
     async def _visible_webhook(self, principal: Principal | None, webhook_id: str, field: str = "id") -> Webhook:
-        hook = await storage.get_webhook(self._pool, domain.object_id(webhook_id, field), domain.scope(principal))
+        hook = await storage.get_webhook(self._pool, ids.object_id(webhook_id, field), domain.scope(principal))
         if hook is None:
             raise NotFound(*_WEBHOOK_NOT_FOUND)
         return hook
@@ -163,7 +157,7 @@ class Factory:
     # --- batches --------------------------------------------------------------------------------------------
 
     async def create_batch(self, principal: Principal | None, request_id: str, new: NewBatch) -> Batch:
-        request_id = domain.request_id(request_id)
+        request_id = ids.request_id(request_id)
         initial = new.lifecycle or RELEASED
         if initial not in (RELEASED, PENDING_RELEASE):
             raise InvalidArgument(
@@ -171,11 +165,11 @@ class Factory:
                 "initial_lifecycle must be RELEASED or PENDING_RELEASE",
                 fields={"initial_lifecycle": "not allowed"},
             )
-        product_line = domain.text(new.product_line, "product_line", 128)
+        product_line = domain.text(new.product_line, "product_line", domain.PRODUCT_LINE_CHARS)
         batch: dict[str, Any] = {
             "sku": domain.sku(new.sku),
             "product_line": product_line,
-            "product_name": domain.text(new.product_name or product_line, "product_name", 200),
+            "product_name": domain.text(new.product_name or product_line, "product_name", domain.PRODUCT_NAME_CHARS),
             "quantity": domain.quantity(new.quantity),
             "metadata": domain.metadata(new.metadata, domain.BATCH_METADATA_ENTRIES),
             "lifecycle": initial,
@@ -189,13 +183,13 @@ class Factory:
             # Only when set, so that batches created before open windows existed keep their request hash.
             batch["open_for_s"] = open_for_s
         batch["factory_id"] = await self._owned_factory(principal, new.factory_id)
-        request_hash = domain.request_hash(batch)
+        request_hash = ids.request_hash(batch)
         return await self._create_batch(
             principal, {"open_for_s": 0, **batch, "request_id": request_id, "request_hash": request_hash}, None
         )
 
     async def _create_batch(
-        self, principal: Principal | None, batch: dict[str, Any], staged: tuple[asyncpg.Connection, int] | None
+        self, principal: Principal | None, batch: dict[str, Any], staged: tuple[Connection, int] | None
     ) -> Batch:
         """Create a batch idempotently: its products come from a COPY, or (import) from the staging table
         of the ``staged`` connection (with its row count), whose open transaction is used for the whole change."""
@@ -225,7 +219,7 @@ class Factory:
         return created
 
     async def _insert_batch(
-        self, conn: asyncpg.Connection, values: dict[str, Any], first_serial: int, count: int, *, from_staging: bool
+        self, conn: Connection, values: dict[str, Any], first_serial: int, count: int, *, from_staging: bool
     ) -> Batch | None:
         async with conn.transaction():  # a savepoint inside an import: a lost race undoes only this part
             if not await storage.insert_batch(conn, values):
@@ -245,9 +239,7 @@ class Factory:
 
     @staticmethod
     def _same_batch(batch: Batch, request_hash: str) -> Batch:
-        if batch.request_hash != request_hash:
-            raise _reused("batch")
-        return batch
+        return replay("batch", batch, batch.request_hash, request_hash)
 
     async def get_batch(self, principal: Principal | None, batch_id: str) -> Batch:
         return await self._visible_batch(principal, batch_id)
@@ -257,7 +249,7 @@ class Factory:
     ) -> Page[Batch]:
         limit = paging.page_size(page_size)
         query = {
-            "factory_id": domain.object_id(filters.factory_id, "factory_id") if filters.factory_id else None,
+            "factory_id": ids.object_id(filters.factory_id, "factory_id") if filters.factory_id else None,
             "state": filters.state,
             "lifecycle": filters.lifecycle,
             "sku": filters.sku or None,
@@ -270,7 +262,7 @@ class Factory:
 
     async def seal_batch(self, principal: Principal | None, batch_id: str) -> Batch:
         """End an open batch's window now; a sealed batch is left as it is."""
-        batch_id = domain.object_id(batch_id)
+        batch_id = ids.object_id(batch_id)
         async with self._pool.acquire() as conn, conn.transaction():
             batch = await storage.get_batch(conn, batch_id, domain.scope(principal), lock=True)
             if batch is None:
@@ -289,7 +281,7 @@ class Factory:
     ) -> Batch:
         if target != RELEASED:
             reason, public_reason = domain.reason(reason), domain.public_reason(public_reason)
-        batch_id = domain.object_id(batch_id)
+        batch_id = ids.object_id(batch_id)
         async with self._pool.acquire() as conn, conn.transaction():
             batch = await storage.get_batch(conn, batch_id, domain.scope(principal), lock=True)
             if batch is None:
@@ -343,15 +335,15 @@ class Factory:
         metadata: Mapping[str, str],
     ) -> Product:
         """The new product with its token: the creator prints its label."""
-        request_id = domain.request_id(request_id)
+        request_id = ids.request_id(request_id)
         fields: dict[str, Any] = {
-            "batch_id": domain.object_id(batch_id, "batch_id"),
+            "batch_id": ids.object_id(batch_id, "batch_id"),
             "external_id": domain.external_id(external_id),
             "metadata": domain.metadata(metadata, domain.PRODUCT_METADATA_ENTRIES, reserved=csvio.RESERVED_KEYS),
         }
         batch = await self._visible_batch(principal, batch_id, "batch_id")
         factory_id = batch.factory_id
-        request_hash = domain.request_hash(fields)
+        request_hash = ids.request_hash(fields)
         claimed = await storage.find_request(self._pool, factory_id, "product", request_id)
         if claimed is None:
             serial = await storage.reserve_serials(self._pool, 1)
@@ -370,15 +362,13 @@ class Factory:
                 if claimed is None:
                     raise _expired_meanwhile()
         if claimed is not None:
-            if claimed.request_hash != request_hash:
-                raise _reused("product")
-            product_id = claimed.object_id
+            product_id = replay("product", claimed.object_id, claimed.request_hash, request_hash)
         product = await storage.get_product(self._pool, product_id, factory_id)
         assert product is not None
         return self._tokens(product, full=True)
 
     @staticmethod
-    async def _insert_product(conn: asyncpg.Connection, product_id: str, serial: int, fields: dict[str, Any]) -> None:
+    async def _insert_product(conn: Connection, product_id: str, serial: int, fields: dict[str, Any]) -> None:
         try:
             await storage.insert_product(
                 conn, product_id, fields["batch_id"], serial, fields["external_id"], fields["metadata"]
@@ -396,7 +386,7 @@ class Factory:
     async def get_product(self, principal: Principal | None, product_id: str, full: bool) -> Product:
         if full:
             domain.check_token_reader(principal)
-        product = await storage.get_product(self._pool, domain.object_id(product_id), domain.scope(principal))
+        product = await storage.get_product(self._pool, ids.object_id(product_id), domain.scope(principal))
         if product is None:
             raise NotFound(*_PRODUCT_NOT_FOUND)
         if full:
@@ -442,18 +432,16 @@ class Factory:
                 "give a serial or an external_id",
                 fields={"serial": "serial or external_id is required"},
             )
-        query = {
-            "serial": serial,
-            "external_id": domain.external_id(external_id) or None,
-            "factory_id": domain.object_id(factory_id, "factory_id") if factory_id else None,
-        }
+        external = domain.external_id(external_id) or None
+        factory = ids.object_id(factory_id, "factory_id") if factory_id else None
+        query = {"serial": serial, "external_id": external, "factory_id": factory}
         after = paging.decode_token(page_token, query, (int,))
         rows = await storage.search_products(
             self._pool,
             domain.scope(principal),
-            query["factory_id"],
+            factory,
             serial,
-            query["external_id"],
+            external,
             int(after[0]) if after else -1,
             limit + 1,
         )
@@ -465,7 +453,7 @@ class Factory:
     ) -> Product:
         reason, public_reason = domain.reason(reason), domain.public_reason(public_reason)
         scope = domain.scope(principal)
-        product_id = domain.object_id(product_id)
+        product_id = ids.object_id(product_id)
         async with self._pool.acquire() as conn, conn.transaction():
             product = await storage.get_product(conn, product_id, scope, lock=True)
             if product is None:
@@ -491,7 +479,7 @@ class Factory:
     async def import_csv(
         self, principal: Principal | None, target: ImportTarget, chunks: AsyncIterator[bytes]
     ) -> Imported:
-        request_id = domain.request_id(target.request_id)
+        request_id = ids.request_id(target.request_id)
         batch: Batch | None = None
         if target.batch_id:
             batch = await self._visible_batch(principal, target.batch_id, "batch_id")
@@ -499,12 +487,14 @@ class Factory:
             params: dict[str, Any] = {"batch_id": batch.id}
             factory_id = batch.factory_id
         else:
-            product_line = domain.text(target.product_line, "product_line", 128)
+            product_line = domain.text(target.product_line, "product_line", domain.PRODUCT_LINE_CHARS)
             factory_id = await self._owned_factory(principal, target.factory_id)
             params = {
                 "sku": domain.sku(target.sku),
                 "product_line": product_line,
-                "product_name": domain.text(target.product_name or product_line, "product_name", 200),
+                "product_name": domain.text(
+                    target.product_name or product_line, "product_name", domain.PRODUCT_NAME_CHARS
+                ),
                 "factory_id": factory_id,
                 "metadata": {},
                 "lifecycle": RELEASED,
@@ -527,13 +517,12 @@ class Factory:
             rows = parser.finish()
             if rows:
                 await storage.stage_rows(conn, csvio.staged(rows))
-            request_hash = domain.request_hash({**params, "csv_sha256": digest.hexdigest()})
+            request_hash = ids.request_hash({**params, "csv_sha256": digest.hexdigest()})
             if batch is not None:
                 previous = await storage.find_request(self._pool, factory_id, "import", request_id)
                 if previous is not None:
-                    if previous.request_hash != request_hash:
-                        raise _reused("import")
-                    return Imported(previous.object_id, int(previous.result["rows"]), False, received)
+                    earlier = replay("import", previous, previous.request_hash, request_hash)
+                    return Imported(earlier.object_id, int(earlier.result["rows"]), False, received)
             duplicate = await storage.first_duplicate(conn, batch.id if batch else None)
             if duplicate is not None:
                 raise csvio.csv_error(duplicate, "external_id", "this external_id is already used")
@@ -548,9 +537,7 @@ class Factory:
         self._wake_relay()
         return Imported(batch.id, imported, False, received)
 
-    async def _import_into(
-        self, conn: asyncpg.Connection, batch: Batch, request_id: str, request_hash: str, count: int
-    ) -> int:
+    async def _import_into(self, conn: Connection, batch: Batch, request_id: str, request_hash: str, count: int) -> int:
         locked = await storage.get_batch(conn, batch.id, batch.factory_id, lock=True)
         assert locked is not None
         if not await storage.claim_request(conn, batch.factory_id, "import", request_id, request_hash, batch.id):
@@ -620,7 +607,7 @@ class Factory:
                 "end_time must be after start_time and at most 366 days later",
                 fields={"end_time": "after start_time, at most 366 days later"},
             )
-        only = epcis_store.Filter(domain.scope(principal), None, start, end)
+        only = storage_epcis.Filter(domain.scope(principal), None, start, end)
         if batch_id:
             only = replace(only, batch_id=(await self._visible_batch(principal, batch_id, "batch_id")).id)
         elif start is None or end is None:
@@ -651,12 +638,12 @@ class Factory:
         description: str,
     ) -> Webhook:
         """The webhook; its secret is in the returned row (shown once, and again on a retry)."""
-        request_id = domain.request_id(request_id)
+        request_id = ids.request_id(request_id)
         description = domain.text(description, "description", 200, required=False)
         await check_target(url, self._settings.webhook_allow_loopback)
         factory_id = await self._owned_factory(principal, factory_id)
         fields = {"url": url, "events": sorted(events), "description": description, "factory_id": factory_id}
-        request_hash = domain.request_hash(fields)
+        request_hash = ids.request_hash(fields)
         hook_id = str(uuid.uuid4())
         async with self._pool.acquire() as conn, conn.transaction():
             claimed = await storage.claim_request(conn, factory_id, "webhook", request_id, request_hash, hook_id)
@@ -669,9 +656,8 @@ class Factory:
         previous = await storage.find_request(self._pool, factory_id, "webhook", request_id)
         if previous is None:
             raise _expired_meanwhile()
-        if previous.request_hash != request_hash:
-            raise _reused("webhook")
-        existing = await storage.get_webhook(self._pool, previous.object_id, factory_id)
+        hook_id = replay("webhook", previous.object_id, previous.request_hash, request_hash)
+        existing = await storage.get_webhook(self._pool, hook_id, factory_id)
         if existing is None:
             raise FailedPrecondition("WEBHOOK_DELETED", "the webhook created with this request_id was deleted")
         return existing
@@ -680,7 +666,7 @@ class Factory:
         self, principal: Principal | None, factory_id: str, page_token: str, page_size: int
     ) -> Page[Webhook]:
         limit = paging.page_size(page_size)
-        only = domain.object_id(factory_id, "factory_id") if factory_id else None
+        only = ids.object_id(factory_id, "factory_id") if factory_id else None
         filters = {"factory_id": only}
         after = paging.decode_token(page_token, filters, _CURSOR)
         rows = await storage.list_webhooks(self._pool, domain.scope(principal), only, after, limit + 1)
@@ -703,11 +689,11 @@ class Factory:
         return paging.paginate(rows, limit, lambda delivery: [delivery.created_at.isoformat(), delivery.id], filters)
 
 
-async def _epcis_events(conn: asyncpg.Connection, only: epcis_store.Filter) -> AsyncIterator[list[dict[str, Any]]]:
+async def _epcis_events(conn: Connection, only: storage_epcis.Filter) -> AsyncIterator[list[dict[str, Any]]]:
     """The document's events in groups: commissioning, then lifecycle changes, then scans."""
     group: tuple[Any, datetime] | None = None
     epcs: list[str] = []
-    async for row in epcis_store.commissioned(conn, only):
+    async for row in storage_epcis.commissioned(conn, only):
         key = (row["batch_id"], row["created_at"])
         if group is not None and (key != group or len(epcs) == epcis.EPCS_PER_EVENT):
             yield [epcis.commissioning(group[1], epcs)]
@@ -716,18 +702,18 @@ async def _epcis_events(conn: asyncpg.Connection, only: epcis_store.Filter) -> A
         epcs.append(epcis.epc(str(row["id"]), row["serial"], row["gtin"]))
     if group is not None:
         yield [epcis.commissioning(group[1], epcs)]
-    for change in await epcis_store.lifecycle_changes(conn, only):
+    for change in await storage_epcis.lifecycle_changes(conn, only):
         kind, _, name = change["type"].partition(".")
         payload = json.loads(change["payload"]) if isinstance(change["payload"], str) else change["payload"]
         public_reason = payload.get("public_reason", "")
         if kind == "product":
-            serial = await epcis_store.product_serial(conn, payload["product_id"])
+            serial = await storage_epcis.product_serial(conn, payload["product_id"])
             if serial is not None:
                 product_epc = epcis.epc(payload["product_id"], serial, change["gtin"])
                 yield [epcis.lifecycle(name, change["created_at"], [product_epc], public_reason)]
             continue
         epcs = []
-        async for product in epcis_store.batch_products(conn, str(change["batch_id"])):
+        async for product in storage_epcis.batch_products(conn, str(change["batch_id"])):
             epcs.append(epcis.epc(str(product["id"]), product["serial"], change["gtin"]))
             if len(epcs) == epcis.EPCS_PER_EVENT:
                 yield [epcis.lifecycle(name, change["created_at"], epcs, public_reason)]
@@ -735,7 +721,7 @@ async def _epcis_events(conn: asyncpg.Connection, only: epcis_store.Filter) -> A
         if epcs:
             yield [epcis.lifecycle(name, change["created_at"], epcs, public_reason)]
     scans: list[dict[str, Any]] = []
-    async for row in epcis_store.scans(conn, only):
+    async for row in storage_epcis.scans(conn, only):
         product_epc = epcis.epc(str(row["product_id"]), row["serial"], row["gtin"])
         scans.append(epcis.scan(row["scanned_at"], product_epc, row["country"], row["verdict"], row["risk_score"]))
         if len(scans) == EPCIS_HASH_GROUP:

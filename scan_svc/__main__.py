@@ -9,12 +9,12 @@ from scan_svc.client import ClientIdentifier
 from scan_svc.counterfeits import Counterfeits
 from scan_svc.keys import device_salt
 from scan_svc.partitions import Partitions
-from scan_svc.redis_store import Gate, Guard
 from scan_svc.resolver import Resolver
-from scan_svc.scanning import Scanner
 from scan_svc.settings import ScanSettings
-from scan_svc.store import LedgerStore, ScanStore, ScanWriter
+from scan_svc.storage import LedgerStore, ScanStore, ScanWriter
+from scan_svc.storage_redis import Gate, Guard
 from scan_svc.tlog import Transparency, witnesses
+from scan_svc.usecases import Scanner
 from voketag.scan.v1 import scan_service_pb2_grpc as rpc
 from voketag.server import Resources, Service, run_service
 from voketag.tokens import KeyRing

@@ -12,8 +12,8 @@ from google.api import httpbody_pb2
 from scan_svc import page
 from scan_svc.ledger import Checkpoint, Ledger
 from scan_svc.resolver import Resolver
-from scan_svc.scanning import Caller, Location, Outcome, Scanner, malformed, parse_location
 from scan_svc.tlog import Receipt, Transparency
+from scan_svc.usecases import Caller, Location, Outcome, Scanner, malformed, parse_location
 from voketag import context as rpc_context
 from voketag import gs1, lifecycle
 from voketag.auth import STAFF, allow, public
@@ -75,12 +75,12 @@ def _receipt(receipt: Receipt) -> pb.ScanReceipt:
 
 def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
     reply = pb.VerifyTokenResponse(
-        verdict=enums_pb2.Verdict.Value(f"VERDICT_{outcome.verdict.value}"),
+        verdict=f"VERDICT_{outcome.verdict.value}",
         scan_count=outcome.scan_count,
         risk_score=outcome.assessment.score,
         factors=[
             risk_pb2.RiskFactor(
-                kind=factor.kind.value,
+                kind=f"RISK_FACTOR_KIND_{factor.kind.name}",
                 value=factor.value,
                 contribution=factor.contribution,
                 available=factor.available,
@@ -101,32 +101,32 @@ def _verify_response(outcome: Outcome, token: str) -> pb.VerifyTokenResponse:
         # A public answer: product and batch ids, the external id and the internal lifecycle reasons stay empty.
         reply.product.CopyFrom(
             pb.ProductFacts(
-                serial=row["serial"],
-                sku=row["sku"],
-                product_line=row["product_line"],
-                name=row["product_name"] or row["sku"],
-                lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{outcome.lifecycle}"),
+                serial=row.serial,
+                sku=row.sku,
+                product_line=row.product_line,
+                name=row.product_name or row.sku,
+                lifecycle=f"LIFECYCLE_STATE_{outcome.lifecycle}",
                 lifecycle_reason=lifecycle.public_notice(outcome.lifecycle, outcome.lifecycle_reason),
             )
         )
         reply.batch.CopyFrom(
             pb.BatchFacts(
-                state=enums_pb2.BatchState.Value(f"BATCH_STATE_{row['state']}"),
-                lifecycle=enums_pb2.LifecycleState.Value(f"LIFECYCLE_STATE_{row['batch_lifecycle']}"),
-                created_at=timestamp(row["batch_created_at"]),
-                lifecycle_reason=lifecycle.public_notice(row["batch_lifecycle"], row["batch_public_reason"]),
-                factory_name=row["factory_name"],
+                state=f"BATCH_STATE_{row.state}",
+                lifecycle=f"LIFECYCLE_STATE_{row.batch_lifecycle}",
+                created_at=timestamp(row.batch_created_at),
+                lifecycle_reason=lifecycle.public_notice(row.batch_lifecycle, row.batch_public_reason),
+                factory_name=row.factory_name,
             )
         )
         reply.anchor.CopyFrom(
             anchor_pb2.AnchorInfo(
-                state=ANCHOR_STATES[row["state"]],
+                state=ANCHOR_STATES[row.state],
                 proof_url=proof_url(outcome, token),
-                chain_id=row["chain_id"] or 0,
-                tx_hash=row["tx_hash"] or "",
-                block_number=row["block_number"] or 0,
-                confirmations=row["confirmations"] or 0,
-                anchored_at=timestamp(row["anchored_at"]),
+                chain_id=row.chain_id or 0,
+                tx_hash=row.tx_hash or "",
+                block_number=row.block_number or 0,
+                confirmations=row.confirmations or 0,
+                anchored_at=timestamp(row.anchored_at),
             )
         )
     return reply

@@ -5,7 +5,7 @@ A scan whose token names no product adds 1 to one field of one Redis hash (a sin
 hour | country | key id | reason, so the hash stays small whatever the attacker sends). Every scan replica
 flushes periodically: one Lua call renames the live hash to a batch of its own and records the batch id in
 a pending set, atomically; each pending batch is then added to the PostgreSQL rollups under an advisory
-transaction lock, exactly once by its id (counterfeit_store), and only then removed from Redis. A flush that
+transaction lock, exactly once by its id (storage_counterfeits), and only then removed from Redis. A flush that
 dies at any point leaves its batch pending for the next flush of any replica.
 """
 
@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from scan_svc import counterfeit_store as store
-from scan_svc.redis_store import Guard
+from scan_svc import storage_counterfeits as store
+from scan_svc.storage_redis import Guard
 from voketag.tokens import TokenError, decode
 
 log = logging.getLogger("scan_svc.counterfeits")
@@ -64,9 +64,9 @@ class Counterfeits:
         await self._take(keys=[LIVE, BATCH + batch_id, PENDING], args=[batch_id])
         added = 0
         for member in await client.smembers(PENDING):
-            pending = member.decode()
+            pending = _text(member)
             fields = await client.hgetall(BATCH + pending)
-            counts = [_parse(field.decode(), int(value)) for field, value in fields.items()]
+            counts = [_parse(_text(field), int(value)) for field, value in fields.items()]
             if counts and await store.add_batch(self._pool, pending, counts):
                 added += sum(c.scans for c in counts)
             await client.delete(BATCH + pending)
@@ -82,6 +82,11 @@ class Counterfeits:
             except Exception:
                 # Counts wait in Redis while PostgreSQL or Redis is down: log and try again later.
                 log.exception("counterfeit flush failed; retrying")
+
+
+def _text(value: bytes | str) -> str:
+    """redis-py types replies for both decode_responses settings; the shared client (voketag.kv) returns bytes."""
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _parse(field: str, scans: int) -> store.Count:

@@ -18,10 +18,8 @@ import hashlib
 import json
 import logging
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 from cryptography.exceptions import InvalidSignature
@@ -30,8 +28,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from scan_svc.keys import ledger_key, ledger_public_key
 from scan_svc.metrics import LEDGER_SEALED
 from scan_svc.settings import LedgerVerifySettings, ScanSettings
-from scan_svc.store import LedgerStore
+from scan_svc.storage import LedgerStore
 from voketag import merkle, note
+from voketag.db import Connection, Row
 
 log = logging.getLogger("scan_svc.ledger")
 
@@ -42,7 +41,7 @@ SEAL_SLICE = 200
 CHECKPOINT_PREFIX = "voketag-ledger-v1"
 
 
-def canonical(scan: Mapping[str, Any]) -> bytes:
+def canonical(scan: Row) -> bytes:
     """The bytes a scan's ledger leaf commits to: sorted compact JSON of the scan row."""
     record = {
         "v": 1,
@@ -63,7 +62,7 @@ def canonical(scan: Mapping[str, Any]) -> bytes:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def scan_leaf(scan: Mapping[str, Any]) -> bytes:
+def scan_leaf(scan: Row) -> bytes:
     return merkle.leaf_hash(canonical(scan))
 
 
@@ -91,7 +90,7 @@ class Checkpoint:
         return f"{CHECKPOINT_PREFIX}\n{tree_size}\n{base64.b64encode(root_hash).decode()}\n{stamp}\n".encode()
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "Checkpoint":
+    def from_row(cls, row: Row) -> "Checkpoint":
         return cls(
             row["tree_size"], row["root_hash"], row["head_hash"], row["created_at"], row["signature"], row["key_id"]
         )
@@ -186,7 +185,7 @@ class Ledger:
         return size + 1, chain, merkle.append(frontier, size, leaf)
 
     async def _maybe_checkpoint(
-        self, conn: asyncpg.Connection, size: int, head: bytes, frontier: list[bytes], force: bool
+        self, conn: Connection, size: int, head: bytes, frontier: list[bytes], force: bool
     ) -> None:
         latest = await self._store.latest_checkpoint(conn)
         if latest is not None and latest["tree_size"] == size:
@@ -239,7 +238,7 @@ class Ledger:
         return finding, Checkpoint.from_row(latest) if latest else None
 
     async def _walk(
-        self, conn: asyncpg.Connection, first: int, last: int, start: bytes | None, checkpoints: list[Checkpoint]
+        self, conn: Connection, first: int, last: int, start: bytes | None, checkpoints: list[Checkpoint]
     ) -> Finding:
         if first > last:
             return Finding(True, 0)
@@ -278,7 +277,7 @@ class Ledger:
         return merkle.consistency_proof(first, leaves), merkle.root(leaves[:first]), merkle.root(leaves)
 
 
-def _entry_problem(entry: Mapping[str, Any]) -> str:
+def _entry_problem(entry: Row) -> str:
     if entry["void"]:
         if entry["scan_id"] is not None:
             return "a scan claims an entry that was sealed as void"

@@ -8,11 +8,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from scan_svc.risk import Kind, Verdict
-from scan_svc.scanning import Outcome
+from scan_svc.domain import Kind, Verdict
+from scan_svc.model import ProductFacts
+from scan_svc.usecases import Outcome
 
 _ENV = Environment(loader=PackageLoader("scan_svc", "templates"), autoescape=select_autoescape(["html"]))
 _TEMPLATE = _ENV.get_template("page.html")
@@ -155,27 +155,27 @@ def _render(language_code: str, state: str, **values: object) -> Page:
     return Page(state, html)
 
 
-def proof_path(row: asyncpg.Record | None, token: str) -> str:
+def proof_path(row: ProductFacts | None, token: str) -> str:
     """Where the public finds the product's Merkle proof bundle once its batch is anchored: by its token (the
     product id is guessable, so the public never asks by id)."""
-    if row is None or not token or row["state"] != "ANCHORED":
+    if row is None or not token or row.state != "ANCHORED":
         return ""
     return f"/v1/merkle/proof?token={token.upper()}"
 
 
 def _facts(
-    row: asyncpg.Record, scans: int, first: datetime | None, t: dict[str, str], proof_url: str, receipt_url: str = ""
+    row: ProductFacts, scans: int, first: datetime | None, t: dict[str, str], proof_url: str, receipt_url: str = ""
 ) -> dict[str, object]:
     months = t["months"].split()
     return {
-        "name": row["product_name"] or row["sku"],
-        "line": row["product_line"],
-        "sku": row["sku"],
-        "factory": row["factory_name"],
+        "name": row.product_name or row.sku,
+        "line": row.product_line,
+        "sku": row.sku,
+        "factory": row.factory_name,
         "scans": scans,
         "first_scan": f"{first.day} {months[first.month - 1]} {first.year}" if first else "",
         "first_scan_iso": first.isoformat() if first else "",
-        "anchor": t.get(f"anchor.{row['state']}", row["state"].lower()),
+        "anchor": t.get(f"anchor.{row.state}", row.state.lower()),
         "proof_url": proof_url,
         "receipt_url": receipt_url,
     }
@@ -226,7 +226,7 @@ def limited(retry_after_s: float, language_code: str = DEFAULT_LANGUAGE) -> Page
     )
 
 
-def render_unverified(row: asyncpg.Record, proof_url: str, language_code: str = DEFAULT_LANGUAGE) -> Page:
+def render_unverified(row: ProductFacts, proof_url: str, language_code: str = DEFAULT_LANGUAGE) -> Page:
     """A GS1 Digital Link without its token: what the product is, never whether this item is genuine."""
     t = TEXTS[language_code]
     return _render(
@@ -237,5 +237,5 @@ def render_unverified(row: asyncpg.Record, proof_url: str, language_code: str = 
         summary=t["unverified.summary"],
         notice="",
         reasons=[],
-        product=_facts(row, row["scan_count"], row["first_scanned_at"], t, proof_url),
+        product=_facts(row, row.scan_count, row.first_scanned_at, t, proof_url),
     )

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from scan_svc import partition_store as store
+from scan_svc import storage_partitions as store
+from voketag.db import Connection
 
 log = logging.getLogger("scan_svc.partitions")
 
@@ -79,7 +80,7 @@ class Partitions:
             )
         return result
 
-    async def _drop_if_done(self, conn: asyncpg.Connection, partition: store.Partition) -> str:
+    async def _drop_if_done(self, conn: Connection, partition: store.Partition) -> str:
         """Drop the partition if its scans are rolled up and sealed; otherwise say why it stays."""
         contents = await store.contents(conn, partition)
         if contents.rolled_up != contents.scans:

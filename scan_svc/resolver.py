@@ -12,11 +12,10 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
-
-from scan_svc import page, risk
-from scan_svc.scanning import Caller, Location, Outcome, Scanner
-from scan_svc.store import ScanStore
+from scan_svc import domain, page
+from scan_svc.model import ProductFacts
+from scan_svc.storage import ScanStore
+from scan_svc.usecases import Caller, Location, Outcome, Scanner
 from voketag import gs1
 from voketag.errors import NotFound, ResourceExhausted
 from voketag.tokens import MAX_SERIAL, KeyRing, TokenError
@@ -93,7 +92,7 @@ class Resolver:
         else:
             await self._scanner.admit(caller)
             row = await self._store.lookup_gtin(serial, link.gtin)
-            if row is None or (link.lot and link.lot != row["lot"]):
+            if row is None or (link.lot and link.lot != row.lot):
                 raise _NOT_FOUND
             if want == "page":
                 return _page(page.render_unverified(row, "", language))
@@ -110,7 +109,7 @@ class Resolver:
         target = links[want][0]["href"]
         return Answer("text/plain; charset=utf-8", f"See {target}\n".encode(), location=target)
 
-    async def _bound(self, link: gs1.DigitalLink, serial: int) -> asyncpg.Record | None:
+    async def _bound(self, link: gs1.DigitalLink, serial: int) -> ProductFacts | None:
         """The product when the link's token authenticates it; None for a forged or misplaced token."""
         try:
             claims = self._keyring.verify(link.token.upper())
@@ -119,7 +118,7 @@ class Resolver:
         if claims.serial != serial:
             return None
         row = await self._store.lookup(serial, claims.key_id)
-        if row is None or row["gtin"] != link.gtin or (link.lot and link.lot != row["lot"]):
+        if row is None or row.gtin != link.gtin or (link.lot and link.lot != row.lot):
             return None
         return row
 
@@ -131,7 +130,7 @@ class Resolver:
         except TokenError:
             return await self._scanner.verify(token, Location(None, None, ""), "", caller)
         await self._scanner.admit(caller)
-        return Outcome(risk.invalid("LINK_MISMATCH"))
+        return Outcome(domain.invalid("LINK_MISMATCH"))
 
     def _anchor(self, link: gs1.DigitalLink) -> str:
         path = f"/01/{link.gtin}"
@@ -139,7 +138,7 @@ class Resolver:
             path += "/10/" + urllib.parse.quote(link.lot, safe="")
         return f"{self._base}{path}/21/{link.serial}"
 
-    def _links(self, link: gs1.DigitalLink, row: asyncpg.Record | None) -> dict[str, list[dict[str, Any]]]:
+    def _links(self, link: gs1.DigitalLink, row: ProductFacts | None) -> dict[str, list[dict[str, Any]]]:
         if row is None:
             return {}  # a misplaced or forged token: nothing to offer
         token = link.token.upper()

@@ -8,14 +8,13 @@ inclusion proof is evidence against the log.
 """
 
 import base64
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from scan_svc.ledger import scan_leaf
-from scan_svc.store import LedgerStore
+from scan_svc.storage import LedgerStore
 from voketag import merkle, note
+from voketag.db import Row
 from voketag.errors import InvalidArgument, NotFound
 
 RECEIPT_HEADER = "scan-receipt/v1"
@@ -60,7 +59,7 @@ class Transparency:
     def origin(self) -> str:
         return self.signer.name
 
-    def receipt(self, scan: Mapping[str, Any]) -> Receipt:
+    def receipt(self, scan: Row) -> Receipt:
         """The receipt of a stored scan row (what the sealer will hash into the ledger)."""
         return self._receipt(scan["ledger_seq"] - 1, scan_leaf(scan), scan["scanned_at"])
 
@@ -70,7 +69,7 @@ class Transparency:
     def _sign(self, text: bytes) -> str:
         return text.decode() + "\n" + self.signer.line(text)
 
-    def _note(self, row: Mapping[str, Any]) -> str:
+    def _note(self, row: Row) -> str:
         body = note.Checkpoint(row["origin"], row["tree_size"], row["root_hash"]).text()
         # The origin the checkpoint was signed under (LEDGER_ORIGIN may have changed since).
         signed_by = note.Verifier(row["origin"], note.ED25519, self.signer.private_key.public_key())
@@ -86,7 +85,7 @@ class Transparency:
         # Sealed: promise what the ledger holds, never a hash of the row as it may read now.
         return self._receipt(leaf_index, entry["leaf_hash"], entry["scanned_at"])
 
-    async def _stored(self, tree_size: int) -> Mapping[str, Any]:
+    async def _stored(self, tree_size: int) -> Row:
         row = await self._store.note_checkpoint(self._store.pool, tree_size)
         if row is None:
             if tree_size:

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
 from voketag.auth import current_principal
 from voketag.context import client_address, request_id, rpc_method
+from voketag.db import Connection
 from voketag.locks import Lock, xact_lock
 
 GENESIS = "0" * 64
@@ -33,7 +32,7 @@ def _digest(prev_hash: str, entry: Mapping[str, Any]) -> str:
 
 
 async def record(
-    conn: asyncpg.Connection,
+    conn: Connection,
     object_type: str,
     object_id: str,
     details: Mapping[str, Any] | None = None,
@@ -79,7 +78,7 @@ class ChainReport:
     problem: str = ""
 
 
-async def verify(conn: asyncpg.Connection) -> ChainReport:
+async def verify(conn: Connection) -> ChainReport:
     """Walk the whole chain in order; name the first entry that was edited, deleted or reordered."""
     expected_prev = GENESIS
     checked = 0

@@ -137,7 +137,7 @@ class TokenVerifier:
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated("TOKEN_INVALID", "the bearer token is not valid") from exc
         try:
-            role = Role(claims.get("role"))
+            role = Role(claims.get("role", ""))
         except ValueError as exc:
             raise Unauthenticated("TOKEN_INVALID", "the bearer token carries no known role") from exc
         factory_id = claims.get("factory_id")

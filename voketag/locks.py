@@ -7,7 +7,7 @@ asyncpg's pool runs pg_advisory_unlock_all() on release, so session locks would 
 
 import enum
 
-import asyncpg
+from voketag.db import Connection
 
 
 @enum.unique
@@ -22,11 +22,11 @@ class Lock(enum.IntEnum):
     SCAN_PARTITIONS = 0x766F6B6574616730
 
 
-async def xact_lock(conn: asyncpg.Connection, lock: Lock) -> None:
+async def xact_lock(conn: Connection, lock: Lock) -> None:
     """Wait for ``lock``; it is released when the current transaction ends."""
     await conn.execute("SELECT pg_advisory_xact_lock($1)", int(lock))
 
 
-async def try_xact_lock(conn: asyncpg.Connection, lock: Lock) -> bool:
+async def try_xact_lock(conn: Connection, lock: Lock) -> bool:
     """Take ``lock`` for the current transaction if nobody holds it; False otherwise."""
     return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", int(lock)))

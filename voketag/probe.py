@@ -13,7 +13,9 @@ def main() -> int:
     target = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:50051"
     try:
         with grpc.insecure_channel(target) as channel:
-            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
+            # types-grpcio-health-checking declares HealthStub without its methods.
+            check = health_pb2_grpc.HealthStub(channel).Check  # type: ignore[attr-defined]
+            reply = check(health_pb2.HealthCheckRequest(), timeout=2)
     except grpc.RpcError as exc:
         print(f"{target}: {exc.code().name}", file=sys.stderr)
         return 1

@@ -75,8 +75,8 @@ def policy_table(services: Iterable[Service]) -> dict[str, Policy]:
     if missing:
         raise MissingPolicy("RPC handlers without a declared access policy: " + ", ".join(missing))
     for infra in _INFRA_SERVICES:
-        for method in infra.methods:
-            table[f"/{infra.full_name}/{method.name}"] = PUBLIC
+        for infra_method in infra.methods:
+            table[f"/{infra.full_name}/{infra_method.name}"] = PUBLIC
     return table
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
+from dramatiq.broker import MessageProxy
 from dramatiq.middleware import Middleware
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -157,7 +158,7 @@ class TraceMiddleware(Middleware):
         if REQUEST_ID not in message.options and rpc_context.request_id.get():
             message.options[REQUEST_ID] = rpc_context.request_id.get()
 
-    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message[Any]) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         request_token = rpc_context.request_id.set(str(message.options.get(REQUEST_ID, message.message_id)))
         carrier = {TRACEPARENT: str(message.options.get(TRACEPARENT, ""))}
         active = enter(f"dramatiq {message.actor_name}", carrier, SpanKind.CONSUMER)
@@ -168,7 +169,7 @@ class TraceMiddleware(Middleware):
     def after_process_message(
         self,
         broker: dramatiq.Broker,
-        message: dramatiq.Message[Any],
+        message: MessageProxy,
         *,
         result: Any = None,
         exception: BaseException | None = None,

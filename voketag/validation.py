@@ -73,7 +73,7 @@ def bad_utf8_field(descriptor: Descriptor, data: bytes, prefix: str = "") -> str
                     chunk.decode("utf-8")
                 except UnicodeDecodeError:
                     return path
-            elif field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.full_name not in _OPAQUE:
+            elif field.message_type is not None and field.message_type.full_name not in _OPAQUE:
                 found = bad_utf8_field(field.message_type, chunk, path + ".")
                 if found:
                     return found
@@ -107,7 +107,7 @@ def _check(message: Message, prefix: str, found: dict[str, str]) -> None:
             elif isinstance(item, str):
                 if "\x00" in item:
                     found[path] = "must not contain NUL characters"
-            elif field.type == FieldDescriptor.TYPE_ENUM:
+            elif field.enum_type is not None:
                 if item not in field.enum_type.values_by_number:
                     found[path] = f"{item} is not a known value"
             elif field.type in _UNSIGNED_64 and item > BIGINT_MAX:

@@ -107,7 +107,7 @@ class FactoryClient:
             metadata=dict(metadata or {}),
             product_name=product_name,
             factory_id=factory_id,
-            initial_lifecycle=2 if not pending_release else 1,  # LIFECYCLE_STATE_RELEASED / PENDING_RELEASE
+            initial_lifecycle="LIFECYCLE_STATE_PENDING_RELEASE" if pending_release else "LIFECYCLE_STATE_RELEASED",
         )
         if open_for_s:
             request.open_for.seconds = open_for_s
@@ -202,7 +202,7 @@ def _chunks(source: str | Path | BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
         with Path(source).open("rb") as file:
             yield from iter(lambda: file.read(CHUNK_BYTES), b"")
     elif hasattr(source, "read"):
-        yield from iter(lambda: source.read(CHUNK_BYTES), b"")  # type: ignore[union-attr]
+        yield from iter(lambda: source.read(CHUNK_BYTES), b"")
     else:
         for data in source:
             for start in range(0, len(data), CHUNK_BYTES):

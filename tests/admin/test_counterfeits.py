@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as redis
 
 from scan_svc.counterfeits import BATCH, LIVE, PENDING, Counterfeits
-from scan_svc.redis_store import Guard
+from scan_svc.storage_redis import Guard
 from tests.admin.conftest import Api
 from tests.admin.test_review import auditor_of
 from tests.scan.conftest import Catalog

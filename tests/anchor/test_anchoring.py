@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from anchor_svc import proofs, storage
+from anchor_svc import domain, storage
 from anchor_svc.pump import WrongChain
 from anchor_svc.sealing import seal
 from anchor_svc.settings import ANVIL_DEV_KEY
@@ -43,7 +43,7 @@ async def test_many_batches_in_one_interval_are_anchored_by_one_transaction(pool
     assert bytes.fromhex(mined[0]["input"][2:]) == aggregation["root"]
     assert aggregation["confirmations"] >= 2 and aggregation["size"] == 6
 
-    roots = proofs.split_roots(bytes(aggregation["leaves"]))
+    roots = domain.split_roots(bytes(aggregation["leaves"]))
     events = await pool.fetch("SELECT * FROM batch_events ORDER BY created_at")
     assert sorted(str(e["batch_id"]) for e in events) == sorted(batch_ids)
     for event in events:
@@ -51,10 +51,10 @@ async def test_many_batches_in_one_interval_are_anchored_by_one_transaction(pool
         assert event["type"] == "batch.anchored"
         assert payload["tx_hash"] == aggregation["tx_hash"] and payload["block_number"] == aggregation["block_number"]
         record = await storage.record(pool, str(event["batch_id"]))
-        index = record["aggregate_index"]
-        assert roots[index] == bytes(record["batch_root"])
+        index = record.aggregate_index
+        assert roots[index] == bytes(record.batch_root)
         assert merkle.verify_inclusion(
-            merkle.leaf_hash(roots[index]), index, 6, proofs.aggregate_path(roots, index), aggregation["root"]
+            merkle.leaf_hash(roots[index]), index, 6, domain.aggregate_path(roots, index), aggregation["root"]
         )
     assert set((await pool.fetch("SELECT DISTINCT state FROM batches"))[0].values()) == {"ANCHORED"}
 

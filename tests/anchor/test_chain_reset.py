@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from anchor_svc import storage
-from anchor_svc.service import Anchoring
+from anchor_svc.usecases import Anchoring
 from devmesh.mesh import Anvil
 from voketag.errors import FailedPrecondition
 
@@ -73,7 +73,7 @@ async def test_a_fresh_chain_under_the_same_database_is_detected_and_everything_
         assert [row["nonce"] for row in live] == list(range(len(live)))
         assert await pool.fetchval("SELECT count(*) FROM anchor_chains WHERE retired_at IS NOT NULL") == 1
         bundle = await anchoring.proof(await _product_of(pool, old[0]))
-        assert bundle.tx_hash == (await storage.record(pool, old[0]))["tx_hash"]
+        assert bundle.tx_hash == (await storage.record(pool, old[0])).tx_hash
     finally:
         fresh.stop()
 

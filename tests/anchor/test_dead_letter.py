@@ -69,11 +69,11 @@ async def test_exhausted_sealing_is_dead_lettered_failed_and_retryable(pool, own
 
     async def failed() -> bool:
         record = await storage.record(pool, batch_id)
-        return record is not None and record["state"] == "FAILED"
+        return record is not None and record.state == "FAILED"
 
     await wait_for(failed, timeout_s=60)
     record = await storage.record(pool, batch_id)
-    assert "5 of 6 products" in record["last_error"]
+    assert "5 of 6 products" in record.last_error
     assert await pool.fetchval("SELECT state FROM batches WHERE id = $1", batch_id) == "FAILED"
     event = await pool.fetchrow("SELECT type, payload FROM batch_events WHERE batch_id = $1", batch_id)
     assert event["type"] == "batch.anchor_failed" and "5 of 6" in json.loads(event["payload"])["error"]
@@ -94,7 +94,7 @@ async def test_exhausted_sealing_is_dead_lettered_failed_and_retryable(pool, own
 
     async def sealed() -> bool:
         record = await storage.record(pool, batch_id)
-        return record["state"] == "PENDING" and record["batch_root"] is not None
+        return record.state == "PENDING" and record.batch_root is not None
 
     await wait_for(sealed, timeout_s=60)
     assert await pool.fetchval("SELECT state FROM batches WHERE id = $1", batch_id) == "ANCHORING"

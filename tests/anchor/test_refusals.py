@@ -17,7 +17,7 @@ from anchor_svc import storage
 from anchor_svc.chain import Chain, ChainUnavailable, Fees, Rejected
 from anchor_svc.pump import Anchorer
 from anchor_svc.sealing import seal
-from anchor_svc.service import Anchoring
+from anchor_svc.usecases import Anchoring
 from devmesh.mesh import Anvil
 from voketag.errors import FailedPrecondition
 
@@ -83,9 +83,9 @@ async def test_a_refused_transaction_fails_releases_its_nonce_and_is_anchored_af
     await run_until(anchorer, pool, [failing], "FAILED")
 
     record = await storage.record(pool, failing)
-    assert "insufficient funds" in record["last_error"].lower()
-    assert "3 times" in record["last_error"] and "nonce released" in record["last_error"]
-    assert record["aggregation_id"] is None
+    assert "insufficient funds" in record.last_error.lower()
+    assert "3 times" in record.last_error and "nonce released" in record.last_error
+    assert record.aggregation_id is None
     aggregation = await pool.fetchrow("SELECT state, nonce, refusals, last_error FROM anchor_aggregations")
     assert (aggregation["state"], aggregation["nonce"], aggregation["refusals"]) == ("FAILED", 0, 3)
     assert await pool.fetchval("SELECT state FROM batches WHERE id = $1", failing) == "FAILED"
@@ -99,7 +99,7 @@ async def test_a_refused_transaction_fails_releases_its_nonce_and_is_anchored_af
     later = await sealed(pool)
     await run_until(anchorer, pool, [later], "ANCHORED")
     assert mined_nonces(anvil.url) == [0]
-    assert (await storage.record(pool, later))["nonce"] == 0
+    assert (await storage.record(pool, later)).nonce == 0
     assert await states(pool, [failing]) == {failing: "FAILED"}
 
     enqueued: list[str] = []
@@ -107,13 +107,13 @@ async def test_a_refused_transaction_fails_releases_its_nonce_and_is_anchored_af
     with pytest.raises(FailedPrecondition):
         await service.retry(later)
     retried = await service.retry(failing)
-    assert retried["state"] == "PENDING" and retried["attempts"] == 0 and retried["last_error"] == ""
+    assert retried.state == "PENDING" and retried.attempts == 0 and retried.last_error == ""
     assert enqueued == []  # the tree is stored: only the aggregation is repeated
     await run_until(anchorer, pool, [failing], "ANCHORED")
     mined = sender_transactions(anvil.url)
     assert [int(tx["nonce"], 16) for tx in mined] == [0, 1]
     record = await storage.record(pool, failing)
-    assert record["tx_hash"] == mined[1]["hash"] and record["last_error"] == ""
+    assert record.tx_hash == mined[1]["hash"] and record.last_error == ""
     assert await pool.fetchval("SELECT state FROM batches WHERE id = $1", failing) == "ANCHORED"
     assert await pool.fetchval("SELECT count(*) FROM anchor_released_nonces") == 0
 

@@ -7,7 +7,7 @@ import pytest
 
 from anchor_svc import leaves, storage
 from anchor_svc.sealing import IncompleteBatch, UnknownBatch, seal
-from anchor_svc.service import Anchoring
+from anchor_svc.usecases import Anchoring
 from voketag import merkle
 
 from .conftest import RING, SENDER, make_batch, settings_for
@@ -20,7 +20,7 @@ async def all_leaf_hashes(conn, batch_id: str) -> list[bytes]:
     )
     return [
         merkle.leaf_hash(
-            leaves.product_leaf(RING.issue(r["serial"], 1), batch_id, r["id"], r["serial"], batch["sku"]).encode()
+            leaves.product_leaf(RING.issue(r["serial"], 1), batch_id, r["id"], r["serial"], batch.sku).encode()
         )
         for r in rows
     ]
@@ -96,7 +96,7 @@ async def test_sealing_twice_or_concurrently_stores_one_tree(pool):
         levels = await conn.fetchval("SELECT count(*) FROM anchor_tree_levels WHERE batch_id = $1", batch_id)
         assert levels == len(merkle.levels([b"x" * 32] * 19))
         record = await storage.record(conn, batch_id)
-        assert record["state"] == "PENDING" and record["batch_size"] == 300
+        assert record.state == "PENDING" and record.batch_size == 300
         assert await conn.fetchval("SELECT state FROM batches WHERE id = $1", batch_id) == "ANCHORING"
 
 
@@ -106,6 +106,6 @@ async def test_incomplete_or_unknown_batches_are_refused(pool):
         await conn.execute("DELETE FROM products WHERE batch_id = $1 AND leaf_index = 4", batch_id)
         with pytest.raises(IncompleteBatch):
             await seal(conn, batch_id, RING, 2)
-        assert (await storage.record(conn, batch_id))["batch_root"] is None
+        assert (await storage.record(conn, batch_id)).batch_root is None
         with pytest.raises(UnknownBatch):
             await seal(conn, "00000000-0000-0000-0000-000000000000", RING, 2)

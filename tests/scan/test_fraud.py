@@ -51,6 +51,19 @@ async def test_retry_with_the_same_request_id_returns_the_first_report(
     assert count == 1
 
 
+async def test_a_request_id_replayed_with_another_body_is_refused(
+    client: httpx.AsyncClient, catalog: Catalog, pool
+) -> None:
+    product = await catalog.product()
+    body = {"token": product["token"], "description": "label looks reprinted", "requestId": str(uuid.uuid4())}
+    assert (await client.post(REPORT, json=body)).status_code == 200
+    reply = await client.post(REPORT, json={**body, "description": "a different complaint"})
+    assert reply.status_code == 409, reply.text
+    assert json_reason(reply.content) == "REQUEST_ID_REUSED"
+    count = await pool.fetchval("SELECT count(*) FROM fraud_reports WHERE product_id = $1::uuid", product["product_id"])
+    assert count == 1
+
+
 async def test_report_about_a_counterfeit_code(client: httpx.AsyncClient, catalog: Catalog, pool) -> None:
     token = (await catalog.product())["token"]
     forged = forge(token)
@@ -69,6 +82,8 @@ async def test_invalid_reports_name_the_fields(client: httpx.AsyncClient, catalo
         ({"token": "??", "description": "long enough text"}, "token"),
         ({"token": token, "description": "long enough text", "scanId": "abc"}, "scan_id"),
         ({"token": token, "description": "long enough text", "scanId": "1"}, "scan_id"),  # not a scan of this token
+        ({"token": token, "description": "long enough text", "requestId": "r" * 65}, "request_id"),
+        ({"token": token, "description": "long enough text", "requestId": "two words"}, "request_id"),
     ]
     before = await pool.fetchval("SELECT count(*) FROM fraud_reports")
     for body, field in cases:

@@ -14,6 +14,7 @@ from importlib import resources
 
 import asyncpg
 
+from voketag.db import Connection
 from voketag.locks import Lock, xact_lock
 from voketag.settings import MigrateSettings
 
@@ -40,7 +41,7 @@ def available() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-async def migrate(conn: asyncpg.Connection) -> list[int]:
+async def migrate(conn: Connection) -> list[int]:
     """Apply pending migrations in one transaction; return the versions applied."""
     applied_now = []
     async with conn.transaction():

@@ -23,18 +23,21 @@ _sym_db = _symbol_database.Default()
 
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from voketag.common.v1 import anchor_pb2 as voketag_dot_common_dot_v1_dot_anchor__pb2
 from voketag.common.v1 import enums_pb2 as voketag_dot_common_dot_v1_dot_enums__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&voketag/anchor/v1/anchor_service.proto\x12\x11voketag.anchor.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1evoketag/common/v1/anchor.proto\x1a\x1dvoketag/common/v1/enums.proto\"\x81\x05\n\x0c\x41nchorRecord\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12-\n\x05state\x18\x02 \x01(\x0e\x32\x1e.voketag.common.v1.AnchorState\x12\x10\n\x08\x61ttempts\x18\x03 \x01(\x05\x12\x12\n\nlast_error\x18\x04 \x01(\t\x12\x0f\n\x07tx_hash\x18\x05 \x01(\t\x12\x14\n\x0c\x62lock_number\x18\x06 \x01(\x04\x12\x15\n\rconfirmations\x18\x07 \x01(\r\x12\x1e\n\x16required_confirmations\x18\x08 \x01(\r\x12\x10\n\x08\x63hain_id\x18\t \x01(\x04\x12\x12\n\nbatch_root\x18\n \x01(\x0c\x12\x12\n\nbatch_size\x18\x0b \x01(\x04\x12\x16\n\x0e\x61ggregate_root\x18\x0c \x01(\x0c\x12\x17\n\x0f\x61ggregate_index\x18\r \x01(\x04\x12\x16\n\x0e\x61ggregate_size\x18\x0e \x01(\x04\x12\x0e\n\x06sender\x18\x0f \x01(\t\x12\r\n\x05nonce\x18\x10 \x01(\x04\x12.\n\ncreated_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0csubmitted_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x61nchored_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fnext_attempt_at\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nfactory_id\x18\x16 \x01(\t\"!\n\rAnchorRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\"A\n\x0e\x41nchorResponse\x12/\n\x06\x61nchor\x18\x01 \x01(\x0b\x32\x1f.voketag.anchor.v1.AnchorRecord\"$\n\x10GetAnchorRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\"D\n\x11GetAnchorResponse\x12/\n\x06\x61nchor\x18\x01 \x01(\x0b\x32\x1f.voketag.anchor.v1.AnchorRecord\"\'\n\x13VerifyAnchorRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\"\xa9\x02\n\x14VerifyAnchorResponse\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\x10\n\x08tx_found\x18\x03 \x01(\x08\x12\x16\n\x0esender_matches\x18\x04 \x01(\x08\x12\x14\n\x0c\x64\x61ta_matches\x18\x05 \x01(\x08\x12\x15\n\rconfirmations\x18\x06 \x01(\r\x12\x1e\n\x16required_confirmations\x18\x07 \x01(\r\x12\x14\n\x0c\x62lock_number\x18\x08 \x01(\x04\x12\x10\n\x08\x63hain_id\x18\t \x01(\x04\x12\x0f\n\x07tx_hash\x18\n \x01(\t\x12\x13\n\x0b\x65xplanation\x18\x0b \x01(\t\x12.\n\nchecked_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"#\n\x15GetMerkleProofRequest\x12\n\n\x02id\x18\x01 \x01(\t\"G\n\x16GetMerkleProofResponse\x12-\n\x05proof\x18\x01 \x01(\x0b\x32\x1e.voketag.common.v1.ProofBundle\")\n\x18LookupMerkleProofRequest\x12\r\n\x05token\x18\x01 \x01(\t\"J\n\x19LookupMerkleProofResponse\x12-\n\x05proof\x18\x01 \x01(\x0b\x32\x1e.voketag.common.v1.ProofBundle\"~\n\x12ListAnchorsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12-\n\x05state\x18\x03 \x01(\x0e\x32\x1e.voketag.common.v1.AnchorState\x12\x12\n\nfactory_id\x18\x04 \x01(\t\"`\n\x13ListAnchorsResponse\x12\x30\n\x07\x61nchors\x18\x01 \x03(\x0b\x32\x1f.voketag.anchor.v1.AnchorRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"&\n\x12RetryAnchorRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\"F\n\x13RetryAnchorResponse\x12/\n\x06\x61nchor\x18\x01 \x01(\x0b\x32\x1f.voketag.anchor.v1.AnchorRecord\"+\n\x16GetLedgerAnchorRequest\x12\x11\n\ttree_size\x18\x01 \x01(\x04\"\xbe\x02\n\x17GetLedgerAnchorResponse\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x11\n\troot_hash\x18\x03 \x01(\x0c\x12\x12\n\ncommitment\x18\x04 \x01(\x0c\x12\x17\n\x0f\x61ggregate_index\x18\x05 \x01(\r\x12\x16\n\x0e\x61ggregate_size\x18\x06 \x01(\r\x12\x16\n\x0e\x61ggregate_path\x18\x07 \x03(\x0c\x12\x16\n\x0e\x61ggregate_root\x18\x08 \x01(\x0c\x12\x10\n\x08\x63hain_id\x18\t \x01(\x04\x12\x0f\n\x07tx_hash\x18\n \x01(\t\x12\x14\n\x0c\x62lock_number\x18\x0b \x01(\x04\x12\x0e\n\x06sender\x18\x0c \x01(\t\x12/\n\x0b\x61nchored_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xff\x07\n\rAnchorService\x12\x64\n\x06\x41nchor\x12 .voketag.anchor.v1.AnchorRequest\x1a!.voketag.anchor.v1.AnchorResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\"\n/v1/anchor:\x01*\x12u\n\tGetAnchor\x12#.voketag.anchor.v1.GetAnchorRequest\x1a$.voketag.anchor.v1.GetAnchorResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/anchor/{batch_id}\x12~\n\x0cVerifyAnchor\x12&.voketag.anchor.v1.VerifyAnchorRequest\x1a\'.voketag.anchor.v1.VerifyAnchorResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/verify/{batch_id}\x12\x84\x01\n\x0eGetMerkleProof\x12(.voketag.anchor.v1.GetMerkleProofRequest\x1a).voketag.anchor.v1.GetMerkleProofResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/merkle/proof/{id}\x12\x88\x01\n\x11LookupMerkleProof\x12+.voketag.anchor.v1.LookupMerkleProofRequest\x1a,.voketag.anchor.v1.LookupMerkleProofResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/merkle/proof\x12q\n\x0bListAnchors\x12%.voketag.anchor.v1.ListAnchorsRequest\x1a&.voketag.anchor.v1.ListAnchorsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/anchors\x12\x84\x01\n\x0bRetryAnchor\x12%.voketag.anchor.v1.RetryAnchorRequest\x1a&.voketag.anchor.v1.RetryAnchorResponse\"&\x82\xd3\xe4\x93\x02 \"\x1b/v1/anchor/{batch_id}:retry:\x01*\x12\x84\x01\n\x0fGetLedgerAnchor\x12).voketag.anchor.v1.GetLedgerAnchorRequest\x1a*.voketag.anchor.v1.GetLedgerAnchorResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/anchors/ledgerb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&voketag/anchor/v1/anchor_service.proto\x12\x11voketag.anchor.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1evoketag/common/v1/anchor.proto\x1a\x1dvoketag/common/v1/enums.proto\"\x81\x05\n\x0c\x41nchorRecord\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12-\n\x05state\x18\x02 \x01(\x0e\x32\x1e.voketag.common.v1.AnchorState\x12\x10\n\x08\x61ttempts\x18\x03 \x01(\x05\x12\x12\n\nlast_error\x18\x04 \x01(\t\x12\x0f\n\x07tx_hash\x18\x05 \x01(\t\x12\x14\n\x0c\x62lock_number\x18\x06 \x01(\x04\x12\x15\n\rconfirmations\x18\x07 \x01(\r\x12\x1e\n\x16required_confirmations\x18\x08 \x01(\r\x12\x10\n\x08\x63hain_id\x18\t \x01(\x04\x12\x12\n\nbatch_root\x18\n \x01(\x0c\x12\x12\n\nbatch_size\x18\x0b \x01(\x04\x12\x16\n\x0e\x61ggregate_root\x18\x0c \x01(\x0c\x12\x17\n\x0f\x61ggregate_index\x18\r \x01(\x04\x12\x16\n\x0e\x61ggregate_size\x18\x0e \x01(\x04\x12\x0e\n\x06sender\x18\x0f \x01(\t\x12\r\n\x05nonce\x18\x10 \x01(\x04\x12.\n\ncreated_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0csubmitted_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x61nchored_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x0fnext_attempt_at\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nfactory_id\x18\x16 \x01(\t\"\'\n\rAnchorRequest\x12\x16\n\x08\x62\x61tch_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"A\n\x0e\x41nchorResponse\x12/\n\x06\x61nchor\x18\x01 \x01(\x0b\x32\x1f.voketag.anchor.v1.AnchorRecord\"$\n\x10GetAnchorRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\"D\n\x11GetAnchorResponse\x12/\n\x06\x61nchor\x18\x01 \x01(\x0b\x32\x1f.voketag.anchor.v1.AnchorRecord\"\'\n\x13VerifyAnchorRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\"\xa9\x02\n\x14VerifyAnchorResponse\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\x10\n\x08tx_found\x18\x03 \x01(\x08\x12\x16\n\x0esender_matches\x18\x04 \x01(\x08\x12\x14\n\x0c\x64\x61ta_matches\x18\x05 \x01(\x08\x12\x15\n\rconfirmations\x18\x06 \x01(\r\x12\x1e\n\x16required_confirmations\x18\x07 \x01(\r\x12\x14\n\x0c\x62lock_number\x18\x08 \x01(\x04\x12\x10\n\x08\x63hain_id\x18\t \x01(\x04\x12\x0f\n\x07tx_hash\x18\n \x01(\t\x12\x13\n\x0b\x65xplanation\x18\x0b \x01(\t\x12.\n\nchecked_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"#\n\x15GetMerkleProofRequest\x12\n\n\x02id\x18\x01 \x01(\t\"G\n\x16GetMerkleProofResponse\x12-\n\x05proof\x18\x01 \x01(\x0b\x32\x1e.voketag.common.v1.ProofBundle\")\n\x18LookupMerkleProofRequest\x12\r\n\x05token\x18\x01 \x01(\t\"J\n\x19LookupMerkleProofResponse\x12-\n\x05proof\x18\x01 \x01(\x0b\x32\x1e.voketag.common.v1.ProofBundle\"~\n\x12ListAnchorsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12-\n\x05state\x18\x03 \x01(\x0e\x32\x1e.voketag.common.v1.AnchorState\x12\x12\n\nfactory_id\x18\x04 \x01(\t\"`\n\x13ListAnchorsResponse\x12\x30\n\x07\x61nchors\x18\x01 \x03(\x0b\x32\x1f.voketag.anchor.v1.AnchorRecord\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"&\n\x12RetryAnchorRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\"F\n\x13RetryAnchorResponse\x12/\n\x06\x61nchor\x18\x01 \x01(\x0b\x32\x1f.voketag.anchor.v1.AnchorRecord\"+\n\x16GetLedgerAnchorRequest\x12\x11\n\ttree_size\x18\x01 \x01(\x04\"\xbe\x02\n\x17GetLedgerAnchorResponse\x12\x0e\n\x06origin\x18\x01 \x01(\t\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x11\n\troot_hash\x18\x03 \x01(\x0c\x12\x12\n\ncommitment\x18\x04 \x01(\x0c\x12\x17\n\x0f\x61ggregate_index\x18\x05 \x01(\r\x12\x16\n\x0e\x61ggregate_size\x18\x06 \x01(\r\x12\x16\n\x0e\x61ggregate_path\x18\x07 \x03(\x0c\x12\x16\n\x0e\x61ggregate_root\x18\x08 \x01(\x0c\x12\x10\n\x08\x63hain_id\x18\t \x01(\x04\x12\x0f\n\x07tx_hash\x18\n \x01(\t\x12\x14\n\x0c\x62lock_number\x18\x0b \x01(\x04\x12\x0e\n\x06sender\x18\x0c \x01(\t\x12/\n\x0b\x61nchored_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xff\x07\n\rAnchorService\x12\x64\n\x06\x41nchor\x12 .voketag.anchor.v1.AnchorRequest\x1a!.voketag.anchor.v1.AnchorResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\"\n/v1/anchor:\x01*\x12u\n\tGetAnchor\x12#.voketag.anchor.v1.GetAnchorRequest\x1a$.voketag.anchor.v1.GetAnchorResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/anchor/{batch_id}\x12~\n\x0cVerifyAnchor\x12&.voketag.anchor.v1.VerifyAnchorRequest\x1a\'.voketag.anchor.v1.VerifyAnchorResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/verify/{batch_id}\x12\x84\x01\n\x0eGetMerkleProof\x12(.voketag.anchor.v1.GetMerkleProofRequest\x1a).voketag.anchor.v1.GetMerkleProofResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/merkle/proof/{id}\x12\x88\x01\n\x11LookupMerkleProof\x12+.voketag.anchor.v1.LookupMerkleProofRequest\x1a,.voketag.anchor.v1.LookupMerkleProofResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/merkle/proof\x12q\n\x0bListAnchors\x12%.voketag.anchor.v1.ListAnchorsRequest\x1a&.voketag.anchor.v1.ListAnchorsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/anchors\x12\x84\x01\n\x0bRetryAnchor\x12%.voketag.anchor.v1.RetryAnchorRequest\x1a&.voketag.anchor.v1.RetryAnchorResponse\"&\x82\xd3\xe4\x93\x02 \"\x1b/v1/anchor/{batch_id}:retry:\x01*\x12\x84\x01\n\x0fGetLedgerAnchor\x12).voketag.anchor.v1.GetLedgerAnchorRequest\x1a*.voketag.anchor.v1.GetLedgerAnchorResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/anchors/ledgerb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'voketag.anchor.v1.anchor_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_ANCHORREQUEST'].fields_by_name['batch_id']._loaded_options = None
+  _globals['_ANCHORREQUEST'].fields_by_name['batch_id']._serialized_options = b'\342A\001\002'
   _globals['_ANCHORSERVICE'].methods_by_name['Anchor']._loaded_options = None
   _globals['_ANCHORSERVICE'].methods_by_name['Anchor']._serialized_options = b'\202\323\344\223\002\017\"\n/v1/anchor:\001*'
   _globals['_ANCHORSERVICE'].methods_by_name['GetAnchor']._loaded_options = None
@@ -51,40 +54,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ANCHORSERVICE'].methods_by_name['RetryAnchor']._serialized_options = b'\202\323\344\223\002 \"\033/v1/anchor/{batch_id}:retry:\001*'
   _globals['_ANCHORSERVICE'].methods_by_name['GetLedgerAnchor']._loaded_options = None
   _globals['_ANCHORSERVICE'].methods_by_name['GetLedgerAnchor']._serialized_options = b'\202\323\344\223\002\024\022\022/v1/anchors/ledger'
-  _globals['_ANCHORRECORD']._serialized_start=188
-  _globals['_ANCHORRECORD']._serialized_end=829
-  _globals['_ANCHORREQUEST']._serialized_start=831
-  _globals['_ANCHORREQUEST']._serialized_end=864
-  _globals['_ANCHORRESPONSE']._serialized_start=866
-  _globals['_ANCHORRESPONSE']._serialized_end=931
-  _globals['_GETANCHORREQUEST']._serialized_start=933
-  _globals['_GETANCHORREQUEST']._serialized_end=969
-  _globals['_GETANCHORRESPONSE']._serialized_start=971
-  _globals['_GETANCHORRESPONSE']._serialized_end=1039
-  _globals['_VERIFYANCHORREQUEST']._serialized_start=1041
-  _globals['_VERIFYANCHORREQUEST']._serialized_end=1080
-  _globals['_VERIFYANCHORRESPONSE']._serialized_start=1083
-  _globals['_VERIFYANCHORRESPONSE']._serialized_end=1380
-  _globals['_GETMERKLEPROOFREQUEST']._serialized_start=1382
-  _globals['_GETMERKLEPROOFREQUEST']._serialized_end=1417
-  _globals['_GETMERKLEPROOFRESPONSE']._serialized_start=1419
-  _globals['_GETMERKLEPROOFRESPONSE']._serialized_end=1490
-  _globals['_LOOKUPMERKLEPROOFREQUEST']._serialized_start=1492
-  _globals['_LOOKUPMERKLEPROOFREQUEST']._serialized_end=1533
-  _globals['_LOOKUPMERKLEPROOFRESPONSE']._serialized_start=1535
-  _globals['_LOOKUPMERKLEPROOFRESPONSE']._serialized_end=1609
-  _globals['_LISTANCHORSREQUEST']._serialized_start=1611
-  _globals['_LISTANCHORSREQUEST']._serialized_end=1737
-  _globals['_LISTANCHORSRESPONSE']._serialized_start=1739
-  _globals['_LISTANCHORSRESPONSE']._serialized_end=1835
-  _globals['_RETRYANCHORREQUEST']._serialized_start=1837
-  _globals['_RETRYANCHORREQUEST']._serialized_end=1875
-  _globals['_RETRYANCHORRESPONSE']._serialized_start=1877
-  _globals['_RETRYANCHORRESPONSE']._serialized_end=1947
-  _globals['_GETLEDGERANCHORREQUEST']._serialized_start=1949
-  _globals['_GETLEDGERANCHORREQUEST']._serialized_end=1992
-  _globals['_GETLEDGERANCHORRESPONSE']._serialized_start=1995
-  _globals['_GETLEDGERANCHORRESPONSE']._serialized_end=2313
-  _globals['_ANCHORSERVICE']._serialized_start=2316
-  _globals['_ANCHORSERVICE']._serialized_end=3339
+  _globals['_ANCHORRECORD']._serialized_start=221
+  _globals['_ANCHORRECORD']._serialized_end=862
+  _globals['_ANCHORREQUEST']._serialized_start=864
+  _globals['_ANCHORREQUEST']._serialized_end=903
+  _globals['_ANCHORRESPONSE']._serialized_start=905
+  _globals['_ANCHORRESPONSE']._serialized_end=970
+  _globals['_GETANCHORREQUEST']._serialized_start=972
+  _globals['_GETANCHORREQUEST']._serialized_end=1008
+  _globals['_GETANCHORRESPONSE']._serialized_start=1010
+  _globals['_GETANCHORRESPONSE']._serialized_end=1078
+  _globals['_VERIFYANCHORREQUEST']._serialized_start=1080
+  _globals['_VERIFYANCHORREQUEST']._serialized_end=1119
+  _globals['_VERIFYANCHORRESPONSE']._serialized_start=1122
+  _globals['_VERIFYANCHORRESPONSE']._serialized_end=1419
+  _globals['_GETMERKLEPROOFREQUEST']._serialized_start=1421
+  _globals['_GETMERKLEPROOFREQUEST']._serialized_end=1456
+  _globals['_GETMERKLEPROOFRESPONSE']._serialized_start=1458
+  _globals['_GETMERKLEPROOFRESPONSE']._serialized_end=1529
+  _globals['_LOOKUPMERKLEPROOFREQUEST']._serialized_start=1531
+  _globals['_LOOKUPMERKLEPROOFREQUEST']._serialized_end=1572
+  _globals['_LOOKUPMERKLEPROOFRESPONSE']._serialized_start=1574
+  _globals['_LOOKUPMERKLEPROOFRESPONSE']._serialized_end=1648
+  _globals['_LISTANCHORSREQUEST']._serialized_start=1650
+  _globals['_LISTANCHORSREQUEST']._serialized_end=1776
+  _globals['_LISTANCHORSRESPONSE']._serialized_start=1778
+  _globals['_LISTANCHORSRESPONSE']._serialized_end=1874
+  _globals['_RETRYANCHORREQUEST']._serialized_start=1876
+  _globals['_RETRYANCHORREQUEST']._serialized_end=1914
+  _globals['_RETRYANCHORRESPONSE']._serialized_start=1916
+  _globals['_RETRYANCHORRESPONSE']._serialized_end=1986
+  _globals['_GETLEDGERANCHORREQUEST']._serialized_start=1988
+  _globals['_GETLEDGERANCHORREQUEST']._serialized_end=2031
+  _globals['_GETLEDGERANCHORRESPONSE']._serialized_start=2034
+  _globals['_GETLEDGERANCHORRESPONSE']._serialized_end=2352
+  _globals['_ANCHORSERVICE']._serialized_start=2355
+  _globals['_ANCHORSERVICE']._serialized_end=3378
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from voketag.common.v1 import anchor_pb2 as _anchor_pb2
 from voketag.common.v1 import enums_pb2 as _enums_pb2

@@ -13,8 +13,8 @@ from typing import TypeVar
 
 import redis.asyncio as redis
 
+from scan_svc.domain import Place
 from scan_svc.metrics import REDIS_UNAVAILABLE
-from scan_svc.risk import Place
 from scan_svc.settings import Limit
 
 log = logging.getLogger("scan_svc.redis")

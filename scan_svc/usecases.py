@@ -14,19 +14,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import asyncpg
-
-from scan_svc import risk
+from scan_svc import domain
 from scan_svc.client import Client, ClientIdentifier
 from scan_svc.counterfeits import Counterfeits, key_id_of
+from scan_svc.domain import Assessment, Place, Verdict
 from scan_svc.metrics import PREVIEWS, RATE_LIMITED, RISK, VERDICTS, VERIFY_LATENCY
-from scan_svc.redis_store import CodeSignals, Gate, ScanKeys, place_from_key, place_key
-from scan_svc.risk import Assessment, Place, Verdict
+from scan_svc.model import ProductFacts
 from scan_svc.settings import ScanSettings
-from scan_svc.store import Counted, NewReport, NewScan, Recorded, ScanStore, ScanWriter
+from scan_svc.storage import Counted, NewReport, NewScan, Recorded, ScanStore, ScanWriter
+from scan_svc.storage_redis import CodeSignals, Gate, ScanKeys, place_from_key, place_key
 from scan_svc.tlog import Receipt, Transparency
 from voketag import lifecycle
 from voketag.errors import InvalidArgument, ResourceExhausted
+from voketag.ids import REQUEST_ID_RULE, is_request_id, request_hash
+from voketag.limits import LIMITS
 from voketag.tokens import KeyRing, TokenError
 
 # Request-level shape of a token (proto: 16..64 chars of base32, either case); finer rules are the codec's.
@@ -34,7 +35,9 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z2-7]{16,64}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DEVICE_HINT = re.compile(r"^[\x21-\x7e]{0,128}$")
 _SCAN_ID = re.compile(r"^[0-9]{1,18}$")
-DESCRIPTION_MIN, DESCRIPTION_MAX, CONTACT_MAX, REQUEST_ID_MAX = 10, 2000, 254, 64
+_DESCRIPTION = LIMITS["voketag.scan.v1.ReportFraudRequest.description"]
+DESCRIPTION_MIN, DESCRIPTION_MAX = _DESCRIPTION.low, _DESCRIPTION.high
+CONTACT_MAX = LIMITS["voketag.scan.v1.ReportFraudRequest.contact"].high
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class Caller:
 @dataclass(frozen=True)
 class Outcome:
     assessment: Assessment
-    product: asyncpg.Record | None = None
+    product: ProductFacts | None = None
     scan_count: int = 0
     first_scanned_at: datetime | None = None
     scan_id: int = 0
@@ -72,15 +75,15 @@ class Outcome:
         """The lifecycle that applies to the product (voketag.lifecycle.effective)."""
         if self.product is None:
             return ""
-        return lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"]).state
+        return lifecycle.effective(self.product.product_lifecycle, self.product.batch_lifecycle).state
 
     @property
     def lifecycle_reason(self) -> str:
         """The public reason of the lifecycle's source ('' when none was given), never the internal one."""
         if self.product is None:
             return ""
-        applies = lifecycle.effective(self.product["product_lifecycle"], self.product["batch_lifecycle"])
-        return self.product["product_public_reason" if applies.from_product else "batch_public_reason"]
+        applies = lifecycle.effective(self.product.product_lifecycle, self.product.batch_lifecycle)
+        return self.product.product_public_reason if applies.from_product else self.product.batch_public_reason
 
     @property
     def message(self) -> str:
@@ -96,7 +99,7 @@ class Outcome:
         return "Genuine product: the code is valid and nothing looks unusual."
 
     @property
-    def raising(self) -> list[risk.Factor]:
+    def raising(self) -> list[domain.Factor]:
         """The factors that raised the public score, largest first."""
         return sorted((f for f in self.assessment.factors if f.contribution), key=lambda f: -f.contribution)
 
@@ -139,7 +142,7 @@ def check_token_shape(token: str) -> None:
 
 def malformed() -> Outcome:
     """The outcome shown for a token that is not even well-formed (the page renders it as invalid)."""
-    return Outcome(risk.invalid("MALFORMED"))
+    return Outcome(domain.invalid("MALFORMED"))
 
 
 class Scanner:
@@ -210,29 +213,29 @@ class Scanner:
         if claims is None:
             if not client.is_bot:
                 await self._counterfeits.count(datetime.now(UTC), location.country, key_id_of(token), rejected)
-            return self._done(Outcome(risk.invalid(rejected)), client, started)
+            return self._done(Outcome(domain.invalid(rejected)), client, started)
         if client.is_bot:
             PREVIEWS.inc()
             product = await self._store.lookup(claims.serial, claims.key_id)
             if product is None:
-                return self._done(Outcome(risk.invalid("UNKNOWN_PRODUCT")), client, started)
+                return self._done(Outcome(domain.invalid("UNKNOWN_PRODUCT")), client, started)
             return self._done(await self._preview(product, claims.serial), client, started)
         now = datetime.now(UTC)
         here = Place(location.latitude, location.longitude, location.country, now) if _known(location) else None
 
-        def assess(product: asyncpg.Record, counted: Counted) -> Assessment:
+        def assess(product: ProductFacts, counted: Counted) -> Assessment:
             return self._assess(product, counted.scan_count, counts, here, counted.previous, with_velocity=True)
 
         # A place that contradicts this network's first claim for the code is recorded with the scan but never
         # becomes the trail other clients' scans are compared with.
         first = place_from_key(counts.first_place, now) if counts else None
-        trail = here is None or first is None or not risk.moved(first, here, self._settings.risk_thresholds)
+        trail = here is None or first is None or not domain.moved(first, here, self._settings.risk_thresholds)
         recorded = await self._writer.record(
             NewScan(claims.serial, claims.key_id, now, client.device_hash, here, trail), assess
         )
         if recorded is None:
             await self._counterfeits.count(now, location.country, claims.key_id, "UNKNOWN_PRODUCT")
-            return self._done(Outcome(risk.invalid("UNKNOWN_PRODUCT")), client, started)
+            return self._done(Outcome(domain.invalid("UNKNOWN_PRODUCT")), client, started)
         counted = recorded.counted
         outcome = Outcome(
             recorded.assessment,
@@ -252,23 +255,23 @@ class Scanner:
             return None
         return self._transparency.receipt(recorded.stored)
 
-    async def _preview(self, product: asyncpg.Record, serial: int) -> Outcome:
+    async def _preview(self, product: ProductFacts, serial: int) -> Outcome:
         """What a link preview shows: the current state, scored, nothing recorded."""
         counts = await self._gate.peek(serial)
-        assessment = self._assess(product, product["scan_count"], counts, None, None, with_velocity=False)
-        return Outcome(assessment, product, product["scan_count"], product["first_scanned_at"])
+        assessment = self._assess(product, product.scan_count, counts, None, None, with_velocity=False)
+        return Outcome(assessment, product, product.scan_count, product.first_scanned_at)
 
     def _assess(
         self,
-        product: asyncpg.Record,
+        product: ProductFacts,
         scan_count: int,
         counts: CodeSignals | None,
         here: Place | None,
         previous: Place | None,
         with_velocity: bool,
     ) -> Assessment:
-        applies = lifecycle.effective(product["product_lifecycle"], product["batch_lifecycle"]).state
-        signals = risk.Signals(
+        applies = lifecycle.effective(product.product_lifecycle, product.batch_lifecycle).state
+        signals = domain.Signals(
             scan_count=scan_count,
             distinct_devices=counts.distinct_devices if counts else None,
             distinct_networks=counts.distinct_networks if counts else None,
@@ -277,14 +280,14 @@ class Scanner:
             here=here,
             previous=previous,
             lifecycle=applies,
-            reports=risk.Reports(
-                unreviewed=product["open_reports"],
-                counted=product["counted_reports"],
-                confirmed=product["confirmed_reports"],
-                batch_confirmed=product["batch_confirmed"],
+            reports=domain.Reports(
+                unreviewed=product.open_reports,
+                counted=product.counted_reports,
+                confirmed=product.confirmed_reports,
+                batch_confirmed=product.batch_confirmed,
             ),
         )
-        return risk.assess(signals, self._settings.risk_weights, self._settings.risk_thresholds)
+        return domain.assess(signals, self._settings.risk_weights, self._settings.risk_thresholds)
 
     @staticmethod
     def _done(outcome: Outcome, client: Client, started: float) -> Outcome:
@@ -311,8 +314,8 @@ class Scanner:
             fields["description"] = f"{DESCRIPTION_MIN} to {DESCRIPTION_MAX} characters"
         if scan_id and not _SCAN_ID.fullmatch(scan_id):
             fields["scan_id"] = "must be a scan id returned by VerifyToken"
-        if len(request_id) > REQUEST_ID_MAX:
-            fields["request_id"] = f"at most {REQUEST_ID_MAX} characters"
+        if request_id and not is_request_id(request_id):  # optional for a report: without one, no replay
+            fields["request_id"] = REQUEST_ID_RULE
         if not _TOKEN_SHAPE.fullmatch(token):
             fields["token"] = "must be 16 to 64 characters of A-Z and 2-7"
         if not _DEVICE_HINT.fullmatch(device_hint):
@@ -324,10 +327,13 @@ class Scanner:
         text = token.upper()
         # A request id is the reporter's own: scoped to its device and the token.
         scope = self._identifier.keyed(f"report|{client.device_hash}|{text}")
+        fingerprint = request_hash(
+            {"token": text, "contact": contact.strip(), "description": description.strip(), "scan_id": scan_id}
+        )
         if request_id:
-            known = await self._store.find_report(scope, request_id)
+            known = await self._store.find_report(scope, request_id, fingerprint)
             if known is not None:
-                return known["report_id"], known["created_at"]
+                return known
         try:
             claims = self._keyring.verify(text)
         except TokenError:
@@ -337,7 +343,7 @@ class Scanner:
         linked = int(scan_id) if scan_id else None
         # A forged token owns no scan: answered without asking PostgreSQL.
         if linked is not None and (
-            product is None or not await self._store.scan_belongs_to(linked, product["product_id"])
+            product is None or not await self._store.scan_belongs_to(linked, product.product_id)
         ):
             raise InvalidArgument(
                 "INVALID_FIELD",
@@ -352,6 +358,7 @@ class Scanner:
                 description=description.strip(),
                 country=location.country,
                 request_id=request_id or None,
+                request_hash=fingerprint,
                 scan_id=linked,
                 scope=scope,
                 reporter_device=client.device_hash,

@@ -8,38 +8,16 @@ from datetime import datetime
 
 import asyncpg
 
-from admin_svc import review_store as store
-from admin_svc.paging import invalid
-from admin_svc.review_store import Where
+from admin_svc import storage_review as store
+from admin_svc.domain import invalid
+from admin_svc.model import AuditFilter, AuditRow, ReportFilter, ReportRow, ScanFilter, ScanRow
 from voketag import audit
 from voketag.errors import InvalidArgument, NotFound
+from voketag.limits import LIMITS
 from voketag.paging import Page, decode_token, page_size, paginate
 
 REPORT_STATUSES = ("OPEN", "INVESTIGATING", "CONFIRMED", "DISMISSED")
-
-
-@dataclass(frozen=True)
-class ScanFilter:
-    min_risk: int
-    verdict: str
-    factory_id: uuid.UUID | None
-    batch_id: uuid.UUID | None
-    product_id: uuid.UUID | None
-    start: datetime | None
-    end: datetime | None
-    # ISO 3166-1 alpha-2 of where the scans were located; "" = any.
-    country: str = ""
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    actor_id: str
-    action: str
-    object_type: str
-    object_id: str
-    service: str
-    start: datetime | None
-    end: datetime | None
+_NOTE = LIMITS["voketag.admin.v1.FraudReport.note"]
 
 
 @dataclass(frozen=True)
@@ -58,36 +36,26 @@ def _filters(value: object) -> dict[str, str]:
     return {key: str(item) for key, item in vars(value).items()}
 
 
-def scan_where(scans: ScanFilter) -> Where:
+def checked(scans: ScanFilter) -> ScanFilter:
     if not 0 <= scans.min_risk <= 100:
         raise invalid("min_risk", "0..100")
     if scans.country and not _COUNTRY.fullmatch(scans.country):
         raise invalid("country_code", "two uppercase letters (ISO 3166-1 alpha-2)")
-    where = Where()
-    where.add("s.risk_score >= {}", scans.min_risk)
-    where.add("s.verdict = {}", scans.verdict)
-    where.add("s.factory_id = {}", scans.factory_id)
-    where.add("s.batch_id = {}", scans.batch_id)
-    where.add("s.product_id = {}", scans.product_id)
-    where.add("s.country = {}", scans.country)
-    store.time_range(where, "s.scanned_at", scans.start, scans.end)
-    return where
+    return scans
 
 
 class Review:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def suspicious_scans(self, scans: ScanFilter, size: int, token: str) -> Page[asyncpg.Record]:
+    async def suspicious_scans(self, scans: ScanFilter, size: int, token: str) -> Page[ScanRow]:
         limit = page_size(size)
         filters = _filters(scans)
-        after = decode_token(token, filters, (datetime.fromisoformat, int))
-        where = scan_where(scans)
-        if after is not None:
-            where.add("(s.scanned_at, s.id) < ({}, {})", datetime.fromisoformat(after[0]), int(after[1]))
+        key = decode_token(token, filters, (datetime.fromisoformat, int))
+        after = (datetime.fromisoformat(key[0]), int(key[1])) if key is not None else None
         async with self._pool.acquire() as conn:
-            rows = await store.scans(conn, where, limit + 1)
-        return paginate(rows, limit, lambda r: [r["scanned_at"].isoformat(), r["id"]], filters)
+            rows = await store.scans(conn, checked(scans), after, limit + 1)
+        return paginate(rows, limit, lambda r: [r.scanned_at.isoformat(), r.id], filters)
 
     async def reports(
         self,
@@ -97,65 +65,48 @@ class Review:
         batch_id: uuid.UUID | None,
         size: int,
         token: str,
-    ) -> Page[asyncpg.Record]:
+    ) -> Page[ReportRow]:
         limit = page_size(size)
         filters = {"status": status, "factory": factory_id, "product": product_id, "batch": batch_id}
-        after = decode_token(token, filters, (datetime.fromisoformat, uuid.UUID))
-        where = Where()
-        where.add("f.status = {}", status)
-        where.add("f.factory_id = {}", factory_id)
-        where.add("f.product_id = {}", product_id)
-        where.add("f.batch_id = {}", batch_id)
-        if after is not None:
-            where.add("(f.created_at, f.id) < ({}, {})", datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+        key = decode_token(token, filters, (datetime.fromisoformat, uuid.UUID))
+        after = (datetime.fromisoformat(key[0]), uuid.UUID(key[1])) if key is not None else None
         async with self._pool.acquire() as conn:
-            rows = await store.reports(conn, where, limit + 1)
-        return paginate(rows, limit, lambda r: [r["created_at"].isoformat(), str(r["id"])], filters)
+            rows = await store.reports(conn, ReportFilter(status, factory_id, product_id, batch_id), after, limit + 1)
+        return paginate(rows, limit, lambda r: [r.created_at.isoformat(), str(r.id)], filters)
 
-    async def report(self, report_id: uuid.UUID) -> asyncpg.Record:
+    async def report(self, report_id: uuid.UUID) -> ReportRow:
         async with self._pool.acquire() as conn:
             return _found(await store.report(conn, report_id))
 
     async def update_report(
         self, actor: str, report_id: uuid.UUID, paths: Sequence[str], status: str, note: str
-    ) -> asyncpg.Record:
+    ) -> ReportRow:
         if not paths or set(paths) - {"status", "note"}:
             raise invalid("update_mask", "paths among status, note")
         if "status" in paths and status not in REPORT_STATUSES:
             raise invalid("report.status", "OPEN, INVESTIGATING, CONFIRMED or DISMISSED")
-        if "note" in paths and len(note) > 2000:
-            raise invalid("report.note", "at most 2000 chars")
+        if "note" in paths and len(note) > _NOTE.high:
+            raise invalid("report.note", _NOTE.describe() + " chars")
         async with self._pool.acquire() as conn, conn.transaction():
             current = _found(await store.report(conn, report_id, lock=True))
-            new_status = status if "status" in paths else current["status"]
-            new_note = note if "note" in paths else current["note"]
+            new_status = status if "status" in paths else current.status
+            new_note = note if "note" in paths else current.note
             updated = await store.update_report(conn, report_id, new_status, new_note, actor)
             await audit.record(
                 conn,
                 "fraud_report",
                 str(report_id),
-                {"from": current["status"], "to": new_status, "fields": ",".join(sorted(set(paths)))},
+                {"from": current.status, "to": new_status, "fields": ",".join(sorted(set(paths)))},
             )
         return updated
 
-    async def audit_log(self, entries: AuditFilter, size: int, token: str) -> Page[asyncpg.Record]:
+    async def audit_log(self, entries: AuditFilter, size: int, token: str) -> Page[AuditRow]:
         limit = page_size(size)
         filters = _filters(entries)
-        after = decode_token(token, filters, (int,))
-        where = Where()
-        where.add("actor = {}", entries.actor_id)
-        where.add("action = {}", entries.action)
-        where.add("object_type = {}", entries.object_type)
-        where.add("object_id = {}", entries.object_id)
-        if entries.service:
-            area = entries.service.removesuffix("_svc")
-            where.add("action LIKE {}", f"/voketag.{area}.v1.%")
-        store.time_range(where, "at", entries.start, entries.end)
-        if after is not None:
-            where.add("seq < {}", int(after[0]))
+        key = decode_token(token, filters, (int,))
         async with self._pool.acquire() as conn:
-            rows = await store.audit_entries(conn, where, limit + 1)
-        return paginate(rows, limit, lambda r: [r["seq"]], filters)
+            rows = await store.audit_entries(conn, entries, int(key[0]) if key is not None else None, limit + 1)
+        return paginate(rows, limit, lambda r: [r.seq], filters)
 
     async def verify_audit_log(self, first: int, last: int) -> ChainCheck:
         """Walk the chain from entry 1 (a link can only be trusted if everything before it is) up to the end;
@@ -176,7 +127,7 @@ class Review:
         return ChainCheck(False, bad, report.problem[:500], checked, latest)
 
 
-def _found(row: asyncpg.Record | None) -> asyncpg.Record:
+def _found(row: ReportRow | None) -> ReportRow:
     if row is None:
         raise NotFound("NOT_FOUND", "no such fraud report")
     return row

@@ -4,8 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import asyncpg
-
+from voketag.db import Connection, fetch_one
 from voketag.locks import Lock, try_xact_lock
 
 # Partition names as scans_add_partitions (migration 1030) makes them: scans_pYYYY_MM.
@@ -39,17 +38,17 @@ def _partition(name: str) -> Partition | None:
     return Partition(name, starts, ends)
 
 
-async def lock(conn: asyncpg.Connection) -> bool:
+async def lock(conn: Connection) -> bool:
     """Take the partition maintenance lock for the current transaction; False when another replica holds it."""
     return await try_xact_lock(conn, Lock.SCAN_PARTITIONS)
 
 
-async def add(conn: asyncpg.Connection, first_at: datetime, last_at: datetime) -> int:
+async def add(conn: Connection, first_at: datetime, last_at: datetime) -> int:
     """Create the missing monthly partitions from first_at's month to last_at's; return how many were created."""
     return int(await conn.fetchval("SELECT scans_add_partitions($1, $2)", first_at, last_at))
 
 
-async def partitions(conn: asyncpg.Connection) -> list[Partition]:
+async def partitions(conn: Connection) -> list[Partition]:
     """The monthly partitions of scans, oldest first."""
     names = await conn.fetch(
         """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -59,9 +58,10 @@ async def partitions(conn: asyncpg.Connection) -> list[Partition]:
     return sorted(found, key=lambda p: p.starts)
 
 
-async def contents(conn: asyncpg.Connection, partition: Partition) -> Contents:
+async def contents(conn: Connection, partition: Partition) -> Contents:
     # The name comes from the catalogue and matched _NAME: safe to quote into the statement.
-    row = await conn.fetchrow(
+    row = await fetch_one(
+        conn,
         f"""SELECT count(*) AS scans, coalesce(max(ledger_seq), 0) AS last_seq,
                    (SELECT coalesce(sum(authentic + suspicious + invalid + revoked), 0) FROM scan_daily
                     WHERE day >= ($1 AT TIME ZONE 'UTC')::date AND day < ($2 AT TIME ZONE 'UTC')::date) AS rolled_up
@@ -72,12 +72,12 @@ async def contents(conn: asyncpg.Connection, partition: Partition) -> Contents:
     return Contents(int(row["scans"]), int(row["last_seq"]), int(row["rolled_up"]))
 
 
-async def signed_tree_size(conn: asyncpg.Connection) -> int:
+async def signed_tree_size(conn: Connection) -> int:
     """Entries covered by the latest signed checkpoint (0 before the first one)."""
     return int(await conn.fetchval("SELECT coalesce(max(tree_size), 0) FROM scan_ledger_checkpoints"))
 
 
-async def drop(conn: asyncpg.Connection, partition: Partition) -> None:
+async def drop(conn: Connection, partition: Partition) -> None:
     """Mark the ledger entries of the partition's scans as pruned, then drop the partition."""
     await conn.execute(f'UPDATE scan_ledger SET pruned = true WHERE seq IN (SELECT ledger_seq FROM "{partition.name}")')
     await conn.execute(f'DROP TABLE "{partition.name}"')

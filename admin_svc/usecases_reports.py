@@ -3,14 +3,15 @@
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 import asyncpg
 
-from admin_svc import reports_store as store
+from admin_svc import storage_reports as store
+from voketag.db import Row
 from voketag.errors import InvalidArgument
 
 R = TypeVar("R")
@@ -102,7 +103,7 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _add(counts: Counts, row: Mapping[str, int], suffix: str = "") -> None:
+def _add(counts: Counts, row: Row, suffix: str = "") -> None:
     for verdict in VERDICTS:
         counts.verdicts[verdict] += row[f"{verdict.lower()}{suffix}"]
     counts.risk_sum += row[f"risk_sum{suffix}"]

@@ -11,6 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from voketag.db import Connection
+
 PREFETCH = 2000
 
 
@@ -29,12 +31,12 @@ class Filter:
         return sql, args
 
 
-async def _cursor(conn: asyncpg.Connection, query: str, args: list[Any]) -> AsyncIterator[asyncpg.Record]:
+async def _cursor(conn: Connection, query: str, args: list[Any]) -> AsyncIterator[asyncpg.Record]:
     async for row in conn.cursor(query, *args, prefetch=PREFETCH):
         yield row
 
 
-def commissioned(conn: asyncpg.Connection, only: Filter) -> AsyncIterator[asyncpg.Record]:
+def commissioned(conn: Connection, only: Filter) -> AsyncIterator[asyncpg.Record]:
     """Products in creation groups: (batch, created_at) in order, leaf order within a group."""
     where, args = only.where("p.created_at")
     return _cursor(
@@ -46,7 +48,7 @@ def commissioned(conn: asyncpg.Connection, only: Filter) -> AsyncIterator[asyncp
     )
 
 
-async def lifecycle_changes(conn: asyncpg.Connection, only: Filter) -> list[asyncpg.Record]:
+async def lifecycle_changes(conn: Connection, only: Filter) -> list[asyncpg.Record]:
     """Batch and product lifecycle changes (at most a few per batch or product), oldest first."""
     where, args = only.where("e.created_at")
     return await conn.fetch(
@@ -59,15 +61,15 @@ async def lifecycle_changes(conn: asyncpg.Connection, only: Filter) -> list[asyn
     )
 
 
-def batch_products(conn: asyncpg.Connection, batch_id: str) -> AsyncIterator[asyncpg.Record]:
+def batch_products(conn: Connection, batch_id: str) -> AsyncIterator[asyncpg.Record]:
     return _cursor(conn, "SELECT id, serial FROM products WHERE batch_id = $1 ORDER BY leaf_index", [batch_id])
 
 
-async def product_serial(conn: asyncpg.Connection, product_id: str) -> int | None:
+async def product_serial(conn: Connection, product_id: str) -> int | None:
     return await conn.fetchval("SELECT serial FROM products WHERE id = $1", product_id)
 
 
-def scans(conn: asyncpg.Connection, only: Filter) -> AsyncIterator[asyncpg.Record]:
+def scans(conn: Connection, only: Filter) -> AsyncIterator[asyncpg.Record]:
     where, args = only.where("s.scanned_at")
     return _cursor(
         conn,

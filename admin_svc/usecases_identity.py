@@ -15,16 +15,24 @@ from typing import Any
 import asyncpg
 import redis.asyncio as redis
 
-from admin_svc import identity_store as store
+from admin_svc import storage_identity as store
+from admin_svc.domain import invalid
 from admin_svc.model import Factory, Revoked, ServiceAccount, Tokens, User
-from admin_svc.paging import invalid, request_hash
 from admin_svc.secrets import Passwords, digest, new_secret, same
 from admin_svc.throttle import LoginThrottle, client_host
 from voketag import audit
 from voketag.auth import Principal, Revocations, Role, TokenSigner, acting_as
+from voketag.db import Connection
 from voketag.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from voketag.idempotency import replay
+from voketag.ids import request_hash
+from voketag.limits import LIMITS
 from voketag.paging import Page, T, decode_token, page_size, paginate, text
 
+_DISPLAY_NAME = LIMITS["voketag.admin.v1.CreateUserRequest.display_name"].bounds()
+_ACCOUNT_NAME = LIMITS["voketag.admin.v1.CreateServiceAccountRequest.name"].bounds()
+_ACCOUNT_DESCRIPTION = LIMITS["voketag.admin.v1.CreateServiceAccountRequest.description"].bounds()
+_FACTORY_NAME = LIMITS["voketag.admin.v1.CreateFactoryRequest.name"].bounds()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _CODE = re.compile(r"^[A-Z0-9-]{2,16}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -88,7 +96,7 @@ class Identity:
 
     # ---- tokens ---------------------------------------------------------------------------------------
 
-    async def _issue(self, conn: asyncpg.Connection, user: User, session_id: uuid.UUID) -> tuple[str, str]:
+    async def _issue(self, conn: Connection, user: User, session_id: uuid.UUID) -> tuple[str, str]:
         refresh = new_secret()
         await store.add_refresh_token(conn, session_id, digest(refresh))
         access = self._signer.mint(
@@ -255,7 +263,7 @@ class Identity:
         password: str,
     ) -> tuple[User, str, datetime | None]:
         email = check_email(email)
-        check_text(display_name, "display_name", 1, 200)
+        check_text(display_name, "display_name", *_DISPLAY_NAME)
         check_role_scope(role, factory_id)
         if password:
             check_password(password)
@@ -287,7 +295,7 @@ class Identity:
         if "email" in paths:
             changes["email"] = check_email(values.email)
         if "display_name" in paths:
-            changes["display_name"] = check_text(values.display_name, "user.display_name", 1, 200)
+            changes["display_name"] = check_text(values.display_name, "user.display_name", *_DISPLAY_NAME)
         if "role" in paths:
             if values.role not in USER_ROLES:
                 raise invalid("user.role", "ROLE_ADMIN, ROLE_AUDITOR or ROLE_OPERATOR")
@@ -339,7 +347,7 @@ class Identity:
         await self._publish(Revoked({str(user.id): user.token_version}, ended))
         return token, expires
 
-    async def _new_reset(self, conn: asyncpg.Connection, user_id: uuid.UUID) -> tuple[str, datetime]:
+    async def _new_reset(self, conn: Connection, user_id: uuid.UUID) -> tuple[str, datetime]:
         await store.close_resets(conn, user_id)
         token = new_secret()
         expires = await store.add_reset(conn, user_id, digest(token), timedelta(seconds=self._lifetimes.reset_s))
@@ -348,7 +356,7 @@ class Identity:
     # ---- factories ------------------------------------------------------------------------------------
 
     async def create_factory(self, request_id: str, name: str, code: str, country_code: str) -> Factory:
-        check_text(name, "name", 1, 200)
+        check_text(name, "name", *_FACTORY_NAME)
         if not _CODE.fullmatch(code):
             raise invalid("code", "2..16 chars of A-Z, 0-9 and -")
         if country_code and not _COUNTRY.fullmatch(country_code):
@@ -358,7 +366,7 @@ class Identity:
             earlier = await _replay(conn, "factories", request_id, fingerprint)
             if earlier is not None:
                 return _found(await store.factory_by_id(conn, earlier), "factory")
-            if await conn.fetchval("SELECT 1 FROM factories WHERE code = $1", code):
+            if await store.factory_code_taken(conn, code):
                 raise AlreadyExists("CODE_TAKEN", "a factory with this code exists", fields={"code": "taken"})
             now = datetime.now(UTC)
             draft = Factory(uuid.uuid4(), name, code, country_code, True, now, now)
@@ -382,8 +390,8 @@ class Identity:
     async def create_account(
         self, request_id: str, name: str, factory_id: uuid.UUID, description: str
     ) -> tuple[ServiceAccount, str]:
-        check_text(name, "name", 1, 200)
-        check_text(description, "description", 0, 500)
+        check_text(name, "name", *_ACCOUNT_NAME)
+        check_text(description, "description", *_ACCOUNT_DESCRIPTION)
         fingerprint = request_hash({"name": name, "factory": factory_id, "description": description})
         async with self._pool.acquire() as conn, conn.transaction():
             earlier = await _replay(conn, "service_accounts", request_id, fingerprint)
@@ -467,20 +475,14 @@ def _found(item: T | None, what: str) -> T:
     return item
 
 
-async def _replay(conn: asyncpg.Connection, table: str, request_id: str, fingerprint: str) -> uuid.UUID | None:
+async def _replay(conn: Connection, table: str, request_id: str, fingerprint: str) -> uuid.UUID | None:
     """The id an earlier create with this request id made; a different request under the same id is refused."""
-    earlier = await store.request_hash(conn, table, request_id)
+    earlier = await store.earlier_request(conn, table, request_id)
     if earlier is None:
         return None
-    if earlier[1] != fingerprint:
-        raise AlreadyExists(
-            "REQUEST_ID_REUSED",
-            "request_id was already used for a different request",
-            fields={"request_id": "already used with other values"},
-        )
-    return earlier[0]
+    return replay(table.removesuffix("s").replace("_", " "), earlier[0], earlier[1], fingerprint)
 
 
-async def _check_factory(conn: asyncpg.Connection, factory_id: uuid.UUID | None) -> None:
+async def _check_factory(conn: Connection, factory_id: uuid.UUID | None) -> None:
     if factory_id is not None and await store.factory_by_id(conn, factory_id) is None:
         raise invalid("factory_id", "no such factory")

@@ -11,9 +11,12 @@ from typing import Any
 import asyncpg
 from asyncpg.cursor import CursorFactory
 
+from scan_svc.domain import Assessment, Place
 from scan_svc.metrics import DB_QUERIES
-from scan_svc.risk import Assessment, Place
+from scan_svc.model import ProductFacts
 from voketag import audit, tracing
+from voketag.db import Connection, fetch_one
+from voketag.idempotency import replay
 from voketag.locks import Lock, try_xact_lock
 from voketag.tokens import fingerprint
 
@@ -117,17 +120,32 @@ _INSERT_COUNTED_REPORT = _INSERT_REPORT.format(counts=_COUNTS_PUBLICLY)
 _INSERT_UNCOUNTED_REPORT = _INSERT_REPORT.format(counts="false")
 
 
+_FIND_REPORT = """SELECT report_id, created_at, request_hash FROM scan_report_meta
+                  WHERE request_scope = $1 AND request_id = $2"""
+
+
+def _report_key(row: asyncpg.Record) -> tuple[uuid.UUID, datetime]:
+    return row["report_id"], row["created_at"]
+
+
+def _replayed(row: asyncpg.Record | None, request_hash: str) -> tuple[uuid.UUID, datetime] | None:
+    if row is None:
+        return None
+    return replay("fraud report", _report_key(row), row["request_hash"], request_hash)
+
+
 @dataclass(frozen=True)
 class NewReport:
     """A fraud report to file. scope: keyed hash of the reporter's device and the token (request id scope);
     reporter_device / reporter_network: keyed hashes; product: None for a token that names no product."""
 
-    product: asyncpg.Record | None
+    product: ProductFacts | None
     token: str
     contact: str
     description: str
     country: str
     request_id: str | None
+    request_hash: str
     scan_id: int | None
     scope: str
     reporter_device: str
@@ -154,7 +172,7 @@ class NewScan:
 
 @dataclass(frozen=True)
 class Recorded:
-    product: asyncpg.Record
+    product: ProductFacts
     counted: Counted
     assessment: Assessment
     scan_id: int
@@ -167,23 +185,21 @@ class ScanStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def lookup(self, serial: int, key_id: int) -> asyncpg.Record | None:
+    async def lookup(self, serial: int, key_id: int) -> ProductFacts | None:
         """Product facts with the current scan count, without recording anything."""
         DB_QUERIES.labels("lookup").inc()
-        return await self._pool.fetchrow(_LOOKUP, serial, key_id)
+        row = await self._pool.fetchrow(_LOOKUP, serial, key_id)
+        return None if row is None else ProductFacts.from_row(row)
 
-    async def lookup_gtin(self, serial: int, gtin: str) -> asyncpg.Record | None:
+    async def lookup_gtin(self, serial: int, gtin: str) -> ProductFacts | None:
         """Like lookup, for a GS1 Digital Link without a token: the product with this serial and GTIN."""
         DB_QUERIES.labels("lookup").inc()
-        return await self._pool.fetchrow(_LOOKUP_GTIN, serial, gtin)
+        row = await self._pool.fetchrow(_LOOKUP_GTIN, serial, gtin)
+        return None if row is None else ProductFacts.from_row(row)
 
-    async def find_report(self, scope: str, request_id: str) -> asyncpg.Record | None:
+    async def find_report(self, scope: str, request_id: str, request_hash: str) -> tuple[uuid.UUID, datetime] | None:
         DB_QUERIES.labels("find_report").inc()
-        return await self._pool.fetchrow(
-            "SELECT report_id, created_at FROM scan_report_meta WHERE request_scope = $1 AND request_id = $2",
-            scope,
-            request_id,
-        )
+        return _replayed(await self._pool.fetchrow(_FIND_REPORT, scope, request_id), request_hash)
 
     async def file_report(self, report: NewReport) -> tuple[uuid.UUID, datetime]:
         """Store a fraud report (shared fraud_reports when the token names a product); idempotent on the request
@@ -193,24 +209,22 @@ class ScanStore:
             DB_QUERIES.labels("file_report").inc()
             # The idempotency row first: a concurrent retry waits on the unique key, then finds the report.
             claimed = await conn.fetchrow(
-                """INSERT INTO scan_report_meta (report_id, request_id, scan_id, request_scope) VALUES ($1, $2, $3, $4)
+                """INSERT INTO scan_report_meta (report_id, request_id, scan_id, request_scope, request_hash)
+                   VALUES ($1, $2, $3, $4, $5)
                    ON CONFLICT (request_scope, request_id) DO NOTHING RETURNING created_at""",
                 report_id,
                 report.request_id,
                 report.scan_id,
                 report.scope,
+                report.request_hash,
             )
             if claimed is None:
-                existing = await conn.fetchrow(
-                    "SELECT report_id, created_at FROM scan_report_meta WHERE request_scope = $1 AND request_id = $2",
-                    report.scope,
-                    report.request_id,
-                )
-                return existing["report_id"], existing["created_at"]
+                earlier = await fetch_one(conn, _FIND_REPORT, report.scope, report.request_id)
+                return replay("fraud report", _report_key(earlier), earlier["request_hash"], report.request_hash)
             # A report about a code that names no product (a counterfeit) keeps the reported text: it is
             # the counterfeiter's string, not a brand secret. A genuine code is kept as its fingerprint only.
             product = report.product
-            subject = (product["product_id"], product["batch_id"], product["factory_id"]) if product else (None,) * 3
+            subject = (product.product_id, product.batch_id, product.factory_id) if product else (None,) * 3
             values = (
                 report_id,
                 *subject,
@@ -248,7 +262,7 @@ class ScanStore:
         return owner is not None and owner == product_id
 
 
-Assess = Callable[[asyncpg.Record, Counted], Assessment]
+Assess = Callable[[ProductFacts, Counted], Assessment]
 
 
 @dataclass
@@ -312,9 +326,11 @@ class ScanWriter:
                 scored = [item for row in rows for item in _score(row, codes[(row["serial"], row["key_id"])])]
                 DB_QUERIES.labels("insert_scans").inc()
                 stored = await conn.fetch(_INSERT_SCANS, *_scan_arguments(scored), timeout=WRITE_TIMEOUT_S)
-        rows = {row["ledger_seq"]: row for row in stored}
+        by_seq = {row["ledger_seq"]: row for row in stored}
         return {
-            id(pending): replace(recorded, scan_id=rows[recorded.ledger_seq]["id"], stored=rows[recorded.ledger_seq])
+            id(pending): replace(
+                recorded, scan_id=by_seq[recorded.ledger_seq]["id"], stored=by_seq[recorded.ledger_seq]
+            )
             for pending, recorded in scored
         }
 
@@ -348,9 +364,10 @@ def _score(row: asyncpg.Record, scans: list[_Pending]) -> list[tuple[_Pending, R
         previous = Place(row["prev_latitude"], row["prev_longitude"], row["prev_country"], row["prev_at"])
     first_count = row["scan_count"] - len(scans) + 1
     scored = []
+    product = ProductFacts.from_row(row)
     for offset, (pending, sequence) in enumerate(zip(scans, sorted(row["ledger_seqs"]), strict=True)):
         counted = Counted(first_count + offset, row["first_scanned_at"], previous)
-        scored.append((pending, Recorded(row, counted, pending.assess(row, counted), 0, sequence)))
+        scored.append((pending, Recorded(product, counted, pending.assess(product, counted), 0, sequence)))
         if pending.scan.trail:
             previous = pending.scan.place or previous
     return scored
@@ -362,9 +379,9 @@ def _scan_arguments(scored: list[tuple[_Pending, Recorded]]) -> list[list[Any]]:
         place, row, assessment = pending.scan.place, recorded.product, recorded.assessment
         values = (
             recorded.ledger_seq,
-            row["product_id"],
-            row["batch_id"],
-            row["factory_id"],
+            row.product_id,
+            row.batch_id,
+            row.factory_id,
             pending.scan.scanned_at,
             assessment.verdict.value,
             assessment.brand_score,  # staff see unreviewed reports at full weight
@@ -385,13 +402,13 @@ class LedgerStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def lock_state(self, conn: asyncpg.Connection) -> asyncpg.Record | None:
+    async def lock_state(self, conn: Connection) -> asyncpg.Record | None:
         """The sealer state, locked; None when another sealer holds the lock."""
         if not await try_xact_lock(conn, Lock.LEDGER_SEAL):
             return None
         return await conn.fetchrow("SELECT tree_size, head_hash, frontier FROM scan_ledger_state FOR UPDATE")
 
-    async def pending(self, conn: asyncpg.Connection, after: int, limit: int) -> Sequence[asyncpg.Record]:
+    async def pending(self, conn: Connection, after: int, limit: int) -> Sequence[asyncpg.Record]:
         """Committed scans after sequence ``after``, in sequence order, with their age."""
         return await conn.fetch(
             """SELECT s.*, extract(epoch FROM now() - s.scanned_at) AS age_s FROM scans s
@@ -402,7 +419,7 @@ class LedgerStore:
 
     async def append(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         entries: Sequence[tuple[int, bool, bytes, bytes]],
         tree_size: int,
         head_hash: bytes,
@@ -420,7 +437,7 @@ class LedgerStore:
 
     async def add_checkpoint(
         self,
-        conn: asyncpg.Connection,
+        conn: Connection,
         tree_size: int,
         root_hash: bytes,
         head_hash: bytes,
@@ -439,7 +456,7 @@ class LedgerStore:
             key_id,
         )
 
-    async def sign_note(self, conn: asyncpg.Connection, tree_size: int, origin: str, signature: bytes) -> None:
+    async def sign_note(self, conn: Connection, tree_size: int, origin: str, signature: bytes) -> None:
         await conn.execute(
             "UPDATE scan_ledger_checkpoints SET origin = $2, note_signature = $3 WHERE tree_size = $1",
             tree_size,
@@ -447,7 +464,7 @@ class LedgerStore:
             signature,
         )
 
-    async def note_checkpoint(self, conn: asyncpg.Connection | asyncpg.Pool, tree_size: int) -> asyncpg.Record | None:
+    async def note_checkpoint(self, conn: Connection | asyncpg.Pool, tree_size: int) -> asyncpg.Record | None:
         """A checkpoint signed as a note (the latest one when ``tree_size`` is 0) with its cosignature lines."""
         return await conn.fetchrow(
             """SELECT c.tree_size, c.root_hash, c.origin, c.note_signature,
@@ -460,7 +477,7 @@ class LedgerStore:
         )
 
     async def add_cosignature(
-        self, conn: asyncpg.Connection | asyncpg.Pool, tree_size: int, witness: str, line: str, signed_at: datetime
+        self, conn: Connection | asyncpg.Pool, tree_size: int, witness: str, line: str, signed_at: datetime
     ) -> None:
         """Keep a witness's newest cosignature of a checkpoint."""
         await conn.execute(
@@ -473,7 +490,7 @@ class LedgerStore:
             signed_at,
         )
 
-    async def entry(self, conn: asyncpg.Connection | asyncpg.Pool, seq: int) -> asyncpg.Record | None:
+    async def entry(self, conn: Connection | asyncpg.Pool, seq: int) -> asyncpg.Record | None:
         """A sealed entry with the scan it names, or the committed scan of ``seq`` not sealed yet."""
         return await conn.fetchrow(
             """SELECT s.*, l.leaf_hash, l.void FROM (SELECT $1::bigint AS seq) k
@@ -481,16 +498,16 @@ class LedgerStore:
             seq,
         )
 
-    async def latest_checkpoint(self, conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record | None:
+    async def latest_checkpoint(self, conn: Connection | asyncpg.Pool) -> asyncpg.Record | None:
         return await conn.fetchrow("SELECT * FROM scan_ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
 
-    async def checkpoints(self, conn: asyncpg.Connection, last: int) -> Sequence[asyncpg.Record]:
+    async def checkpoints(self, conn: Connection, last: int) -> Sequence[asyncpg.Record]:
         return await conn.fetch("SELECT * FROM scan_ledger_checkpoints WHERE tree_size <= $1 ORDER BY tree_size", last)
 
-    async def tree_size(self, conn: asyncpg.Connection) -> int:
+    async def tree_size(self, conn: Connection) -> int:
         return int(await conn.fetchval("SELECT tree_size FROM scan_ledger_state"))
 
-    async def scans_in_range(self, conn: asyncpg.Connection, first: int, last: int) -> int:
+    async def scans_in_range(self, conn: Connection, first: int, last: int) -> int:
         """Committed scans with sequence numbers first..last (0: no upper bound)."""
         return int(
             await conn.fetchval(
@@ -498,10 +515,10 @@ class LedgerStore:
             )
         )
 
-    async def chain_hash(self, conn: asyncpg.Connection, seq: int) -> bytes | None:
+    async def chain_hash(self, conn: Connection, seq: int) -> bytes | None:
         return await conn.fetchval("SELECT chain_hash FROM scan_ledger WHERE seq = $1", seq)
 
-    def entries(self, conn: asyncpg.Connection, first: int, last: int) -> CursorFactory:
+    def entries(self, conn: Connection, first: int, last: int) -> CursorFactory:
         """Cursor over sealed entries first..last with the scan each names (scan_id NULL when it is gone, or pruned)."""
         return conn.cursor(
             """SELECT l.seq, l.void, l.pruned, l.leaf_hash, l.chain_hash, s.id AS scan_id, s.*
@@ -512,6 +529,6 @@ class LedgerStore:
             prefetch=2000,
         )
 
-    async def leaves(self, conn: asyncpg.Connection | asyncpg.Pool, size: int) -> list[bytes]:
+    async def leaves(self, conn: Connection | asyncpg.Pool, size: int) -> list[bytes]:
         rows = await conn.fetch("SELECT leaf_hash FROM scan_ledger WHERE seq <= $1 ORDER BY seq", size)
         return [row["leaf_hash"] for row in rows]

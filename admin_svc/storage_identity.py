@@ -1,7 +1,7 @@
 """asyncpg queries of users, sessions, reset tokens, factories and service accounts."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,8 +9,9 @@ import asyncpg
 
 from admin_svc.model import Factory, ServiceAccount, User
 from voketag.auth import Role
+from voketag.db import Connection, Where
 
-Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+Conn = Connection
 
 _USER = """id, email, display_name, role, factory_id, active, token_version, created_at, updated_at,
            last_login_at, deactivated_at, password_hash"""
@@ -43,7 +44,7 @@ async def user_by_id(conn: Conn, user_id: uuid.UUID, lock: bool = False) -> User
     return _user(await conn.fetchrow(f"SELECT {_USER} FROM users WHERE id = $1{suffix}", user_id))
 
 
-async def request_hash(conn: Conn, table: str, request_id: str) -> tuple[uuid.UUID, str] | None:
+async def earlier_request(conn: Conn, table: str, request_id: str) -> tuple[uuid.UUID, str] | None:
     """(id, request hash) of the row an earlier create with this request id made."""
     row = await conn.fetchrow(f"SELECT id, request_hash FROM {table} WHERE request_id = $1", request_id)
     return None if row is None else (row["id"], row["request_hash"])
@@ -299,3 +300,35 @@ async def recent_revocations(conn: Conn, horizon: timedelta) -> tuple[dict[str, 
     )
     sessions = await conn.fetch("SELECT id::text FROM sessions WHERE ended_at > now() - $1::interval", horizon)
     return {row[0]: row[1] for row in versions}, [row[0] for row in sessions]
+
+
+async def factory_code_taken(conn: Conn, code: str) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM factories WHERE code = $1", code))
+
+
+async def insert_first_admin(conn: Conn, user_id: uuid.UUID, email: str, name: str, password_hash: str) -> bool:
+    """The bootstrap admin; False when a user with this email exists."""
+    inserted = await conn.fetchval(
+        """INSERT INTO users (id, email, display_name, role, password_hash) VALUES ($1, $2, $3, 'admin', $4)
+           ON CONFLICT (email) DO NOTHING RETURNING id""",
+        user_id,
+        email,
+        name,
+        password_hash,
+    )
+    return inserted is not None
+
+
+async def user_export_rows(
+    conn: Conn, columns: Sequence[str], role: str, factory_id: uuid.UUID | None, active: bool | None
+) -> AsyncIterator[asyncpg.Record]:
+    """Users in email order for the CSV export (call inside a transaction)."""
+    where = Where()
+    where.add("role = {}", role)
+    where.add("factory_id = {}", factory_id)
+    where.add("active = {}", active)
+    # Roles are spelled as the API spells them (ROLE_AUDITOR), not as stored (auditor).
+    selected = ", ".join("'ROLE_' || upper(role)" if c == "role" else c for c in columns)
+    query = f"SELECT {selected} FROM users WHERE {where.sql} ORDER BY email, id"
+    async for row in conn.cursor(query, *where.args, prefetch=2000):
+        yield row

@@ -5,25 +5,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import asyncpg
 
-from anchor_svc import leaves, proofs, storage
+from anchor_svc import domain, leaves, storage
 from anchor_svc.chain import Chain, ChainUnavailable
+from anchor_svc.model import AnchorRecord
 from anchor_svc.settings import AnchorSettings
 from voketag import audit, merkle, paging
 from voketag.auth import Principal, Role
-from voketag.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from voketag.errors import FailedPrecondition, NotFound, Unavailable
 from voketag.tokens import KeyRing, TokenError
 
 STATES = ("PENDING", "SUBMITTED", "CONFIRMING", "ANCHORED", "FAILED")
-
-
-def parse_uuid(value: str, field: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, AttributeError, TypeError) as exc:
-        raise InvalidArgument("INVALID_ID", f"{field} must be a UUID", fields={field: "a UUID"}) from exc
 
 
 def _sees_all(principal: Principal | None) -> bool:
@@ -110,26 +105,28 @@ class Anchoring:
     def required_confirmations(self) -> int:
         return self._settings.anchor_confirmations
 
-    async def anchor(self, principal: Principal | None, batch_id: str) -> asyncpg.Record:
+    async def anchor(self, principal: Principal | None, batch_id: str) -> AnchorRecord:
         """Idempotent by batch id: the first call creates the record and queues the sealing."""
         async with self._pool.acquire() as conn:
             batch = await storage.batch(conn, batch_id)
-            if batch is None or not _visible(principal, batch["factory_id"]):
+            if batch is None or not _visible(principal, batch.factory_id):
                 raise _not_found(batch_id)
             async with conn.transaction():
                 # Every request is recorded, not only the first: a repeated one still marks the batch urgent.
                 await storage.ensure_record(conn, batch_id, urgent=True)
                 await audit.record(conn, "batch", batch_id, {"anchor": "requested"})
             record = await storage.record(conn, batch_id)
+        if record is None:
+            raise _not_found(batch_id)
         # A record still without its tree is (re)queued: sealing is idempotent, and this covers a lost enqueue.
-        if record["batch_root"] is None and record["state"] == "PENDING":
+        if record.batch_root is None and record.state == "PENDING":
             await asyncio.to_thread(self._enqueue, batch_id)
         return record
 
-    async def get(self, principal: Principal | None, batch_id: str) -> asyncpg.Record:
+    async def get(self, principal: Principal | None, batch_id: str) -> AnchorRecord:
         async with self._pool.acquire() as conn:
             record = await storage.record(conn, batch_id)
-        if record is None or not _visible(principal, record["factory_id"]):
+        if record is None or not _visible(principal, record.factory_id):
             raise NotFound(
                 "ANCHOR_NOT_FOUND", f"no anchor record for batch {batch_id}", metadata={"batch_id": batch_id}
             )
@@ -137,7 +134,7 @@ class Anchoring:
 
     async def list(
         self, principal: Principal | None, page_size: int, page_token: str, state: str | None, factory_id: str | None
-    ) -> tuple[list[asyncpg.Record], str]:
+    ) -> tuple[list[AnchorRecord], str]:
         limit = paging.page_size(page_size)
         if not _sees_all(principal):
             if factory_id and principal is not None and factory_id != principal.factory_id:
@@ -150,13 +147,10 @@ class Anchoring:
         after = (datetime.fromisoformat(key[0]), str(uuid.UUID(key[1]))) if key else None
         async with self._pool.acquire() as conn:
             rows = await storage.records_page(conn, limit + 1, after, state, factory_id)
-        token = ""
-        if len(rows) > limit:
-            rows = rows[:limit]
-            token = paging.encode_token([rows[-1]["updated_at"].isoformat(), str(rows[-1]["batch_id"])], filters)
-        return rows, token
+        page = paging.paginate(rows, limit, lambda row: [row.updated_at.isoformat(), str(row.batch_id)], filters)
+        return page.items, page.next_page_token
 
-    async def retry(self, batch_id: str) -> asyncpg.Record:
+    async def retry(self, batch_id: str) -> AnchorRecord:
         async with self._pool.acquire() as conn:
             async with conn.transaction():
                 current = await storage.lock_batch(conn, batch_id)
@@ -171,7 +165,9 @@ class Anchoring:
                 await storage.retry(conn, batch_id)
                 await audit.record(conn, "batch", batch_id, {"anchor": "retried"})
             record = await storage.record(conn, batch_id)
-        if record["batch_root"] is None:
+        if record is None:
+            raise NotFound("ANCHOR_NOT_FOUND", f"no anchor record for batch {batch_id}")
+        if record.batch_root is None:
             await asyncio.to_thread(self._enqueue, batch_id)
         return record
 
@@ -184,14 +180,15 @@ class Anchoring:
             )
         required = self._settings.anchor_confirmations
         now = datetime.now(UTC)
-        base = {"batch_id": batch_id, "required_confirmations": required, "checked_at": now}
-        if not record["tx_hash"]:
-            return Verification(
+        verification = partial(Verification, batch_id=batch_id, required_confirmations=required, checked_at=now)
+        sent = record.submission()
+        if sent is None:
+            return verification(
                 ok=False, tx_found=False, sender_matches=False, data_matches=False, confirmations=0, block_number=0,
                 chain_id=self._settings.anchor_chain_id, tx_hash="",
-                explanation=f"not submitted yet (state {record['state']})", **base,
+                explanation=f"not submitted yet (state {record.state})",
             )  # fmt: skip
-        tx_hash = record["tx_hash"]
+        tx_hash = sent.tx_hash
         try:
             chain_id = await self._chain.chain_id()
             tx = await self._chain.transaction(tx_hash)
@@ -199,24 +196,27 @@ class Anchoring:
             head = await self._chain.block_number()
         except ChainUnavailable as exc:
             raise Unavailable("CHAIN_UNAVAILABLE", "the chain node does not answer; try again later") from exc
-        roots = proofs.split_roots(bytes(record["aggregate_leaves"]))
-        index = record["aggregate_index"]
-        included = proofs.batch_root_in_aggregate(
-            bytes(record["batch_root"]),
+        roots = domain.split_roots(sent.aggregate_leaves)
+        index = sent.aggregate_index
+        included = domain.batch_root_in_aggregate(
+            sent.batch_root,
             index,
             len(roots),
-            proofs.aggregate_path(roots, index),
-            bytes(record["aggregate_root"]),
+            domain.aggregate_path(roots, index),
+            sent.aggregate_root,
         )
-        found = tx is not None and receipt is not None and receipt.status == 1
-        sender_ok = found and tx.sender == record["sender"] == self._chain.sender
-        data_ok = found and tx.data == bytes(record["aggregate_root"]) and included
-        depth = head - receipt.block_number + 1 if found else 0
-        ok = found and sender_ok and data_ok and chain_id == record["chain_id"] and depth >= required
-        if not found:
-            explanation = "the transaction is not on the chain (pending, dropped or reorganised away)"
-        elif chain_id != record["chain_id"]:
-            explanation = f"the node is on chain {chain_id}, the anchor on chain {record['chain_id']}"
+        if tx is None or receipt is None or receipt.status != 1:
+            return verification(
+                ok=False, tx_found=False, sender_matches=False, data_matches=False, confirmations=0, block_number=0,
+                chain_id=chain_id, tx_hash=tx_hash,
+                explanation="the transaction is not on the chain (pending, dropped or reorganised away)",
+            )  # fmt: skip
+        sender_ok = tx.sender == sent.sender == self._chain.sender
+        data_ok = tx.data == sent.aggregate_root and included
+        depth = head - receipt.block_number + 1
+        ok = sender_ok and data_ok and chain_id == sent.chain_id and depth >= required
+        if chain_id != sent.chain_id:
+            explanation = f"the node is on chain {chain_id}, the anchor on chain {sent.chain_id}"
         elif not sender_ok:
             explanation = "the transaction was not sent by the anchoring address"
         elif not data_ok:
@@ -225,10 +225,9 @@ class Anchoring:
             explanation = f"found with {depth} of {required} confirmations"
         else:
             explanation = f"anchored: transaction found in block {receipt.block_number} with {depth} confirmations"
-        return Verification(
-            ok=ok, tx_found=found, sender_matches=sender_ok, data_matches=data_ok, confirmations=max(depth, 0),
-            block_number=receipt.block_number if found else 0, chain_id=chain_id, tx_hash=tx_hash,
-            explanation=explanation, **base,
+        return verification(
+            ok=ok, tx_found=True, sender_matches=sender_ok, data_matches=data_ok, confirmations=max(depth, 0),
+            block_number=receipt.block_number, chain_id=chain_id, tx_hash=tx_hash, explanation=explanation,
         )  # fmt: skip
 
     async def proof_for_token(self, token: str) -> Bundle:
@@ -269,7 +268,7 @@ class Anchoring:
             merkle.leaf_hash(self._leaf(subject, product, serial).encode())
             for product, serial in zip(subject["chunk_ids"], subject["chunk_serials"], strict=True)
         ]
-        roots = proofs.split_roots(bytes(subject["aggregate_leaves"]))
+        roots = domain.split_roots(bytes(subject["aggregate_leaves"]))
         return Bundle(
             leaf=self._leaf(subject, subject["product_id"], subject["serial"]),
             leaf_index=index,
@@ -278,7 +277,7 @@ class Anchoring:
             batch_root=bytes(subject["batch_root"]),
             aggregate_index=subject["aggregate_index"],
             aggregate_size=subject["aggregate_size"],
-            aggregate_path=proofs.aggregate_path(roots, subject["aggregate_index"]),
+            aggregate_path=domain.aggregate_path(roots, subject["aggregate_index"]),
             aggregate_root=bytes(subject["aggregate_root"]),
             chain_id=subject["chain_id"],
             tx_hash=subject["tx_hash"],
@@ -293,7 +292,7 @@ class Anchoring:
         if row is None:
             fields = {"tree_size": "not an anchored checkpoint"} if tree_size else None
             raise NotFound("NOT_FOUND", "no anchored ledger checkpoint (of this size)", fields=fields)
-        roots = proofs.split_roots(bytes(row["leaves"]))
+        roots = domain.split_roots(bytes(row["leaves"]))
         return LedgerAnchor(
             origin=row["origin"],
             tree_size=row["tree_size"],
@@ -301,7 +300,7 @@ class Anchoring:
             commitment=roots[row["aggregate_index"]],
             aggregate_index=row["aggregate_index"],
             aggregate_size=row["size"],
-            aggregate_path=proofs.aggregate_path(roots, row["aggregate_index"]),
+            aggregate_path=domain.aggregate_path(roots, row["aggregate_index"]),
             aggregate_root=bytes(row["root"]),
             chain_id=row["chain_id"],
             tx_hash=row["tx_hash"],

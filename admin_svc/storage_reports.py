@@ -5,7 +5,9 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
-Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+from voketag.db import Connection, fetch_one
+
+Conn = Connection
 
 
 VERDICT_COLUMNS = ("authentic", "suspicious", "invalid", "revoked", "risk_sum")
@@ -18,15 +20,16 @@ def _sums(condition: str = "", suffix: str = "") -> str:
 
 
 async def scan_totals(conn: Conn, factory_id: uuid.UUID | None) -> asyncpg.Record:
-    return await conn.fetchrow(
-        f"SELECT {_sums()} FROM scan_daily WHERE $1::uuid IS NULL OR factory_id = $1", factory_id
+    return await fetch_one(
+        conn, f"SELECT {_sums()} FROM scan_daily WHERE $1::uuid IS NULL OR factory_id = $1", factory_id
     )
 
 
 async def scan_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> asyncpg.Record:
     """Verdict counts and risk sums since each start (whole UTC hours); columns <name>1, <name>2, ..."""
     columns = ", ".join(_sums(f"hour >= ${i + 2}", str(i + 1)) for i in range(len(starts)))
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         f"""SELECT {columns} FROM scan_hourly
             WHERE hour >= ${len(starts) + 2} AND ($1::uuid IS NULL OR factory_id = $1)""",
         factory_id,
@@ -37,7 +40,8 @@ async def scan_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[da
 
 async def catalog_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> asyncpg.Record:
     """Products, batches, anchoring failures and fraud reports over all time and since each start."""
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         """WITH p AS (
                SELECT coalesce(sum(products), 0) AS p0,
                       coalesce(sum(products) FILTER (WHERE hour >= $2), 0) AS p1,
@@ -186,7 +190,8 @@ async def counterfeit_windows(conn: Conn, factory_id: uuid.UUID | None, starts: 
     since = ", ".join(
         f"coalesce(sum(scans) FILTER (WHERE hour >= ${i + 2}), 0)::bigint AS c{i + 1}" for i in range(len(starts))
     )
-    return await conn.fetchrow(
+    return await fetch_one(
+        conn,
         f"SELECT coalesce(sum(scans), 0)::bigint AS c0, {since} FROM counterfeit_hourly WHERE $1::uuid IS NULL",
         factory_id,
         *starts,
