@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import asyncpg
 import pytest
 
-from admin_svc import reports_store as store
+from admin_svc import storage_reports as store
 
 # Ranges over scans from 2025-11-10 to 2026-03-24: the middle of months, whole months, a year end, February,
 # one month's inside, two partial months with no whole one between them, single days.
