@@ -21,9 +21,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
-from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document_json
-
 CONTENT_TYPE = "application/ld+json"
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 NAMESPACE = "https://voketag.io/epcis/"
@@ -95,6 +92,10 @@ def with_ids(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return events
     document = {"@context": [{"voketag": NAMESPACE}], "epcisBody": {"eventList": events}}
     with _HASHING:
+        # Imported on the first export, not at start: the generator and its JSON-LD stack are some 23 MB.
+        from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
+        from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document_json
+
         hashes = epcis_hashes_from_events(event_list_from_epcis_document_json(json.loads(json.dumps(document))))
     if len(hashes) != len(events):
         raise ValueError("the event hash generator skipped an event")

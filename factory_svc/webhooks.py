@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-import httpx
-
 from voketag.errors import InvalidArgument
 
 MAX_URL_CHARS = 2048
@@ -104,6 +102,9 @@ class Attempt:
 
 async def post(url: str, secret: str, event_id: str, body: bytes, allow_loopback: bool, timeout_s: float) -> Attempt:
     """One signed POST to the checked address; never raises for network or HTTP failures."""
+    # Imported on the first delivery (in the worker), not at start: the factory service only checks targets.
+    import httpx
+
     started = time.monotonic()
     try:
         parts = parse_url(url, allow_loopback)

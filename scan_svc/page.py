@@ -4,18 +4,19 @@ The page speaks the languages in TEXTS; the ``lang`` field wins when it names on
 q-value), else English. It shows what a buyer needs: no internal ids, no internal reasons.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime
-
-from jinja2 import Environment, PackageLoader, select_autoescape
+from typing import TYPE_CHECKING
 
 from scan_svc.domain import Kind, Verdict
 from scan_svc.model import ProductFacts
 from scan_svc.usecases import Outcome
 
-_ENV = Environment(loader=PackageLoader("scan_svc", "templates"), autoescape=select_autoescape(["html"]))
-_TEMPLATE = _ENV.get_template("page.html")
+if TYPE_CHECKING:
+    from jinja2 import Template
+
 DEFAULT_LANGUAGE = "en"
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -150,8 +151,17 @@ def language(lang: str, accept_language: str) -> str:
     return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
 
 
+@functools.cache
+def _template() -> "Template":
+    """The page template, loaded on the first page: jinja2 is memory an idle scan service does not need."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("scan_svc", "templates"), autoescape=select_autoescape(["html"]))
+    return env.get_template("page.html")
+
+
 def _render(language_code: str, state: str, **values: object) -> Page:
-    html = _TEMPLATE.render(lang=language_code, t=TEXTS[language_code], state=state, **values)
+    html = _template().render(lang=language_code, t=TEXTS[language_code], state=state, **values)
     return Page(state, html)
 
 

@@ -11,17 +11,15 @@ parameter the GS1 syntax passes through:
     HTTPS://<HOST>/01/<GTIN-14>[/10/<LOT>]/21/<SERIAL>[?17=<YYMMDD>&|?]VT=<TOKEN>
 
 Parsing and check digits come from ``biip``; the path layout (the primary key first, then the qualifiers in
-the order GS1 prescribes) is checked here, because biip silently drops qualifiers out of order.
+the order GS1 prescribes) is checked here, because biip silently drops qualifiers out of order. biip is
+imported on first use: its GS1 tables take some 20 MB, which an idle service (or one that never sees a GS1
+key) should not hold.
 """
 
 import re
 import urllib.parse
 from dataclasses import dataclass
 from datetime import date
-
-from biip import ParseError
-from biip.gs1_digital_link_uris import GS1DigitalLinkURI
-from biip.gtin import Gtin
 
 from voketag.errors import InvalidArgument
 
@@ -67,6 +65,9 @@ def gtin(value: str, field: str = "gtin") -> str:
     """A GTIN-8/12/13/14 with a correct check digit, as GTIN-14."""
     if not _GTIN_DIGITS.fullmatch(value):
         raise _invalid(field, "must be a GTIN of 8, 12, 13 or 14 digits")
+    from biip import ParseError
+    from biip.gtin import Gtin
+
     try:
         return Gtin.parse(value).as_gtin_14()
     except ParseError:
@@ -161,6 +162,9 @@ def parse(path: str, query: str) -> DigitalLink:
         raise _invalid("path", "a serial (/21/{serial}) is required")
     gtin(urllib.parse.unquote(segments[2]), "01")
     params = _query(query)
+    from biip import ParseError
+    from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+
     try:
         uri = GS1DigitalLinkURI.parse(f"https://resolver.invalid{path}" + (f"?{query}" if query else ""))
     except (ParseError, UnicodeDecodeError, ValueError) as exc:

@@ -21,9 +21,6 @@ from dramatiq.middleware import Middleware
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind, StatusCode
 
 from voketag import context as rpc_context
@@ -39,34 +36,16 @@ tracer = trace.get_tracer("voketag")
 _on = False
 
 
-class _RequestIdProcessor(SpanProcessor):
-    """Puts the current request id on every span when it starts, whichever library made the span."""
-
-    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
-        request_id = rpc_context.request_id.get()
-        if request_id:
-            span.set_attribute(REQUEST_ID, request_id)
-
-
 def setup(service: str, endpoint: str) -> None:
     """Export spans of this process as ``service`` to the OTLP/HTTP ``endpoint`` (…/v1/traces); '' keeps tracing
     off. Call once, before pools and clients are created."""
     global _on
     if not endpoint:
         return
-    # Imported only when tracing is on: the exporter and instrumentations patch and load a fair amount.
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
-    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-    from opentelemetry.instrumentation.redis import RedisInstrumentor
+    # Imported only when tracing is on: the SDK, exporter and instrumentations patch and load a fair amount.
+    from voketag import tracing_sdk
 
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    provider.add_span_processor(_RequestIdProcessor())
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint), schedule_delay_millis=500))
-    trace.set_tracer_provider(provider)
-    AsyncPGInstrumentor().instrument()
-    RedisInstrumentor().instrument()
-    AioHttpClientInstrumentor().instrument()
+    trace.set_tracer_provider(tracing_sdk.provider(service, endpoint))
     _on = True
     log.info("tracing on", extra={"otlp_endpoint": endpoint})
 

@@ -12,11 +12,10 @@ import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from voketag.common.v1 import formats_pb2
 from voketag.errors import InvalidArgument
@@ -37,6 +36,13 @@ class SheetWriter:
     """One worksheet of text rows; ``chunks()`` ends the sheet and streams the workbook."""
 
     def __init__(self, title: str, header: Sequence[str]) -> None:
+        # Imported on the first export, not at start: openpyxl is some 18 MB that an idle service never uses.
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        self._cell = WriteOnlyCell
+        self._illegal = ILLEGAL_CHARACTERS_RE
         self._book = Workbook(write_only=True)
         self._sheet: WriteOnlyWorksheet = self._book.create_sheet(title)
         self.rows = 0
@@ -45,7 +51,7 @@ class SheetWriter:
     def _append(self, cells: Sequence[str]) -> None:
         row = []
         for text in cells:
-            cell = WriteOnlyCell(self._sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
+            cell = self._cell(self._sheet, value=self._illegal.sub("\ufffd", text))
             # Always a text cell: openpyxl would otherwise store a value starting with "=" as a formula.
             cell.data_type = "s"
             row.append(cell)
