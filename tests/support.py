@@ -1,18 +1,22 @@
 """Helpers the integration tests share: gRPC calls, JSON error bodies, waiting."""
 
+import asyncio
 import contextlib
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import grpc
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
-from devmesh.mesh import Mesh, envoy_child, free_port, port_open, wait_until
+from devmesh.mesh import Anvil, EmbeddedRedis, Mesh, envoy_child, free_port, port_open, wait_until
+from tests.conftest import database_url
 
 GRPCURL = Path(sys.executable).parent / "grpcurl"
 
@@ -60,3 +64,27 @@ def extra_gateway(mesh: Mesh, state_dir: Path, name: str, **overrides: str | int
         yield f"http://127.0.0.1:{values['listen_port']}"
     finally:
         envoy.stop()
+
+
+async def _execute(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def own_dependencies(base_url: str, state: Path, prefix: str) -> Iterator[dict[str, str]]:
+    """A database of its own on the session's PostgreSQL, plus a Redis and a chain of its own: for a mesh whose
+    ledger, queue and anchoring account's nonces no other mesh of the session may touch."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_execute(base_url, f'CREATE DATABASE "{name}"'))
+    kv = EmbeddedRedis(state / "redis", free_port())
+    node = Anvil(state / "anvil.log", free_port())
+    try:
+        yield {"DATABASE_URL": database_url(base_url, name), "REDIS_URL": kv.url, "ETH_RPC_URL": node.url}
+    finally:
+        node.stop()
+        kv.stop()
+        asyncio.run(_execute(base_url, f'DROP DATABASE "{name}" WITH (FORCE)'))

@@ -16,9 +16,10 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from devmesh.mesh import Anvil, EmbeddedRedis, Mesh, free_port
-from tests.conftest import AUDIENCE, ISSUER, database_url
+from devmesh.mesh import Mesh, free_port
+from tests.conftest import AUDIENCE, ISSUER
 from tests.scan.conftest import Catalog
+from tests.support import own_dependencies
 from voketag.auth import Role, TokenSigner
 from voketag.tokens import KeyRing
 
@@ -96,31 +97,17 @@ def receiver() -> Iterator[Receiver]:
     server.shutdown()
 
 
-async def _database(url: str, statement: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="module")
 def traced_mesh(deps: dict[str, str], receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
     """Its own database, Redis (queue) and chain: no other mesh's worker takes its messages."""
     state = tmp_path_factory.mktemp("traced")
     (state / "logs").mkdir()
-    name = f"traced_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_database(deps["DATABASE_URL"], f'CREATE DATABASE "{name}"'))
-    kv = EmbeddedRedis(state / "redis", free_port())
-    node = Anvil(state / "anvil.log", free_port())
-    env = {"OTLP_TRACES_ENDPOINT": receiver.endpoint}
-    running = Mesh(state, database_url(deps["DATABASE_URL"], name), kv.url, node.url, free_port(), extra_env=env)
-    running.start()
-    yield running
-    running.stop()
-    node.stop()
-    kv.stop()
-    asyncio.run(_database(deps["DATABASE_URL"], f'DROP DATABASE "{name}" WITH (FORCE)'))
+    with own_dependencies(deps["DATABASE_URL"], state, "traced") as urls:
+        env = {"OTLP_TRACES_ENDPOINT": receiver.endpoint}
+        running = Mesh(state, urls["DATABASE_URL"], urls["REDIS_URL"], urls["ETH_RPC_URL"], free_port(), extra_env=env)
+        running.start()
+        yield running
+        running.stop()
 
 
 def _traceparent() -> tuple[str, str]:

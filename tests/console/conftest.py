@@ -2,38 +2,20 @@
 that the browser tests can register a webhook to a receiver on 127.0.0.1 and read its real deliveries. The
 session's mesh keeps the production setting (loopback refused), which the factory tests check."""
 
-import asyncio
 import threading
-import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import asyncpg
 import pytest
 
-from devmesh.mesh import Anvil, EmbeddedRedis, Mesh, free_port
-from tests.conftest import database_url
-
-
-async def _database(admin_url: str, statement: str) -> None:
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(statement)
-    finally:
-        await admin.close()
+from devmesh.mesh import Mesh, free_port
+from tests.support import own_dependencies
 
 
 @pytest.fixture(scope="module")
 def console_deps(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    state = tmp_path_factory.mktemp("console-deps")
-    name = f"console_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_database(deps["DATABASE_URL"], f'CREATE DATABASE "{name}"'))
-    kv = EmbeddedRedis(state / "redis", free_port())
-    node = Anvil(state / "anvil.log", free_port())
-    yield {"DATABASE_URL": database_url(deps["DATABASE_URL"], name), "REDIS_URL": kv.url, "ETH_RPC_URL": node.url}
-    node.stop()
-    kv.stop()
-    asyncio.run(_database(deps["DATABASE_URL"], f'DROP DATABASE "{name}" WITH (FORCE)'))
+    with own_dependencies(deps["DATABASE_URL"], tmp_path_factory.mktemp("console-deps"), "console") as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,12 +19,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
-from devmesh.mesh import Anvil, EmbeddedRedis, Mesh, free_port
+from devmesh.mesh import Mesh, free_port
 from scan_svc.settings import ScanSettings
 from scan_svc.tlog import open_receipt, witnesses
 from tests.anchor.conftest import make_batch
-from tests.conftest import AUDIENCE, ISSUER, database_url
+from tests.conftest import AUDIENCE, ISSUER
 from tests.scan.conftest import Catalog, next_address
+from tests.support import own_dependencies
 from voketag import note
 from voketag.auth import Role, TokenSigner
 from voketag.tokens import KeyRing
@@ -169,27 +169,12 @@ LOG_VKEY = str(note.Signer(ORIGIN, LOG_KEY).verifier)
 WITNESS_VKEY = str(note.Signer(WITNESS, WITNESS_KEY, note.COSIGNATURE_V1).verifier)
 
 
-async def _database(admin_url: str, statement: str) -> None:
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(statement)
-    finally:
-        await admin.close()
-
-
 @pytest.fixture(scope="module")
 def tlog_deps(deps: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A database, Redis and chain of this module's own: its mesh seals, anchors and rewrites a ledger that no
     other mesh of the session may touch (nor its queue, nor its anchoring account's nonces)."""
-    state = tmp_path_factory.mktemp("tlog-deps")
-    name = f"tlog_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_database(deps["DATABASE_URL"], f'CREATE DATABASE "{name}"'))
-    kv = EmbeddedRedis(state / "redis", free_port())
-    node = Anvil(state / "anvil.log", free_port())
-    yield {"DATABASE_URL": database_url(deps["DATABASE_URL"], name), "REDIS_URL": kv.url, "ETH_RPC_URL": node.url}
-    node.stop()
-    kv.stop()
-    asyncio.run(_database(deps["DATABASE_URL"], f'DROP DATABASE "{name}" WITH (FORCE)'))
+    with own_dependencies(deps["DATABASE_URL"], tmp_path_factory.mktemp("tlog-deps"), "tlog") as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
