@@ -8,7 +8,15 @@ from typing import Any
 import asyncpg
 
 from anchor_svc.leaves import BatchTree
-from anchor_svc.model import AnchorRecord, BatchRow
+from anchor_svc.model import (
+    AnchorRecord,
+    BatchRow,
+    Flight,
+    LedgerAnchorRow,
+    ProofSubject,
+    SignedTransaction,
+    Unanchored,
+)
 from voketag.db import Connection, Where, fetch_one
 
 RECORD_COLUMNS = """
@@ -162,11 +170,11 @@ async def product_factory(conn: Connection, product_id: str) -> str | None:
     )
 
 
-async def proof_subject(conn: Connection, product_id: str) -> asyncpg.Record | None:
+async def proof_subject(conn: Connection, product_id: str) -> ProofSubject | Unanchored | None:
     """Everything a proof needs in one round trip: the product, its anchor record, the products of its
     chunk (ids and serials in leaf order) and the stored sibling above the chunk on every level (absent
     where a node moved up unpaired)."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         f"""WITH s AS (
                 SELECT p.id::text AS product_id, p.serial, p.leaf_index, b.sku, b.key_id, {RECORD_COLUMNS},
                        a.anchored_at AS aggregation_anchored_at,
@@ -191,6 +199,33 @@ async def proof_subject(conn: Connection, product_id: str) -> asyncpg.Record | N
                          WHERE length(sibling) = 32 ORDER BY level) AS upper_path
             FROM s""",
         product_id,
+    )
+    if row is None:
+        return None
+    if row["state"] != "ANCHORED":
+        return Unanchored(row["batch_id"], row["state"])
+    return ProofSubject(
+        product_id=row["product_id"],
+        serial=row["serial"],
+        leaf_index=row["leaf_index"],
+        sku=row["sku"],
+        key_id=row["key_id"],
+        batch_id=row["batch_id"],
+        chunk_ids=row["chunk_ids"],
+        chunk_serials=row["chunk_serials"],
+        upper_path=row["upper_path"],
+        batch_size=row["batch_size"],
+        chunk_bits=row["chunk_bits"],
+        batch_root=bytes(row["batch_root"]),
+        aggregate_index=row["aggregate_index"],
+        aggregate_size=row["aggregate_size"],
+        aggregate_root=bytes(row["aggregate_root"]),
+        aggregate_leaves=bytes(row["aggregate_leaves"]),
+        chain_id=row["chain_id"],
+        tx_hash=row["tx_hash"],
+        block_number=row["block_number"],
+        sender=row["sender"],
+        anchored_at=row["anchored_at"],
     )
 
 
@@ -242,9 +277,9 @@ async def insert_ledger_anchor(
     )
 
 
-async def ledger_anchor(conn: Connection, tree_size: int) -> asyncpg.Record | None:
+async def ledger_anchor(conn: Connection, tree_size: int) -> LedgerAnchorRow | None:
     """An anchored ledger checkpoint (the largest when ``tree_size`` is 0) with its aggregation."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         """SELECT l.origin, l.tree_size, l.root_hash, l.aggregate_index, a.leaves, a.size, a.root, a.chain_id,
                   a.tx_hash, a.block_number, a.sender, a.anchored_at
            FROM anchor_ledger_checkpoints l JOIN anchor_aggregations a ON a.id = l.aggregation_id
@@ -252,6 +287,7 @@ async def ledger_anchor(conn: Connection, tree_size: int) -> asyncpg.Record | No
            ORDER BY l.tree_size DESC LIMIT 1""",
         tree_size,
     )
+    return None if row is None else LedgerAnchorRow(**dict(row))
 
 
 async def allocate_nonce(conn: Connection, chain_id: int, sender: str, confirmed: int) -> int:
@@ -358,21 +394,29 @@ async def insert_transaction(
     )
 
 
-async def in_flight(conn: Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def in_flight(conn: Connection) -> list[Flight]:
+    rows = await conn.fetch(
         """SELECT id, nonce, root, state, tx_hash, block_hash, fee_bumps, attempts, accepted, refusals,
                   broadcast_at, signed_at, next_attempt_at, now() AS now
            FROM anchor_aggregations WHERE state IN ('SUBMITTED', 'CONFIRMING') ORDER BY nonce"""
     )
+    return [Flight(**dict(row)) for row in rows]
 
 
-async def transactions(conn: Connection, aggregation_id: int) -> list[asyncpg.Record]:
+async def transactions(conn: Connection, aggregation_id: int) -> list[SignedTransaction]:
     """Signed transactions of an aggregation, newest first."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         """SELECT tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas FROM anchor_transactions
            WHERE aggregation_id = $1 ORDER BY created_at DESC, tx_hash""",
         aggregation_id,
     )
+    # numeric(78) arrives as Decimal; fees are whole wei.
+    return [
+        SignedTransaction(
+            row["tx_hash"], bytes(row["raw"]), int(row["max_fee_per_gas"]), int(row["max_priority_fee_per_gas"])
+        )
+        for row in rows
+    ]
 
 
 async def set_records_state(conn: Connection, aggregation_id: int, state: str) -> None:
