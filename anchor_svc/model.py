@@ -161,3 +161,22 @@ class SignedTransaction:
     raw: bytes
     max_fee_per_gas: int
     max_priority_fee_per_gas: int
+
+
+@dataclass(frozen=True)
+class PendingSummary:
+    """Sealed batches waiting for aggregation, whether one was asked for, and the oldest one's wait (s)."""
+
+    pending: int
+    urgent: bool
+    waited_s: float
+
+
+@dataclass(frozen=True)
+class PendingRoot:
+    """A sealed batch root waiting for aggregation (locked by the aggregator that read it)."""
+
+    batch_id: str
+    batch_root: bytes
+    urgent: bool
+    ready_at: datetime

@@ -29,7 +29,7 @@ from anchor_svc.chain import GWEI, Chain, ChainUnavailable, Fees, Receipt, Rejec
 from anchor_svc.model import Flight, SignedTransaction
 from anchor_svc.resync import Resync
 from anchor_svc.settings import AnchorSettings
-from voketag import merkle, note
+from voketag import merkle
 from voketag.locks import Lock, try_xact_lock
 
 log = logging.getLogger("anchor_svc.pump")
@@ -108,8 +108,8 @@ class Anchorer:
         """
         async with self._pool.acquire() as conn:
             summary = await storage.pending_summary(conn)
-        due = force or summary["urgent"] or summary["waited_s"] >= self._settings.anchor_interval_s
-        if not summary["pending"] or not due:
+        due = force or summary.urgent or summary.waited_s >= self._settings.anchor_interval_s
+        if not summary.pending or not due:
             return None
         chain_id = self._settings.anchor_chain_id
         # Chain calls before the transaction: no row lock is held while the node is slow.
@@ -119,17 +119,15 @@ class Anchorer:
             pending = await storage.pending_roots(conn)
             if not pending:
                 return None
-            roots = [bytes(row["batch_root"]) for row in pending]
+            roots = [row.batch_root for row in pending]
             # The scan ledger's latest checkpoint rides along as the last leaf (docs/ledger.md).
             checkpoint = await storage.ledger_checkpoint_to_anchor(conn)
             if checkpoint is not None:
-                roots.append(
-                    note.Checkpoint(checkpoint["origin"], checkpoint["tree_size"], checkpoint["root_hash"]).commitment()
-                )
+                roots.append(checkpoint.commitment())
             aggregate_root = merkle.root([merkle.leaf_hash(root) for root in roots])
             nonce = await storage.allocate_nonce(conn, chain_id, self._chain.sender, confirmed)
             aggregation_id = await storage.insert_aggregation(
-                conn, chain_id, self._chain.sender, nonce, aggregate_root, [row["batch_id"] for row in pending], roots
+                conn, chain_id, self._chain.sender, nonce, aggregate_root, [row.batch_id for row in pending], roots
             )
             if checkpoint is not None:
                 await storage.insert_ledger_anchor(conn, aggregation_id, checkpoint, len(roots) - 1)

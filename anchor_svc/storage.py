@@ -13,10 +13,13 @@ from anchor_svc.model import (
     BatchRow,
     Flight,
     LedgerAnchorRow,
+    PendingRoot,
+    PendingSummary,
     ProofSubject,
     SignedTransaction,
     Unanchored,
 )
+from voketag import note
 from voketag.db import Connection, Where, fetch_one
 
 RECORD_COLUMNS = """
@@ -232,28 +235,30 @@ async def proof_subject(conn: Connection, product_id: str) -> ProofSubject | Una
 # --- aggregation and transactions
 
 
-async def pending_summary(conn: Connection) -> asyncpg.Record:
+async def pending_summary(conn: Connection) -> PendingSummary:
     """How many sealed batches wait, whether one was asked for, and how long the oldest has waited (s)."""
-    return await fetch_one(
+    row = await fetch_one(
         conn,
         """SELECT count(*) AS pending, coalesce(bool_or(urgent), false) AS urgent,
                   coalesce(extract(epoch FROM now() - min(ready_at)), 0)::float8 AS waited_s
            FROM anchor_records WHERE state = 'PENDING' AND batch_root IS NOT NULL""",
     )
+    return PendingSummary(**dict(row))
 
 
-async def pending_roots(conn: Connection) -> list[asyncpg.Record]:
+async def pending_roots(conn: Connection) -> list[PendingRoot]:
     """Pending batch roots in aggregation order, locked (rows another aggregator holds are skipped)."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         """SELECT batch_id::text AS batch_id, batch_root, urgent, ready_at FROM anchor_records
            WHERE state = 'PENDING' AND batch_root IS NOT NULL
            ORDER BY ready_at, batch_id FOR UPDATE SKIP LOCKED"""
     )
+    return [PendingRoot(**dict(row)) for row in rows]
 
 
-async def ledger_checkpoint_to_anchor(conn: Connection) -> asyncpg.Record | None:
+async def ledger_checkpoint_to_anchor(conn: Connection) -> note.Checkpoint | None:
     """The latest signed scan-ledger checkpoint larger than any a live aggregation carries, if there is one."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         """SELECT c.origin, c.tree_size, c.root_hash FROM scan_ledger_checkpoints c
            WHERE c.note_signature IS NOT NULL
              AND c.tree_size > coalesce((SELECT max(l.tree_size) FROM anchor_ledger_checkpoints l
@@ -261,18 +266,19 @@ async def ledger_checkpoint_to_anchor(conn: Connection) -> asyncpg.Record | None
                                          WHERE a.state IN ('SUBMITTED', 'CONFIRMING', 'ANCHORED')), 0)
            ORDER BY c.tree_size DESC LIMIT 1"""
     )
+    return None if row is None else note.Checkpoint(row["origin"], row["tree_size"], row["root_hash"])
 
 
 async def insert_ledger_anchor(
-    conn: Connection, aggregation_id: int, checkpoint: asyncpg.Record, aggregate_index: int
+    conn: Connection, aggregation_id: int, checkpoint: note.Checkpoint, aggregate_index: int
 ) -> None:
     await conn.execute(
         """INSERT INTO anchor_ledger_checkpoints (aggregation_id, origin, tree_size, root_hash, aggregate_index)
            VALUES ($1, $2, $3, $4, $5)""",
         aggregation_id,
-        checkpoint["origin"],
-        checkpoint["tree_size"],
-        checkpoint["root_hash"],
+        checkpoint.origin,
+        checkpoint.tree_size,
+        checkpoint.root_hash,
         aggregate_index,
     )
 
