@@ -430,26 +430,26 @@ class AdminApi(rpc.AdminServiceServicer):
             ],
             top_risky_products=[
                 pb.RiskyProduct(
-                    product_id=str(row["product_id"]),
-                    batch_id=str(row["batch_id"]),
-                    serial=row["serial"],
-                    sku=row["sku"],
-                    scans=row["scans"],
-                    max_risk=row["max_risk"],
-                    average_risk=row["average_risk"],
-                    last_scanned_at=timestamp(row["last_scanned_at"]),
+                    product_id=str(row.product_id),
+                    batch_id=str(row.batch_id),
+                    serial=row.serial,
+                    sku=row.sku,
+                    scans=row.scans,
+                    max_risk=row.max_risk,
+                    average_risk=row.average_risk,
+                    last_scanned_at=timestamp(row.last_scanned_at),
                 )
                 for row in result.top_products
             ],
             top_risky_batches=[
                 pb.RiskyBatch(
-                    batch_id=str(row["batch_id"]),
-                    factory_id=str(row["factory_id"]),
-                    sku=row["sku"],
-                    product_line=row["product_line"],
-                    scans=row["scans"],
-                    suspicious_scans=row["suspicious_scans"],
-                    average_risk=row["average_risk"],
+                    batch_id=str(row.batch_id),
+                    factory_id=str(row.factory_id),
+                    sku=row.sku,
+                    product_line=row.product_line,
+                    scans=row.scans,
+                    suspicious_scans=row.suspicious_scans,
+                    average_risk=row.average_risk,
                 )
                 for row in result.top_batches
             ],

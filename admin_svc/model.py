@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from voketag.auth import Role
@@ -159,3 +159,92 @@ class ReportFilter:
     factory_id: uuid.UUID | None
     product_id: uuid.UUID | None
     batch_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class VerdictSums:
+    """Scans per verdict and their summed risk, from a scan rollup."""
+
+    authentic: int
+    suspicious: int
+    invalid: int
+    revoked: int
+    risk_sum: int
+
+
+@dataclass(frozen=True)
+class CatalogCounts:
+    """Products, batches, anchoring failures and fraud reports of one dashboard window."""
+
+    products: int
+    batches: int
+    anchoring_failures: int
+    fraud_reports: int
+
+
+@dataclass(frozen=True)
+class CatalogWindows:
+    """Catalog counts over all time and since each window start, with the figures that have no window."""
+
+    windows: list[CatalogCounts]
+    anchoring_backlog: int
+    open_fraud_reports: int
+
+
+@dataclass(frozen=True)
+class DayScans:
+    day: date
+    sums: VerdictSums
+
+
+@dataclass(frozen=True)
+class CountryScans:
+    country: str | None
+    sums: VerdictSums
+
+
+@dataclass(frozen=True)
+class DayCatalog:
+    day: date
+    products: int
+    reports: int
+
+
+@dataclass(frozen=True)
+class RiskBucket:
+    bucket: int
+    scans: int
+
+
+@dataclass(frozen=True)
+class TopProduct:
+    product_id: uuid.UUID
+    batch_id: uuid.UUID
+    scans: int
+    max_risk: int
+    average_risk: float
+    last_scanned_at: datetime
+    serial: int
+    sku: str
+
+
+@dataclass(frozen=True)
+class TopBatch:
+    batch_id: uuid.UUID
+    factory_id: uuid.UUID
+    scans: int
+    suspicious_scans: int
+    average_risk: float
+    sku: str
+    product_line: str
+
+
+@dataclass(frozen=True)
+class CounterfeitSum:
+    """Counterfeit scans of one grouping set: exactly one of day, country or (key_id, reason) is set."""
+
+    day: date | None
+    country: str | None
+    key_id: int | None
+    reason: str | None
+    scans: int

@@ -1,11 +1,22 @@
 """Dashboard and analytics queries: rollup tables plus small indexed lookups, never a scan of `scans`."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-import asyncpg
-
-from voketag.db import Connection, fetch_one
+from admin_svc.model import (
+    CatalogCounts,
+    CatalogWindows,
+    CounterfeitSum,
+    CountryScans,
+    DayCatalog,
+    DayScans,
+    RiskBucket,
+    TopBatch,
+    TopProduct,
+    VerdictSums,
+)
+from voketag.db import Connection, Row, fetch_one
 
 Conn = Connection
 
@@ -19,16 +30,22 @@ def _sums(condition: str = "", suffix: str = "") -> str:
     return ", ".join(f"coalesce(sum({c}){where}, 0)::bigint AS {c}{suffix}" for c in VERDICT_COLUMNS)
 
 
-async def scan_totals(conn: Conn, factory_id: uuid.UUID | None) -> asyncpg.Record:
-    return await fetch_one(
+def _verdict_sums(row: Row, suffix: str = "") -> VerdictSums:
+    """The columns _sums named with ``suffix``."""
+    return VerdictSums(*(row[f"{c}{suffix}"] for c in VERDICT_COLUMNS))
+
+
+async def scan_totals(conn: Conn, factory_id: uuid.UUID | None) -> VerdictSums:
+    row = await fetch_one(
         conn, f"SELECT {_sums()} FROM scan_daily WHERE $1::uuid IS NULL OR factory_id = $1", factory_id
     )
+    return _verdict_sums(row)
 
 
-async def scan_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> asyncpg.Record:
-    """Verdict counts and risk sums since each start (whole UTC hours); columns <name>1, <name>2, ..."""
+async def scan_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> list[VerdictSums]:
+    """Verdict counts and risk sums since each start (whole UTC hours)."""
     columns = ", ".join(_sums(f"hour >= ${i + 2}", str(i + 1)) for i in range(len(starts)))
-    return await fetch_one(
+    row = await fetch_one(
         conn,
         f"""SELECT {columns} FROM scan_hourly
             WHERE hour >= ${len(starts) + 2} AND ($1::uuid IS NULL OR factory_id = $1)""",
@@ -36,11 +53,12 @@ async def scan_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[da
         *starts,
         min(starts),
     )
+    return [_verdict_sums(row, str(i + 1)) for i in range(len(starts))]
 
 
-async def catalog_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> asyncpg.Record:
-    """Products, batches, anchoring failures and fraud reports over all time and since each start."""
-    return await fetch_one(
+async def catalog_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> CatalogWindows:
+    """Products, batches, anchoring failures and fraud reports over all time and since each of three starts."""
+    row = await fetch_one(
         conn,
         """WITH p AS (
                SELECT coalesce(sum(products), 0) AS p0,
@@ -66,11 +84,16 @@ async def catalog_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list
         factory_id,
         *starts,
     )
+    # sum() of a bigint is numeric: whole numbers arrive as Decimal.
+    windows = [
+        CatalogCounts(int(row[f"p{i}"]), int(row[f"b{i}"]), int(row[f"f{i}"]), int(row[f"r{i}"])) for i in range(4)
+    ]
+    return CatalogWindows(windows, row["backlog"], row["open"])
 
 
 async def _scan_sums(
     conn: Conn, key: str, table: str, factory_id: uuid.UUID | None, start: date, end: date
-) -> list[asyncpg.Record]:
+) -> Sequence[Row]:
     """Scan rollup sums per ``key`` over the days [start, end]; key and table are constants of this module."""
     return await conn.fetch(
         f"""SELECT {key}, {_sums()} FROM {table}
@@ -81,15 +104,14 @@ async def _scan_sums(
     )
 
 
-async def daily_scans(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
-    return await _scan_sums(conn, "day", "scan_daily", factory_id, start, end)
+async def daily_scans(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[DayScans]:
+    rows = await _scan_sums(conn, "day", "scan_daily", factory_id, start, end)
+    return [DayScans(row["day"], _verdict_sums(row)) for row in rows]
 
 
-async def daily_catalog(
-    conn: Conn, factory_id: uuid.UUID | None, start: datetime, end: datetime
-) -> list[asyncpg.Record]:
+async def daily_catalog(conn: Conn, factory_id: uuid.UUID | None, start: datetime, end: datetime) -> list[DayCatalog]:
     """Per UTC day in [start, end): products created and fraud reports filed."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         """WITH p AS (
                SELECT (hour AT TIME ZONE 'UTC')::date AS day, sum(products) AS n FROM product_hourly
                WHERE hour >= $2 AND hour < $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY 1),
@@ -103,20 +125,23 @@ async def daily_catalog(
         start,
         end,
     )
+    return [DayCatalog(**dict(row)) for row in rows]
 
 
-async def by_country(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
-    return await _scan_sums(conn, "country", "scan_daily_country", factory_id, start, end)
+async def by_country(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[CountryScans]:
+    rows = await _scan_sums(conn, "country", "scan_daily_country", factory_id, start, end)
+    return [CountryScans(row["country"], _verdict_sums(row)) for row in rows]
 
 
-async def risk_histogram(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def risk_histogram(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[RiskBucket]:
+    rows = await conn.fetch(
         """SELECT bucket, sum(scans) AS scans FROM scan_daily_risk
            WHERE day BETWEEN $2 AND $3 AND ($1::uuid IS NULL OR factory_id = $1) GROUP BY 1""",
         factory_id,
         start,
         end,
     )
+    return [RiskBucket(row["bucket"], int(row["scans"])) for row in rows]
 
 
 def whole_months(start: date, end: date) -> tuple[date, date]:
@@ -139,13 +164,13 @@ def _rollup_rows(columns: str, daily: str, monthly: str) -> str:
 
 async def top_products(
     conn: Conn, factory_id: uuid.UUID | None, start: date, end: date, limit: int
-) -> list[asyncpg.Record]:
+) -> list[TopProduct]:
     rows = _rollup_rows(
         "product_id, batch_id, scans, risk_sum, max_risk, last_scanned_at",
         "scan_daily_risky_product",
         "scan_monthly_risky_product",
     )
-    return await conn.fetch(
+    found = await conn.fetch(
         f"""WITH top AS (
                SELECT product_id, batch_id, sum(scans)::bigint AS scans, max(max_risk) AS max_risk,
                       sum(risk_sum)::float8 / sum(scans) AS average_risk, max(last_scanned_at) AS last_scanned_at
@@ -161,13 +186,12 @@ async def top_products(
         *whole_months(start, end),
         limit,
     )
+    return [TopProduct(**dict(row)) for row in found]
 
 
-async def top_batches(
-    conn: Conn, factory_id: uuid.UUID | None, start: date, end: date, limit: int
-) -> list[asyncpg.Record]:
+async def top_batches(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date, limit: int) -> list[TopBatch]:
     rows = _rollup_rows("batch_id, factory_id, scans, suspicious, risk_sum", "scan_daily_batch", "scan_monthly_batch")
-    return await conn.fetch(
+    found = await conn.fetch(
         f"""WITH top AS (
                SELECT batch_id, factory_id, sum(scans)::bigint AS scans, sum(suspicious)::bigint AS suspicious_scans,
                       sum(risk_sum)::float8 / sum(scans) AS average_risk
@@ -182,26 +206,28 @@ async def top_batches(
         *whole_months(start, end),
         limit,
     )
+    return [TopBatch(**dict(row)) for row in found]
 
 
-async def counterfeit_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> asyncpg.Record:
-    """Counterfeit scans over all time (c0) and since each start (c1, c2, ...). They name no factory: all 0
-    when a factory is asked for."""
+async def counterfeit_windows(conn: Conn, factory_id: uuid.UUID | None, starts: list[datetime]) -> list[int]:
+    """Counterfeit scans over all time, then since each start. They name no factory: all 0 when a factory is
+    asked for."""
     since = ", ".join(
         f"coalesce(sum(scans) FILTER (WHERE hour >= ${i + 2}), 0)::bigint AS c{i + 1}" for i in range(len(starts))
     )
-    return await fetch_one(
+    row = await fetch_one(
         conn,
         f"SELECT coalesce(sum(scans), 0)::bigint AS c0, {since} FROM counterfeit_hourly WHERE $1::uuid IS NULL",
         factory_id,
         *starts,
     )
+    return [row[f"c{i}"] for i in range(len(starts) + 1)]
 
 
-async def counterfeits(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[asyncpg.Record]:
+async def counterfeits(conn: Conn, factory_id: uuid.UUID | None, start: date, end: date) -> list[CounterfeitSum]:
     """Counterfeit scans over the days [start, end], summed per day, per country and per (key id, reason):
     each row has exactly one of those groups set, the other columns NULL. None when a factory is asked for."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         """SELECT day, country, key_id, reason, sum(scans)::bigint AS scans FROM counterfeit_daily
            WHERE $1::uuid IS NULL AND day BETWEEN $2 AND $3
            GROUP BY GROUPING SETS ((day), (country), (key_id, reason))""",
@@ -209,3 +235,4 @@ async def counterfeits(conn: Conn, factory_id: uuid.UUID | None, start: date, en
         start,
         end,
     )
+    return [CounterfeitSum(**dict(row)) for row in rows]

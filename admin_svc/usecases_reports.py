@@ -11,7 +11,7 @@ from typing import TypeVar
 import asyncpg
 
 from admin_svc import storage_reports as store
-from voketag.db import Row
+from admin_svc.model import TopBatch, TopProduct, VerdictSums
 from voketag.errors import InvalidArgument
 
 R = TypeVar("R")
@@ -70,8 +70,8 @@ class Analytics:
     by_country: list[tuple[str, Counts]]
     verdicts: dict[str, int]
     histogram: list[int]
-    top_products: list[asyncpg.Record]
-    top_batches: list[asyncpg.Record]
+    top_products: list[TopProduct]
+    top_batches: list[TopBatch]
     # (key id, reason, scans), most scans first.
     counterfeits: list[tuple[int, str, int]]
 
@@ -103,10 +103,12 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _add(counts: Counts, row: Row, suffix: str = "") -> None:
-    for verdict in VERDICTS:
-        counts.verdicts[verdict] += row[f"{verdict.lower()}{suffix}"]
-    counts.risk_sum += row[f"risk_sum{suffix}"]
+def _add(counts: Counts, sums: VerdictSums) -> None:
+    counts.verdicts["AUTHENTIC"] += sums.authentic
+    counts.verdicts["SUSPICIOUS"] += sums.suspicious
+    counts.verdicts["INVALID"] += sums.invalid
+    counts.verdicts["REVOKED"] += sums.revoked
+    counts.risk_sum += sums.risk_sum
 
 
 class Reports:
@@ -128,51 +130,63 @@ class Reports:
             self._query(store.counterfeit_windows, factory_id, starts),
         )
         counts = [Counts() for _ in range(4)]
-        _add(counts[0], totals)
-        for i in (1, 2, 3):
-            _add(counts[i], windows, str(i))
-        for i, figures in enumerate(counts):
-            figures.products = int(catalog[f"p{i}"])
-            figures.batches = int(catalog[f"b{i}"])
-            figures.anchoring_failures = int(catalog[f"f{i}"])
-            figures.fraud_reports = int(catalog[f"r{i}"])
-            figures.add_counterfeits(int(counterfeits[f"c{i}"]))
-        return Dashboard(counts[0], counts[1:], catalog["backlog"], catalog["f0"], catalog["open"], now)
+        for figures, sums, window, counterfeit in zip(
+            counts, [totals, *windows], catalog.windows, counterfeits, strict=True
+        ):
+            _add(figures, sums)
+            figures.products = window.products
+            figures.batches = window.batches
+            figures.anchoring_failures = window.anchoring_failures
+            figures.fraud_reports = window.fraud_reports
+            figures.add_counterfeits(counterfeit)
+        return Dashboard(
+            counts[0],
+            counts[1:],
+            catalog.anchoring_backlog,
+            counts[0].anchoring_failures,
+            catalog.open_fraud_reports,
+            now,
+        )
 
     async def analytics(self, start: str, end: str, factory_id: uuid.UUID | None, top_n: int) -> Analytics:
         if not 0 <= top_n <= 100:
             raise InvalidArgument("TOP_N_INVALID", "top_n is 0..100", fields={"top_n": "0..100"})
         first, last = date_range(start, end, datetime.now(UTC).date())
         limit = top_n or 10
-        scans, catalog, countries, buckets, products, batches, counterfeits = await asyncio.gather(
-            self._query(store.daily_scans, factory_id, first, last),
-            self._query(store.daily_catalog, factory_id, _midnight(first), _midnight(last + timedelta(days=1))),
-            self._query(store.by_country, factory_id, first, last),
-            self._query(store.risk_histogram, factory_id, first, last),
-            self._query(store.top_products, factory_id, first, last, limit),
-            self._query(store.top_batches, factory_id, first, last, limit),
-            self._query(store.counterfeits, factory_id, first, last),
+        # Two groups only because gather's typed overloads stop at six awaitables; all seven still run at once.
+        (scans, catalog, countries, buckets), (products, batches, counterfeits) = await asyncio.gather(
+            asyncio.gather(
+                self._query(store.daily_scans, factory_id, first, last),
+                self._query(store.daily_catalog, factory_id, _midnight(first), _midnight(last + timedelta(days=1))),
+                self._query(store.by_country, factory_id, first, last),
+                self._query(store.risk_histogram, factory_id, first, last),
+            ),
+            asyncio.gather(
+                self._query(store.top_products, factory_id, first, last, limit),
+                self._query(store.top_batches, factory_id, first, last, limit),
+                self._query(store.counterfeits, factory_id, first, last),
+            ),
         )
         days = {first + timedelta(days=i): Counts() for i in range((last - first).days + 1)}
-        for row in scans:
-            _add(days[row["day"]], row)
-        for row in catalog:
-            days[row["day"]].products = row["products"]
-            days[row["day"]].fraud_reports = row["reports"]
+        for day_scans in scans:
+            _add(days[day_scans.day], day_scans.sums)
+        for day_catalog in catalog:
+            days[day_catalog.day].products = day_catalog.products
+            days[day_catalog.day].fraud_reports = day_catalog.reports
         by_country: dict[str, Counts] = defaultdict(Counts)
-        for row in countries:
-            _add(by_country[row["country"] or "ZZ"], row)
+        for country in countries:
+            _add(by_country[country.country or "ZZ"], country.sums)
         by_key: list[tuple[int, str, int]] = []
-        for row in counterfeits:
-            if row["day"] is not None:
-                days[row["day"]].add_counterfeits(row["scans"])
-            elif row["country"] is not None:
-                by_country[row["country"] or "ZZ"].add_counterfeits(row["scans"])
+        for found in counterfeits:
+            if found.day is not None:
+                days[found.day].add_counterfeits(found.scans)
+            elif found.country is not None:
+                by_country[found.country or "ZZ"].add_counterfeits(found.scans)
             else:
-                by_key.append((row["key_id"], row["reason"], row["scans"]))
+                by_key.append((found.key_id or 0, found.reason or "", found.scans))
         histogram = [0] * 10
-        for row in buckets:
-            histogram[row["bucket"]] = int(row["scans"])
+        for bucket in buckets:
+            histogram[bucket.bucket] = bucket.scans
         verdicts = {v: sum(d.verdicts[v] for d in days.values()) for v in VERDICTS}
         return Analytics(
             first,

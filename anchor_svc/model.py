@@ -78,3 +78,105 @@ class AnchorRecord:
             self.aggregate_index,
             bytes(self.aggregate_leaves),
         )
+
+
+@dataclass(frozen=True)
+class Unanchored:
+    """A product whose batch has no anchored proof yet."""
+
+    batch_id: str
+    state: str
+
+
+@dataclass(frozen=True)
+class ProofSubject:
+    """A product of an anchored batch with everything its proof needs: nothing of it is missing then."""
+
+    product_id: str
+    serial: int
+    leaf_index: int
+    sku: str
+    key_id: int
+    batch_id: str
+    chunk_ids: list[str]
+    chunk_serials: list[int]
+    upper_path: list[bytes]
+    batch_size: int
+    chunk_bits: int
+    batch_root: bytes
+    aggregate_index: int
+    aggregate_size: int
+    aggregate_root: bytes
+    aggregate_leaves: bytes
+    chain_id: int
+    tx_hash: str
+    block_number: int
+    sender: str
+    anchored_at: datetime
+
+
+@dataclass(frozen=True)
+class LedgerAnchorRow:
+    """An anchored scan-ledger checkpoint with the aggregation that carries it."""
+
+    origin: str
+    tree_size: int
+    root_hash: bytes
+    aggregate_index: int
+    leaves: bytes
+    size: int
+    root: bytes
+    chain_id: int
+    tx_hash: str
+    block_number: int
+    sender: str
+    anchored_at: datetime
+
+
+@dataclass(frozen=True)
+class Flight:
+    """An aggregation in flight (SUBMITTED or CONFIRMING), read with the database's clock."""
+
+    id: int
+    nonce: int
+    root: bytes
+    state: str
+    tx_hash: str | None
+    block_hash: str | None
+    fee_bumps: int
+    attempts: int
+    accepted: bool
+    refusals: int
+    broadcast_at: datetime | None
+    signed_at: datetime
+    next_attempt_at: datetime
+    now: datetime
+
+
+@dataclass(frozen=True)
+class SignedTransaction:
+    """One signed version of an aggregation's transaction."""
+
+    tx_hash: str
+    raw: bytes
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+
+@dataclass(frozen=True)
+class PendingSummary:
+    """Sealed batches waiting for aggregation, whether one was asked for, and the oldest one's wait (s)."""
+
+    pending: int
+    urgent: bool
+    waited_s: float
+
+
+@dataclass(frozen=True)
+class PendingRoot:
+    """A sealed batch root waiting for aggregation (locked by the aggregator that read it)."""
+
+    batch_id: str
+    batch_root: bytes
+    urgent: bool
+    ready_at: datetime

@@ -26,9 +26,10 @@ import asyncpg
 
 from anchor_svc import storage
 from anchor_svc.chain import GWEI, Chain, ChainUnavailable, Fees, Receipt, Rejected, Signed
+from anchor_svc.model import Flight, SignedTransaction
 from anchor_svc.resync import Resync
 from anchor_svc.settings import AnchorSettings
-from voketag import merkle, note
+from voketag import merkle
 from voketag.locks import Lock, try_xact_lock
 
 log = logging.getLogger("anchor_svc.pump")
@@ -107,8 +108,8 @@ class Anchorer:
         """
         async with self._pool.acquire() as conn:
             summary = await storage.pending_summary(conn)
-        due = force or summary["urgent"] or summary["waited_s"] >= self._settings.anchor_interval_s
-        if not summary["pending"] or not due:
+        due = force or summary.urgent or summary.waited_s >= self._settings.anchor_interval_s
+        if not summary.pending or not due:
             return None
         chain_id = self._settings.anchor_chain_id
         # Chain calls before the transaction: no row lock is held while the node is slow.
@@ -118,17 +119,15 @@ class Anchorer:
             pending = await storage.pending_roots(conn)
             if not pending:
                 return None
-            roots = [bytes(row["batch_root"]) for row in pending]
+            roots = [row.batch_root for row in pending]
             # The scan ledger's latest checkpoint rides along as the last leaf (docs/ledger.md).
             checkpoint = await storage.ledger_checkpoint_to_anchor(conn)
             if checkpoint is not None:
-                roots.append(
-                    note.Checkpoint(checkpoint["origin"], checkpoint["tree_size"], checkpoint["root_hash"]).commitment()
-                )
+                roots.append(checkpoint.commitment())
             aggregate_root = merkle.root([merkle.leaf_hash(root) for root in roots])
             nonce = await storage.allocate_nonce(conn, chain_id, self._chain.sender, confirmed)
             aggregation_id = await storage.insert_aggregation(
-                conn, chain_id, self._chain.sender, nonce, aggregate_root, [row["batch_id"] for row in pending], roots
+                conn, chain_id, self._chain.sender, nonce, aggregate_root, [row.batch_id for row in pending], roots
             )
             if checkpoint is not None:
                 await storage.insert_ledger_anchor(conn, aggregation_id, checkpoint, len(roots) - 1)
@@ -152,11 +151,11 @@ class Anchorer:
         for flight in flights:
             await self._advance_one(flight, head)
 
-    async def _advance_one(self, flight: asyncpg.Record, head: int) -> None:
-        aggregation_id = flight["id"]
+    async def _advance_one(self, flight: Flight, head: int) -> None:
+        aggregation_id = flight.id
         async with self._pool.acquire() as conn:
             signed = await storage.transactions(conn, aggregation_id)
-        receipt = await self._find_receipt([row["tx_hash"] for row in signed])
+        receipt = await self._find_receipt([row.tx_hash for row in signed])
         if receipt is not None:
             depth = head - receipt.block_number + 1
             async with self._pool.acquire() as conn, conn.transaction():
@@ -172,14 +171,14 @@ class Anchorer:
                         conn, aggregation_id, receipt.tx_hash, receipt.block_number, receipt.block_hash, max(depth, 1)
                     )
             return
-        if flight["state"] == "CONFIRMING":
-            log.warning("transaction left the chain", extra={"aggregation": aggregation_id, "tx": flight["tx_hash"]})
+        if flight.state == "CONFIRMING":
+            log.warning("transaction left the chain", extra={"aggregation": aggregation_id, "tx": flight.tx_hash})
             async with self._pool.acquire() as conn, conn.transaction():
                 await storage.mark_reorged(conn, aggregation_id)
         elif not self._time_to_send(flight):
             return
-        tx_hashes = [row["tx_hash"] for row in signed]
-        raw = bytes(signed[0]["raw"])
+        tx_hashes = [row.tx_hash for row in signed]
+        raw = signed[0].raw
         if self._stuck(flight):
             replacement = await self._replace(flight, signed[0])
             raw = replacement.raw
@@ -198,39 +197,39 @@ class Anchorer:
             return
         except ChainUnavailable as exc:
             # A timeout or a dropped connection may come after the node took the transaction.
-            await self._failed_attempt(aggregation_id, str(exc), flight["attempts"], maybe_seen=True)
+            await self._failed_attempt(aggregation_id, str(exc), flight.attempts, maybe_seen=True)
             return
         async with self._pool.acquire() as conn, conn.transaction():
             await storage.mark_broadcast(conn, aggregation_id)
 
-    def _time_to_send(self, flight: asyncpg.Record) -> bool:
-        if flight["next_attempt_at"] > flight["now"]:
+    def _time_to_send(self, flight: Flight) -> bool:
+        if flight.next_attempt_at > flight.now:
             return False
-        sent = flight["broadcast_at"]
-        return sent is None or (flight["now"] - sent).total_seconds() >= self._settings.anchor_rebroadcast_s
+        sent = flight.broadcast_at
+        return sent is None or (flight.now - sent).total_seconds() >= self._settings.anchor_rebroadcast_s
 
-    def _stuck(self, flight: asyncpg.Record) -> bool:
-        waited = (flight["now"] - flight["signed_at"]).total_seconds()
+    def _stuck(self, flight: Flight) -> bool:
+        waited = (flight.now - flight.signed_at).total_seconds()
         return (
-            flight["broadcast_at"] is not None
+            flight.broadcast_at is not None
             and waited >= self._settings.anchor_stuck_after_s
-            and flight["fee_bumps"] < self._settings.anchor_max_fee_bumps
+            and flight.fee_bumps < self._settings.anchor_max_fee_bumps
         )
 
-    async def _replace(self, flight: asyncpg.Record, latest: asyncpg.Record) -> Signed:
+    async def _replace(self, flight: Flight, latest: SignedTransaction) -> Signed:
         """Sign and store (before sending) a replacement with the same nonce and data and higher fees; the
         latest version itself when the fee cap leaves no room."""
-        old = Fees(int(latest["max_fee_per_gas"]), int(latest["max_priority_fee_per_gas"]))
+        old = Fees(latest.max_fee_per_gas, latest.max_priority_fee_per_gas)
         fees = old.bumped(self._settings.anchor_fee_bump_percent, await self._chain.fees(), self._cap)
         if fees.max_fee <= old.max_fee:
-            return Signed(latest["tx_hash"], bytes(latest["raw"]))
-        signed = self._chain.sign(self._settings.anchor_chain_id, flight["nonce"], bytes(flight["root"]), fees)
+            return Signed(latest.tx_hash, latest.raw)
+        signed = self._chain.sign(self._settings.anchor_chain_id, flight.nonce, bytes(flight.root), fees)
         async with self._pool.acquire() as conn, conn.transaction():
             await storage.insert_transaction(
-                conn, flight["id"], signed.tx_hash, signed.raw, fees.max_fee, fees.priority_fee
+                conn, flight.id, signed.tx_hash, signed.raw, fees.max_fee, fees.priority_fee
             )
-            await storage.note_fee_bump(conn, flight["id"])
-        log.info("fee bump", extra={"aggregation": flight["id"], "tx": signed.tx_hash, "max_fee": fees.max_fee})
+            await storage.note_fee_bump(conn, flight.id)
+        log.info("fee bump", extra={"aggregation": flight.id, "tx": signed.tx_hash, "max_fee": fees.max_fee})
         return signed
 
     async def _find_receipt(self, tx_hashes: list[str]) -> Receipt | None:
@@ -240,9 +239,9 @@ class Anchorer:
                 return receipt
         return None
 
-    async def _rejected(self, flight: asyncpg.Record, tx_hashes: list[str], exc: Rejected) -> None:
+    async def _rejected(self, flight: Flight, tx_hashes: list[str], exc: Rejected) -> None:
         """Record the node's error answer to a send (this also ends the send, see mark_sending)."""
-        aggregation_id, error = flight["id"], str(exc)
+        aggregation_id, error = flight.id, str(exc)
         lowered = error.lower()
         if "replacement transaction underpriced" in lowered:
             # An earlier version of ours is still pending for this nonce: nothing to do but wait.
@@ -262,7 +261,7 @@ class Anchorer:
                     async with self._pool.acquire() as conn, conn.transaction():
                         await storage.abandon(conn, aggregation_id, f"nonce taken by another transaction: {error}")
                     return
-            await self._failed_attempt(aggregation_id, message, flight["attempts"], maybe_seen=True)
+            await self._failed_attempt(aggregation_id, message, flight.attempts, maybe_seen=True)
             return
         async with self._pool.acquire() as conn:
             behind = await storage.lower_nonce_in_pool(conn, aggregation_id)
@@ -270,10 +269,10 @@ class Anchorer:
             # The refusal may be caused by an earlier transaction of ours in the pool (geth: "insufficient
             # funds ... queued cost") and clear once it is mined: back off without counting it.
             await self._failed_attempt(
-                aggregation_id, f"{message} (an earlier transaction of ours is unmined)", flight["attempts"]
+                aggregation_id, f"{message} (an earlier transaction of ours is unmined)", flight.attempts
             )
             return
-        refusals = flight["refusals"] + 1
+        refusals = flight.refusals + 1
         if refusals >= self._settings.anchor_max_refusals:
             try:
                 safe = await self._never_reached_the_chain(flight, tx_hashes)
@@ -290,7 +289,7 @@ class Anchorer:
                         "transaction refused by the node, aggregation FAILED",
                         extra={
                             "aggregation": aggregation_id,
-                            "nonce": flight["nonce"],
+                            "nonce": flight.nonce,
                             "error": error,
                             "batches": batches,
                         },
@@ -298,9 +297,9 @@ class Anchorer:
                     return
                 # Accepted meanwhile, or a later aggregation of ours is live: it waits for this nonce.
                 message = f"{message} (kept: a later transaction of ours waits for this nonce)"
-        await self._failed_attempt(aggregation_id, message, flight["attempts"], count_refusal=True)
+        await self._failed_attempt(aggregation_id, message, flight.attempts, count_refusal=True)
 
-    async def _never_reached_the_chain(self, flight: asyncpg.Record, tx_hashes: list[str]) -> bool:
+    async def _never_reached_the_chain(self, flight: Flight, tx_hashes: list[str]) -> bool:
         """True when, as far as the node tells, giving the nonce up cannot leave a second transaction for it.
 
         A version the node once accepted may still be mined from some pool, one whose hash the node knows
@@ -308,7 +307,7 @@ class Anchorer:
         backoff, as an outage). fail_aggregation checks accepted again and the later nonces in the database.
         Raises ChainUnavailable / Rejected when the node cannot tell.
         """
-        if flight["accepted"] or await self._chain.confirmed_nonce() > flight["nonce"]:
+        if flight.accepted or await self._chain.confirmed_nonce() > flight.nonce:
             return False
         for tx_hash in tx_hashes:
             if await self._chain.transaction(tx_hash) is not None:

@@ -8,7 +8,18 @@ from typing import Any
 import asyncpg
 
 from anchor_svc.leaves import BatchTree
-from anchor_svc.model import AnchorRecord, BatchRow
+from anchor_svc.model import (
+    AnchorRecord,
+    BatchRow,
+    Flight,
+    LedgerAnchorRow,
+    PendingRoot,
+    PendingSummary,
+    ProofSubject,
+    SignedTransaction,
+    Unanchored,
+)
+from voketag import note
 from voketag.db import Connection, Where, fetch_one
 
 RECORD_COLUMNS = """
@@ -162,11 +173,11 @@ async def product_factory(conn: Connection, product_id: str) -> str | None:
     )
 
 
-async def proof_subject(conn: Connection, product_id: str) -> asyncpg.Record | None:
+async def proof_subject(conn: Connection, product_id: str) -> ProofSubject | Unanchored | None:
     """Everything a proof needs in one round trip: the product, its anchor record, the products of its
     chunk (ids and serials in leaf order) and the stored sibling above the chunk on every level (absent
     where a node moved up unpaired)."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         f"""WITH s AS (
                 SELECT p.id::text AS product_id, p.serial, p.leaf_index, b.sku, b.key_id, {RECORD_COLUMNS},
                        a.anchored_at AS aggregation_anchored_at,
@@ -192,33 +203,62 @@ async def proof_subject(conn: Connection, product_id: str) -> asyncpg.Record | N
             FROM s""",
         product_id,
     )
+    if row is None:
+        return None
+    if row["state"] != "ANCHORED":
+        return Unanchored(row["batch_id"], row["state"])
+    return ProofSubject(
+        product_id=row["product_id"],
+        serial=row["serial"],
+        leaf_index=row["leaf_index"],
+        sku=row["sku"],
+        key_id=row["key_id"],
+        batch_id=row["batch_id"],
+        chunk_ids=row["chunk_ids"],
+        chunk_serials=row["chunk_serials"],
+        upper_path=row["upper_path"],
+        batch_size=row["batch_size"],
+        chunk_bits=row["chunk_bits"],
+        batch_root=bytes(row["batch_root"]),
+        aggregate_index=row["aggregate_index"],
+        aggregate_size=row["aggregate_size"],
+        aggregate_root=bytes(row["aggregate_root"]),
+        aggregate_leaves=bytes(row["aggregate_leaves"]),
+        chain_id=row["chain_id"],
+        tx_hash=row["tx_hash"],
+        block_number=row["block_number"],
+        sender=row["sender"],
+        anchored_at=row["anchored_at"],
+    )
 
 
 # --- aggregation and transactions
 
 
-async def pending_summary(conn: Connection) -> asyncpg.Record:
+async def pending_summary(conn: Connection) -> PendingSummary:
     """How many sealed batches wait, whether one was asked for, and how long the oldest has waited (s)."""
-    return await fetch_one(
+    row = await fetch_one(
         conn,
         """SELECT count(*) AS pending, coalesce(bool_or(urgent), false) AS urgent,
                   coalesce(extract(epoch FROM now() - min(ready_at)), 0)::float8 AS waited_s
            FROM anchor_records WHERE state = 'PENDING' AND batch_root IS NOT NULL""",
     )
+    return PendingSummary(**dict(row))
 
 
-async def pending_roots(conn: Connection) -> list[asyncpg.Record]:
+async def pending_roots(conn: Connection) -> list[PendingRoot]:
     """Pending batch roots in aggregation order, locked (rows another aggregator holds are skipped)."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         """SELECT batch_id::text AS batch_id, batch_root, urgent, ready_at FROM anchor_records
            WHERE state = 'PENDING' AND batch_root IS NOT NULL
            ORDER BY ready_at, batch_id FOR UPDATE SKIP LOCKED"""
     )
+    return [PendingRoot(**dict(row)) for row in rows]
 
 
-async def ledger_checkpoint_to_anchor(conn: Connection) -> asyncpg.Record | None:
+async def ledger_checkpoint_to_anchor(conn: Connection) -> note.Checkpoint | None:
     """The latest signed scan-ledger checkpoint larger than any a live aggregation carries, if there is one."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         """SELECT c.origin, c.tree_size, c.root_hash FROM scan_ledger_checkpoints c
            WHERE c.note_signature IS NOT NULL
              AND c.tree_size > coalesce((SELECT max(l.tree_size) FROM anchor_ledger_checkpoints l
@@ -226,25 +266,26 @@ async def ledger_checkpoint_to_anchor(conn: Connection) -> asyncpg.Record | None
                                          WHERE a.state IN ('SUBMITTED', 'CONFIRMING', 'ANCHORED')), 0)
            ORDER BY c.tree_size DESC LIMIT 1"""
     )
+    return None if row is None else note.Checkpoint(row["origin"], row["tree_size"], row["root_hash"])
 
 
 async def insert_ledger_anchor(
-    conn: Connection, aggregation_id: int, checkpoint: asyncpg.Record, aggregate_index: int
+    conn: Connection, aggregation_id: int, checkpoint: note.Checkpoint, aggregate_index: int
 ) -> None:
     await conn.execute(
         """INSERT INTO anchor_ledger_checkpoints (aggregation_id, origin, tree_size, root_hash, aggregate_index)
            VALUES ($1, $2, $3, $4, $5)""",
         aggregation_id,
-        checkpoint["origin"],
-        checkpoint["tree_size"],
-        checkpoint["root_hash"],
+        checkpoint.origin,
+        checkpoint.tree_size,
+        checkpoint.root_hash,
         aggregate_index,
     )
 
 
-async def ledger_anchor(conn: Connection, tree_size: int) -> asyncpg.Record | None:
+async def ledger_anchor(conn: Connection, tree_size: int) -> LedgerAnchorRow | None:
     """An anchored ledger checkpoint (the largest when ``tree_size`` is 0) with its aggregation."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         """SELECT l.origin, l.tree_size, l.root_hash, l.aggregate_index, a.leaves, a.size, a.root, a.chain_id,
                   a.tx_hash, a.block_number, a.sender, a.anchored_at
            FROM anchor_ledger_checkpoints l JOIN anchor_aggregations a ON a.id = l.aggregation_id
@@ -252,6 +293,7 @@ async def ledger_anchor(conn: Connection, tree_size: int) -> asyncpg.Record | No
            ORDER BY l.tree_size DESC LIMIT 1""",
         tree_size,
     )
+    return None if row is None else LedgerAnchorRow(**dict(row))
 
 
 async def allocate_nonce(conn: Connection, chain_id: int, sender: str, confirmed: int) -> int:
@@ -358,21 +400,29 @@ async def insert_transaction(
     )
 
 
-async def in_flight(conn: Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def in_flight(conn: Connection) -> list[Flight]:
+    rows = await conn.fetch(
         """SELECT id, nonce, root, state, tx_hash, block_hash, fee_bumps, attempts, accepted, refusals,
                   broadcast_at, signed_at, next_attempt_at, now() AS now
            FROM anchor_aggregations WHERE state IN ('SUBMITTED', 'CONFIRMING') ORDER BY nonce"""
     )
+    return [Flight(**dict(row)) for row in rows]
 
 
-async def transactions(conn: Connection, aggregation_id: int) -> list[asyncpg.Record]:
+async def transactions(conn: Connection, aggregation_id: int) -> list[SignedTransaction]:
     """Signed transactions of an aggregation, newest first."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         """SELECT tx_hash, raw, max_fee_per_gas, max_priority_fee_per_gas FROM anchor_transactions
            WHERE aggregation_id = $1 ORDER BY created_at DESC, tx_hash""",
         aggregation_id,
     )
+    # numeric(78) arrives as Decimal; fees are whole wei.
+    return [
+        SignedTransaction(
+            row["tx_hash"], bytes(row["raw"]), int(row["max_fee_per_gas"]), int(row["max_priority_fee_per_gas"])
+        )
+        for row in rows
+    ]
 
 
 async def set_records_state(conn: Connection, aggregation_id: int, state: str) -> None:

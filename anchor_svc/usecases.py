@@ -11,7 +11,7 @@ import asyncpg
 
 from anchor_svc import domain, leaves, storage
 from anchor_svc.chain import Chain, ChainUnavailable
-from anchor_svc.model import AnchorRecord
+from anchor_svc.model import AnchorRecord, ProofSubject, Unanchored
 from anchor_svc.settings import AnchorSettings
 from voketag import audit, merkle, paging
 from voketag.auth import Principal, Role
@@ -255,35 +255,35 @@ class Anchoring:
         """The proof bundle; callers decide who may have it (proof_for_token, proof_for_staff)."""
         async with self._pool.acquire() as conn:
             subject = await storage.proof_subject(conn, product_id)
-            if subject is None:
-                raise NotFound("PRODUCT_NOT_FOUND", f"product {product_id} not found or not anchored yet")
-            if subject["state"] != "ANCHORED":
-                raise FailedPrecondition(
-                    "NOT_ANCHORED",
-                    f"the product's batch is not anchored yet (state {subject['state']})",
-                    metadata={"state": subject["state"], "batch_id": subject["batch_id"]},
-                )
-        index, bits = subject["leaf_index"], subject["chunk_bits"]
+        if subject is None:
+            raise NotFound("PRODUCT_NOT_FOUND", f"product {product_id} not found or not anchored yet")
+        if isinstance(subject, Unanchored):
+            raise FailedPrecondition(
+                "NOT_ANCHORED",
+                f"the product's batch is not anchored yet (state {subject.state})",
+                metadata={"state": subject.state, "batch_id": subject.batch_id},
+            )
+        index, bits = subject.leaf_index, subject.chunk_bits
         chunk_leaves = [
             merkle.leaf_hash(self._leaf(subject, product, serial).encode())
-            for product, serial in zip(subject["chunk_ids"], subject["chunk_serials"], strict=True)
+            for product, serial in zip(subject.chunk_ids, subject.chunk_serials, strict=True)
         ]
-        roots = domain.split_roots(bytes(subject["aggregate_leaves"]))
+        roots = domain.split_roots(subject.aggregate_leaves)
         return Bundle(
-            leaf=self._leaf(subject, subject["product_id"], subject["serial"]),
+            leaf=self._leaf(subject, subject.product_id, subject.serial),
             leaf_index=index,
-            batch_size=subject["batch_size"],
-            batch_path=leaves.product_path(chunk_leaves, index, bits, subject["upper_path"]),
-            batch_root=bytes(subject["batch_root"]),
-            aggregate_index=subject["aggregate_index"],
-            aggregate_size=subject["aggregate_size"],
-            aggregate_path=domain.aggregate_path(roots, subject["aggregate_index"]),
-            aggregate_root=bytes(subject["aggregate_root"]),
-            chain_id=subject["chain_id"],
-            tx_hash=subject["tx_hash"],
-            block_number=subject["block_number"],
-            sender=subject["sender"],
-            anchored_at=subject["anchored_at"],
+            batch_size=subject.batch_size,
+            batch_path=leaves.product_path(chunk_leaves, index, bits, subject.upper_path),
+            batch_root=subject.batch_root,
+            aggregate_index=subject.aggregate_index,
+            aggregate_size=subject.aggregate_size,
+            aggregate_path=domain.aggregate_path(roots, subject.aggregate_index),
+            aggregate_root=subject.aggregate_root,
+            chain_id=subject.chain_id,
+            tx_hash=subject.tx_hash,
+            block_number=subject.block_number,
+            sender=subject.sender,
+            anchored_at=subject.anchored_at,
         )
 
     async def ledger_anchor(self, tree_size: int) -> LedgerAnchor:
@@ -292,23 +292,23 @@ class Anchoring:
         if row is None:
             fields = {"tree_size": "not an anchored checkpoint"} if tree_size else None
             raise NotFound("NOT_FOUND", "no anchored ledger checkpoint (of this size)", fields=fields)
-        roots = domain.split_roots(bytes(row["leaves"]))
+        roots = domain.split_roots(row.leaves)
         return LedgerAnchor(
-            origin=row["origin"],
-            tree_size=row["tree_size"],
-            root_hash=bytes(row["root_hash"]),
-            commitment=roots[row["aggregate_index"]],
-            aggregate_index=row["aggregate_index"],
-            aggregate_size=row["size"],
-            aggregate_path=domain.aggregate_path(roots, row["aggregate_index"]),
-            aggregate_root=bytes(row["root"]),
-            chain_id=row["chain_id"],
-            tx_hash=row["tx_hash"],
-            block_number=row["block_number"],
-            sender=row["sender"],
-            anchored_at=row["anchored_at"],
+            origin=row.origin,
+            tree_size=row.tree_size,
+            root_hash=row.root_hash,
+            commitment=roots[row.aggregate_index],
+            aggregate_index=row.aggregate_index,
+            aggregate_size=row.size,
+            aggregate_path=domain.aggregate_path(roots, row.aggregate_index),
+            aggregate_root=row.root,
+            chain_id=row.chain_id,
+            tx_hash=row.tx_hash,
+            block_number=row.block_number,
+            sender=row.sender,
+            anchored_at=row.anchored_at,
         )
 
-    def _leaf(self, subject: asyncpg.Record, product_id: str, serial: int) -> leaves.Leaf:
-        token = self._ring.issue(serial, subject["key_id"])
-        return leaves.product_leaf(token, subject["batch_id"], product_id, serial, subject["sku"])
+    def _leaf(self, subject: ProofSubject, product_id: str, serial: int) -> leaves.Leaf:
+        token = self._ring.issue(serial, subject.key_id)
+        return leaves.product_leaf(token, subject.batch_id, product_id, serial, subject.sku)

@@ -1,8 +1,9 @@
 """Typed rows of the factory service: what storage returns and the use cases hand to the servicer."""
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from voketag import gs1, lifecycle
 
@@ -138,3 +139,38 @@ class RequestRecord:
     request_hash: str
     object_id: str
     result: dict[str, Any] = field(default_factory=dict)
+
+
+# The EPCIS export streams one row per product and per scan: tuples keep those rows cheap.
+class CommissionedProduct(NamedTuple):
+    id: uuid.UUID
+    serial: int
+    batch_id: uuid.UUID
+    created_at: datetime
+    gtin: str
+
+
+class BatchProduct(NamedTuple):
+    id: uuid.UUID
+    serial: int
+
+
+class ScanEvent(NamedTuple):
+    product_id: uuid.UUID
+    serial: int
+    scanned_at: datetime
+    country: str
+    verdict: str
+    risk_score: int
+    gtin: str
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleChange:
+    """A batch or product lifecycle event (type 'batch.revoked', 'product.recalled', ...) with its batch's GTIN."""
+
+    type: str
+    batch_id: uuid.UUID
+    created_at: datetime
+    payload: dict[str, Any]
+    gtin: str

@@ -7,7 +7,6 @@ batch, product or webhook is NOT_FOUND.
 
 import asyncio
 import hashlib
-import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -694,36 +693,36 @@ async def _epcis_events(conn: Connection, only: storage_epcis.Filter) -> AsyncIt
     group: tuple[Any, datetime] | None = None
     epcs: list[str] = []
     async for row in storage_epcis.commissioned(conn, only):
-        key = (row["batch_id"], row["created_at"])
+        key = (row.batch_id, row.created_at)
         if group is not None and (key != group or len(epcs) == epcis.EPCS_PER_EVENT):
             yield [epcis.commissioning(group[1], epcs)]
             epcs = []
         group = key
-        epcs.append(epcis.epc(str(row["id"]), row["serial"], row["gtin"]))
+        epcs.append(epcis.epc(str(row.id), row.serial, row.gtin))
     if group is not None:
         yield [epcis.commissioning(group[1], epcs)]
     for change in await storage_epcis.lifecycle_changes(conn, only):
-        kind, _, name = change["type"].partition(".")
-        payload = json.loads(change["payload"]) if isinstance(change["payload"], str) else change["payload"]
+        kind, _, name = change.type.partition(".")
+        payload = change.payload
         public_reason = payload.get("public_reason", "")
         if kind == "product":
             serial = await storage_epcis.product_serial(conn, payload["product_id"])
             if serial is not None:
-                product_epc = epcis.epc(payload["product_id"], serial, change["gtin"])
-                yield [epcis.lifecycle(name, change["created_at"], [product_epc], public_reason)]
+                product_epc = epcis.epc(payload["product_id"], serial, change.gtin)
+                yield [epcis.lifecycle(name, change.created_at, [product_epc], public_reason)]
             continue
         epcs = []
-        async for product in storage_epcis.batch_products(conn, str(change["batch_id"])):
-            epcs.append(epcis.epc(str(product["id"]), product["serial"], change["gtin"]))
+        async for product in storage_epcis.batch_products(conn, str(change.batch_id)):
+            epcs.append(epcis.epc(str(product.id), product.serial, change.gtin))
             if len(epcs) == epcis.EPCS_PER_EVENT:
-                yield [epcis.lifecycle(name, change["created_at"], epcs, public_reason)]
+                yield [epcis.lifecycle(name, change.created_at, epcs, public_reason)]
                 epcs = []
         if epcs:
-            yield [epcis.lifecycle(name, change["created_at"], epcs, public_reason)]
+            yield [epcis.lifecycle(name, change.created_at, epcs, public_reason)]
     scans: list[dict[str, Any]] = []
-    async for row in storage_epcis.scans(conn, only):
-        product_epc = epcis.epc(str(row["product_id"]), row["serial"], row["gtin"])
-        scans.append(epcis.scan(row["scanned_at"], product_epc, row["country"], row["verdict"], row["risk_score"]))
+    async for scan in storage_epcis.scans(conn, only):
+        product_epc = epcis.epc(str(scan.product_id), scan.serial, scan.gtin)
+        scans.append(epcis.scan(scan.scanned_at, product_epc, scan.country, scan.verdict, scan.risk_score))
         if len(scans) == EPCIS_HASH_GROUP:
             yield scans
             scans = []

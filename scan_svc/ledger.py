@@ -13,7 +13,6 @@ is broken, 2 with --complete when committed scans or checkpoint signatures were 
 
 import argparse
 import asyncio
-import base64
 import hashlib
 import json
 import logging
@@ -22,15 +21,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import asyncpg
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from scan_svc.keys import ledger_key, ledger_public_key
 from scan_svc.metrics import LEDGER_SEALED
+from scan_svc.model import Checkpoint, LedgerScan, SealedEntry
 from scan_svc.settings import LedgerVerifySettings, ScanSettings
 from scan_svc.storage import LedgerStore
 from voketag import merkle, note
-from voketag.db import Connection, Row
+from voketag.db import Connection
 
 log = logging.getLogger("scan_svc.ledger")
 
@@ -38,31 +37,30 @@ SEAL_BATCH = 5000
 # Entries hashed between two yields to the event loop: sealing a full batch at once would hold verifications
 # back for a few hundred milliseconds (the hashing is pure Python work on the serving loop).
 SEAL_SLICE = 200
-CHECKPOINT_PREFIX = "voketag-ledger-v1"
 
 
-def canonical(scan: Row) -> bytes:
+def canonical(scan: LedgerScan) -> bytes:
     """The bytes a scan's ledger leaf commits to: sorted compact JSON of the scan row."""
     record = {
         "v": 1,
-        "seq": scan["ledger_seq"],
-        "scan_id": scan["id"],
-        "product_id": str(scan["product_id"]),
-        "batch_id": str(scan["batch_id"]),
-        "factory_id": str(scan["factory_id"]),
-        "scanned_at": scan["scanned_at"].astimezone(UTC).isoformat(timespec="microseconds"),
-        "verdict": scan["verdict"],
-        "risk_score": scan["risk_score"],
-        "factors": json.loads(scan["factors"]),
-        "device_hash": scan["device_hash"],
-        "country": scan["country"],
-        "latitude": scan["latitude"],
-        "longitude": scan["longitude"],
+        "seq": scan.ledger_seq,
+        "scan_id": scan.id,
+        "product_id": str(scan.product_id),
+        "batch_id": str(scan.batch_id),
+        "factory_id": str(scan.factory_id),
+        "scanned_at": scan.scanned_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "verdict": scan.verdict,
+        "risk_score": scan.risk_score,
+        "factors": json.loads(scan.factors),
+        "device_hash": scan.device_hash,
+        "country": scan.country,
+        "latitude": scan.latitude,
+        "longitude": scan.longitude,
     }
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def scan_leaf(scan: Row) -> bytes:
+def scan_leaf(scan: LedgerScan) -> bytes:
     return merkle.leaf_hash(canonical(scan))
 
 
@@ -72,35 +70,6 @@ def void_leaf(seq: int) -> bytes:
 
 def link(previous: bytes, leaf: bytes) -> bytes:
     return hashlib.sha256(previous + leaf).digest()
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    tree_size: int
-    root_hash: bytes
-    head_hash: bytes
-    created_at: datetime
-    signature: bytes
-    key_id: str
-
-    @staticmethod
-    def text(tree_size: int, root_hash: bytes, created_at: datetime) -> bytes:
-        """The signed form; created_at has whole seconds so every RFC 3339 printer agrees on it."""
-        stamp = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return f"{CHECKPOINT_PREFIX}\n{tree_size}\n{base64.b64encode(root_hash).decode()}\n{stamp}\n".encode()
-
-    @classmethod
-    def from_row(cls, row: Row) -> "Checkpoint":
-        return cls(
-            row["tree_size"], row["root_hash"], row["head_hash"], row["created_at"], row["signature"], row["key_id"]
-        )
-
-    def verify(self, public_key: Ed25519PublicKey) -> bool:
-        try:
-            public_key.verify(self.signature, self.text(self.tree_size, self.root_hash, self.created_at))
-        except InvalidSignature:
-            return False
-        return True
 
 
 @dataclass(frozen=True)
@@ -151,16 +120,16 @@ class Ledger:
                 state = await self._store.lock_state(conn)
                 if state is None:
                     return added
-                size, head, frontier = state["tree_size"], state["head_hash"], list(state["frontier"])
+                size, head, frontier = state.tree_size, state.head_hash, list(state.frontier)
                 entries: list[tuple[int, bool, bytes, bytes]] = []
-                for position, scan in enumerate(await self._store.pending(conn, size, SEAL_BATCH), 1):
+                for position, (scan, age_s) in enumerate(await self._store.pending(conn, size, SEAL_BATCH), 1):
                     if position % SEAL_SLICE == 0:
                         await asyncio.sleep(0)
-                    while scan["ledger_seq"] > size + 1:
-                        if scan["age_s"] < self._grace_s:
+                    while scan.ledger_seq > size + 1:
+                        if age_s < self._grace_s:
                             break  # an earlier scan may still be committing: wait for it
                         size, head, frontier = self._add(entries, size, head, frontier, True, void_leaf(size + 1))
-                    if scan["ledger_seq"] != size + 1:
+                    if scan.ledger_seq != size + 1:
                         break
                     size, head, frontier = self._add(entries, size, head, frontier, False, scan_leaf(scan))
                 if entries:
@@ -188,9 +157,9 @@ class Ledger:
         self, conn: Connection, size: int, head: bytes, frontier: list[bytes], force: bool
     ) -> None:
         latest = await self._store.latest_checkpoint(conn)
-        if latest is not None and latest["tree_size"] == size:
+        if latest is not None and latest.tree_size == size:
             return
-        due = latest is None or (datetime.now(UTC) - latest["created_at"]).total_seconds() >= self._interval_s
+        due = latest is None or (datetime.now(UTC) - latest.created_at).total_seconds() >= self._interval_s
         if force or due:
             checkpoint = self.sign(size, merkle.frontier_root(frontier), head)
             await self._store.add_checkpoint(
@@ -217,8 +186,7 @@ class Ledger:
             await asyncio.sleep(interval_s)
 
     async def latest(self) -> Checkpoint | None:
-        row = await self._store.latest_checkpoint(self._store.pool)
-        return Checkpoint.from_row(row) if row else None
+        return await self._store.latest_checkpoint(self._store.pool)
 
     async def verify(self, first: int = 0, last: int = 0, seal: bool = True) -> tuple[Finding, Checkpoint | None]:
         """Seal what is committed (unless not ``seal``), then recompute entries first..last (0 = from the start /
@@ -230,12 +198,12 @@ class Ledger:
             first, requested_last = max(first, 1), last
             last = min(last, size) if last else size
             start = b"" if first == 1 else await self._store.chain_hash(conn, first - 1)
-            checkpoints = [Checkpoint.from_row(row) for row in await self._store.checkpoints(conn, last)]
+            checkpoints = await self._store.checkpoints(conn, last)
             latest = await self._store.latest_checkpoint(conn)
             finding = await self._walk(conn, first, last, start, checkpoints if first == 1 else [])
             unchecked = await self._store.scans_in_range(conn, first + finding.entries_checked, requested_last)
         finding = replace(finding, unchecked_scans=unchecked, signatures_checked=self.public_key is not None)
-        return finding, Checkpoint.from_row(latest) if latest else None
+        return finding, latest
 
     async def _walk(
         self, conn: Connection, first: int, last: int, start: bytes | None, checkpoints: list[Checkpoint]
@@ -248,16 +216,16 @@ class Ledger:
         pending = iter(checkpoints)
         checkpoint = next(pending, None)
         async for entry in self._store.entries(conn, first, last):
-            if entry["seq"] != expected:
+            if entry.seq != expected:
                 return Finding(False, expected - first, expected, "entry missing (sequence gap)")
             problem = _entry_problem(entry)
             if problem:
                 return Finding(False, expected - first, expected, problem)
-            chain = link(chain, entry["leaf_hash"])
-            if chain != entry["chain_hash"]:
+            chain = link(chain, entry.leaf_hash)
+            if chain != entry.chain_hash:
                 return Finding(False, expected - first, expected, "chain hash does not link to the previous entry")
             # The frontier covers entries first..expected (the whole tree when first == 1).
-            frontier = merkle.append(frontier, expected - first, entry["leaf_hash"])
+            frontier = merkle.append(frontier, expected - first, entry.leaf_hash)
             while checkpoint is not None and checkpoint.tree_size == expected:
                 if self.public_key is not None and not checkpoint.verify(self.public_key):
                     return Finding(False, expected - first + 1, expected, "checkpoint signature does not verify")
@@ -277,20 +245,20 @@ class Ledger:
         return merkle.consistency_proof(first, leaves), merkle.root(leaves[:first]), merkle.root(leaves)
 
 
-def _entry_problem(entry: Row) -> str:
-    if entry["void"]:
-        if entry["scan_id"] is not None:
+def _entry_problem(entry: SealedEntry) -> str:
+    if entry.void:
+        if entry.scan is not None:
             return "a scan claims an entry that was sealed as void"
-        expected_leaf = void_leaf(entry["seq"])
+        expected_leaf = void_leaf(entry.seq)
     else:
-        if entry["scan_id"] is None:
-            if entry["pruned"]:
+        if entry.scan is None:
+            if entry.pruned:
                 # Dropped by retention after it was sealed: its leaf hash is all that is left, and the chain
                 # and the signed checkpoints still check it.
                 return ""
             return "scan record deleted or moved"
-        expected_leaf = scan_leaf(entry)
-    if expected_leaf != entry["leaf_hash"]:
+        expected_leaf = scan_leaf(entry.scan)
+    if expected_leaf != entry.leaf_hash:
         return "hash mismatch: the scan record was edited or reordered"
     return ""
 

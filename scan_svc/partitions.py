@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from scan_svc import storage_partitions as store
+from scan_svc.model import Partition
 from voketag.db import Connection
 
 log = logging.getLogger("scan_svc.partitions")
@@ -80,7 +81,7 @@ class Partitions:
             )
         return result
 
-    async def _drop_if_done(self, conn: Connection, partition: store.Partition) -> str:
+    async def _drop_if_done(self, conn: Connection, partition: Partition) -> str:
         """Drop the partition if its scans are rolled up and sealed; otherwise say why it stays."""
         contents = await store.contents(conn, partition)
         if contents.rolled_up != contents.scans:

@@ -3,17 +3,25 @@
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-from asyncpg.cursor import CursorFactory
 
 from scan_svc.domain import Assessment, Place
 from scan_svc.metrics import DB_QUERIES
-from scan_svc.model import ProductFacts
+from scan_svc.model import (
+    Checkpoint,
+    LedgerScan,
+    LedgerState,
+    NoteCheckpoint,
+    PendingScan,
+    ProductFacts,
+    ScanEntry,
+    SealedEntry,
+)
 from voketag import audit, tracing
 from voketag.db import Connection, fetch_one
 from voketag.idempotency import replay
@@ -178,7 +186,7 @@ class Recorded:
     scan_id: int
     ledger_seq: int
     # The scans row as stored (what its ledger leaf commits to); None until written.
-    stored: asyncpg.Record | None = None
+    stored: LedgerScan | None = None
 
 
 class ScanStore:
@@ -326,11 +334,9 @@ class ScanWriter:
                 scored = [item for row in rows for item in _score(row, codes[(row["serial"], row["key_id"])])]
                 DB_QUERIES.labels("insert_scans").inc()
                 stored = await conn.fetch(_INSERT_SCANS, *_scan_arguments(scored), timeout=WRITE_TIMEOUT_S)
-        by_seq = {row["ledger_seq"]: row for row in stored}
+        by_seq = {scan.ledger_seq: scan for scan in map(LedgerScan.from_row, stored)}
         return {
-            id(pending): replace(
-                recorded, scan_id=by_seq[recorded.ledger_seq]["id"], stored=by_seq[recorded.ledger_seq]
-            )
+            id(pending): replace(recorded, scan_id=by_seq[recorded.ledger_seq].id, stored=by_seq[recorded.ledger_seq])
             for pending, recorded in scored
         }
 
@@ -396,26 +402,31 @@ def _scan_arguments(scored: list[tuple[_Pending, Recorded]]) -> list[list[Any]]:
     return columns
 
 
+_CHECKPOINT_COLUMNS = "tree_size, root_hash, head_hash, created_at, signature, key_id"
+
+
 class LedgerStore:
     """Ledger tables; the sealer and the verifier pass their own connection (one transaction each)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def lock_state(self, conn: Connection) -> asyncpg.Record | None:
+    async def lock_state(self, conn: Connection) -> LedgerState | None:
         """The sealer state, locked; None when another sealer holds the lock."""
         if not await try_xact_lock(conn, Lock.LEDGER_SEAL):
             return None
-        return await conn.fetchrow("SELECT tree_size, head_hash, frontier FROM scan_ledger_state FOR UPDATE")
+        row = await fetch_one(conn, "SELECT tree_size, head_hash, frontier FROM scan_ledger_state FOR UPDATE")
+        return LedgerState(row["tree_size"], row["head_hash"], list(row["frontier"]))
 
-    async def pending(self, conn: Connection, after: int, limit: int) -> Sequence[asyncpg.Record]:
+    async def pending(self, conn: Connection, after: int, limit: int) -> list[PendingScan]:
         """Committed scans after sequence ``after``, in sequence order, with their age."""
-        return await conn.fetch(
-            """SELECT s.*, extract(epoch FROM now() - s.scanned_at) AS age_s FROM scans s
+        rows = await conn.fetch(
+            """SELECT s.*, extract(epoch FROM now() - s.scanned_at)::float8 AS age_s FROM scans s
                WHERE s.ledger_seq > $1 ORDER BY s.ledger_seq LIMIT $2""",
             after,
             limit,
         )
+        return [PendingScan(LedgerScan.from_row(row), row["age_s"]) for row in rows]
 
     async def append(
         self,
@@ -464,9 +475,9 @@ class LedgerStore:
             signature,
         )
 
-    async def note_checkpoint(self, conn: Connection | asyncpg.Pool, tree_size: int) -> asyncpg.Record | None:
+    async def note_checkpoint(self, conn: Connection | asyncpg.Pool, tree_size: int) -> NoteCheckpoint | None:
         """A checkpoint signed as a note (the latest one when ``tree_size`` is 0) with its cosignature lines."""
-        return await conn.fetchrow(
+        row = await conn.fetchrow(
             """SELECT c.tree_size, c.root_hash, c.origin, c.note_signature,
                       ARRAY(SELECT w.line FROM scan_ledger_cosignatures w WHERE w.tree_size = c.tree_size
                             ORDER BY w.witness) AS cosignatures
@@ -475,6 +486,7 @@ class LedgerStore:
                ORDER BY c.tree_size DESC LIMIT 1""",
             tree_size,
         )
+        return None if row is None else NoteCheckpoint(**dict(row))
 
     async def add_cosignature(
         self, conn: Connection | asyncpg.Pool, tree_size: int, witness: str, line: str, signed_at: datetime
@@ -490,19 +502,26 @@ class LedgerStore:
             signed_at,
         )
 
-    async def entry(self, conn: Connection | asyncpg.Pool, seq: int) -> asyncpg.Record | None:
-        """A sealed entry with the scan it names, or the committed scan of ``seq`` not sealed yet."""
-        return await conn.fetchrow(
-            """SELECT s.*, l.leaf_hash, l.void FROM (SELECT $1::bigint AS seq) k
-               LEFT JOIN scans s ON s.ledger_seq = k.seq LEFT JOIN scan_ledger l ON l.seq = k.seq""",
+    async def entry(self, conn: Connection | asyncpg.Pool, seq: int) -> ScanEntry | None:
+        """The committed scan of ``seq`` with its leaf hash once sealed; None when no scan has it."""
+        row = await conn.fetchrow(
+            """SELECT s.*, l.leaf_hash FROM scans s LEFT JOIN scan_ledger l ON l.seq = s.ledger_seq
+               WHERE s.ledger_seq = $1""",
             seq,
         )
+        return None if row is None else ScanEntry(LedgerScan.from_row(row), row["leaf_hash"])
 
-    async def latest_checkpoint(self, conn: Connection | asyncpg.Pool) -> asyncpg.Record | None:
-        return await conn.fetchrow("SELECT * FROM scan_ledger_checkpoints ORDER BY tree_size DESC LIMIT 1")
+    async def latest_checkpoint(self, conn: Connection | asyncpg.Pool) -> Checkpoint | None:
+        row = await conn.fetchrow(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM scan_ledger_checkpoints ORDER BY tree_size DESC LIMIT 1"
+        )
+        return None if row is None else Checkpoint.from_row(row)
 
-    async def checkpoints(self, conn: Connection, last: int) -> Sequence[asyncpg.Record]:
-        return await conn.fetch("SELECT * FROM scan_ledger_checkpoints WHERE tree_size <= $1 ORDER BY tree_size", last)
+    async def checkpoints(self, conn: Connection, last: int) -> list[Checkpoint]:
+        rows = await conn.fetch(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM scan_ledger_checkpoints WHERE tree_size <= $1 ORDER BY tree_size", last
+        )
+        return [Checkpoint.from_row(row) for row in rows]
 
     async def tree_size(self, conn: Connection) -> int:
         return int(await conn.fetchval("SELECT tree_size FROM scan_ledger_state"))
@@ -518,16 +537,18 @@ class LedgerStore:
     async def chain_hash(self, conn: Connection, seq: int) -> bytes | None:
         return await conn.fetchval("SELECT chain_hash FROM scan_ledger WHERE seq = $1", seq)
 
-    def entries(self, conn: Connection, first: int, last: int) -> CursorFactory:
-        """Cursor over sealed entries first..last with the scan each names (scan_id NULL when it is gone, or pruned)."""
-        return conn.cursor(
+    async def entries(self, conn: Connection, first: int, last: int) -> AsyncIterator[SealedEntry]:
+        """Sealed entries first..last with the scan each names (None when it is gone, or pruned), by cursor."""
+        async for row in conn.cursor(
             """SELECT l.seq, l.void, l.pruned, l.leaf_hash, l.chain_hash, s.id AS scan_id, s.*
                FROM scan_ledger l LEFT JOIN scans s ON s.ledger_seq = l.seq
                WHERE l.seq BETWEEN $1 AND $2 ORDER BY l.seq""",
             first,
             last,
             prefetch=2000,
-        )
+        ):
+            scan = None if row["scan_id"] is None else LedgerScan.from_row(row)
+            yield SealedEntry(row["seq"], row["void"], row["pruned"], row["leaf_hash"], row["chain_hash"], scan)
 
     async def leaves(self, conn: Connection | asyncpg.Pool, size: int) -> list[bytes]:
         rows = await conn.fetch("SELECT leaf_hash FROM scan_ledger WHERE seq <= $1 ORDER BY seq", size)

@@ -1,31 +1,14 @@
 """PostgreSQL side of the scans partitions: create months ahead, and the facts retention decides on."""
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from scan_svc.model import Contents, Partition
 from voketag.db import Connection, fetch_one
 from voketag.locks import Lock, try_xact_lock
 
 # Partition names as scans_add_partitions (migration 1030) makes them: scans_pYYYY_MM.
 _NAME = re.compile(r"^scans_p(\d{4})_(\d{2})$")
-
-
-@dataclass(frozen=True)
-class Partition:
-    name: str
-    # [starts, ends): one calendar month in UTC.
-    starts: datetime
-    ends: datetime
-
-
-@dataclass(frozen=True)
-class Contents:
-    scans: int
-    # Highest ledger sequence number of the partition's scans (0 when it has none).
-    last_seq: int
-    # Scans the admin rollups count for the partition's days (scan_daily, UTC days).
-    rolled_up: int
 
 
 def _partition(name: str) -> Partition | None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from scan_svc.ledger import scan_leaf
+from scan_svc.model import LedgerScan, NoteCheckpoint
 from scan_svc.storage import LedgerStore
 from voketag import merkle, note
-from voketag.db import Row
 from voketag.errors import InvalidArgument, NotFound
 
 RECEIPT_HEADER = "scan-receipt/v1"
@@ -59,9 +59,9 @@ class Transparency:
     def origin(self) -> str:
         return self.signer.name
 
-    def receipt(self, scan: Row) -> Receipt:
+    def receipt(self, scan: LedgerScan) -> Receipt:
         """The receipt of a stored scan row (what the sealer will hash into the ledger)."""
-        return self._receipt(scan["ledger_seq"] - 1, scan_leaf(scan), scan["scanned_at"])
+        return self._receipt(scan.ledger_seq - 1, scan_leaf(scan), scan.scanned_at)
 
     def _receipt(self, index: int, leaf: bytes, scanned_at: datetime) -> Receipt:
         return Receipt(index, leaf, scanned_at, self._sign(receipt_text(self.origin, index, leaf, scanned_at)))
@@ -69,23 +69,23 @@ class Transparency:
     def _sign(self, text: bytes) -> str:
         return text.decode() + "\n" + self.signer.line(text)
 
-    def _note(self, row: Row) -> str:
-        body = note.Checkpoint(row["origin"], row["tree_size"], row["root_hash"]).text()
+    def _note(self, row: NoteCheckpoint) -> str:
+        body = note.Checkpoint(row.origin, row.tree_size, row.root_hash).text()
         # The origin the checkpoint was signed under (LEDGER_ORIGIN may have changed since).
-        signed_by = note.Verifier(row["origin"], note.ED25519, self.signer.private_key.public_key())
-        log_line = note.Signature(signed_by.name, signed_by.key_id, row["note_signature"]).line
-        return body.decode() + "\n" + log_line + "".join(row["cosignatures"])
+        signed_by = note.Verifier(row.origin, note.ED25519, self.signer.private_key.public_key())
+        log_line = note.Signature(signed_by.name, signed_by.key_id, row.note_signature).line
+        return body.decode() + "\n" + log_line + "".join(row.cosignatures)
 
     async def receipt_at(self, leaf_index: int) -> Receipt:
         entry = await self._store.entry(self._store.pool, leaf_index + 1)
-        if entry is None or entry["id"] is None:
+        if entry is None:
             raise NotFound("NOT_FOUND", "no scan has this leaf index", fields={"leaf_index": "unknown"})
-        if entry["leaf_hash"] is None:
-            return self.receipt(entry)
+        if entry.leaf_hash is None:
+            return self.receipt(entry.scan)
         # Sealed: promise what the ledger holds, never a hash of the row as it may read now.
-        return self._receipt(leaf_index, entry["leaf_hash"], entry["scanned_at"])
+        return self._receipt(leaf_index, entry.leaf_hash, entry.scan.scanned_at)
 
-    async def _stored(self, tree_size: int) -> Row:
+    async def _stored(self, tree_size: int) -> NoteCheckpoint:
         row = await self._store.note_checkpoint(self._store.pool, tree_size)
         if row is None:
             if tree_size:
@@ -99,7 +99,7 @@ class Transparency:
     async def inclusion(self, leaf_index: int, tree_size: int) -> tuple[int, bytes, list[bytes], str]:
         """(tree size, leaf hash, RFC 9162 proof, checkpoint note) of a leaf in a stored checkpoint."""
         row = await self._stored(tree_size)
-        size = row["tree_size"]
+        size = row.tree_size
         if leaf_index >= size:
             raise NotFound(
                 "NOT_FOUND",
@@ -118,7 +118,7 @@ class Transparency:
         if tree_size == 0:
             raise InvalidArgument("INVALID_FIELD", "name the cosigned checkpoint", fields={"tree_size": "required"})
         row = await self._stored(tree_size)
-        body = note.Checkpoint(row["origin"], row["tree_size"], row["root_hash"]).text()
+        body = note.Checkpoint(row.origin, row.tree_size, row.root_hash).text()
         try:
             _, signatures = note.parse(body.decode() + "\n" + line.rstrip("\n") + "\n")
         except note.NoteError as exc:

@@ -2,6 +2,7 @@
 its answers equal those of the daily rollups alone, for ranges that cut months anywhere."""
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 import asyncpg
@@ -92,11 +93,11 @@ async def test_rankings_equal_the_daily_rollups(
 ) -> None:
     for factory_id in (factory_scans, None):
         products = await store.top_products(db, factory_id, start, end, 100)
-        assert [dict(r) for r in products] == [
+        assert [asdict(r) for r in products] == [
             dict(r) for r in await db.fetch(DAILY_TOP_PRODUCTS, factory_id, start, end, 100)
         ]
         batches = await store.top_batches(db, factory_id, start, end, 100)
-        assert [dict(r) for r in batches] == [
+        assert [asdict(r) for r in batches] == [
             dict(r) for r in await db.fetch(DAILY_TOP_BATCHES, factory_id, start, end, 100)
         ]
     assert products, "the range has risky scans"

@@ -8,6 +8,8 @@ Each test has its own anvil (the ``anvil`` fixture), whose anchoring account is 
 
 import json
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -15,6 +17,7 @@ import pytest
 
 from anchor_svc import storage
 from anchor_svc.chain import Chain, ChainUnavailable, Fees, Rejected
+from anchor_svc.model import Flight
 from anchor_svc.pump import Anchorer
 from anchor_svc.sealing import seal
 from anchor_svc.usecases import Anchoring
@@ -301,10 +304,26 @@ async def test_the_safety_check_asks_the_node_about_the_nonce_and_every_signed_v
     mining(anvil.url, False)
     signed = chain.sign(31337, 0, bytes(32), await chain.fees())
     never_sent = chain.sign(31337, 0, bytes(31) + b"\x01", await chain.fees())
-    fresh = {"nonce": 0, "accepted": False}
+    now = datetime.now(UTC)
+    fresh = Flight(
+        id=1,
+        nonce=0,
+        root=bytes(32),
+        state="SUBMITTED",
+        tx_hash=signed.tx_hash,
+        block_hash=None,
+        fee_bumps=0,
+        attempts=0,
+        accepted=False,
+        refusals=0,
+        broadcast_at=None,
+        signed_at=now,
+        next_attempt_at=now,
+        now=now,
+    )
 
     assert await anchorer._never_reached_the_chain(fresh, [signed.tx_hash, never_sent.tx_hash])
-    assert not await anchorer._never_reached_the_chain({**fresh, "accepted": True}, [signed.tx_hash])
+    assert not await anchorer._never_reached_the_chain(replace(fresh, accepted=True), [signed.tx_hash])
     # A version the node holds (sent by some earlier run) keeps the nonce, whichever version was refused.
     rpc(anvil.url, "eth_sendRawTransaction", "0x" + signed.raw.hex())
     assert not await anchorer._never_reached_the_chain(fresh, [never_sent.tx_hash, signed.tx_hash])
@@ -313,7 +332,7 @@ async def test_the_safety_check_asks_the_node_about_the_nonce_and_every_signed_v
     mining(anvil.url, True)
     await wait_for(lambda: _counted(anvil.url, 1))
     assert not await anchorer._never_reached_the_chain(fresh, [])
-    assert await anchorer._never_reached_the_chain({**fresh, "nonce": 1}, [])
+    assert await anchorer._never_reached_the_chain(replace(fresh, nonce=1), [])
 
 
 async def _counted(url: str, count: int) -> bool:

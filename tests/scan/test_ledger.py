@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scan_svc.ledger import Checkpoint, Ledger, build, link, scan_leaf
+from scan_svc.model import LedgerScan
 from scan_svc.settings import ScanSettings
 from tests.scan.conftest import Catalog
 from voketag import merkle, migrations
@@ -112,7 +113,7 @@ async def test_rewritten_hashes_are_caught_by_the_signed_checkpoint(ledger_db) -
     rows = await pool.fetch("SELECT s.*, l.void FROM scan_ledger l JOIN scans s ON s.ledger_seq = l.seq ORDER BY l.seq")
     chain = b""
     for row in rows:
-        leaf = scan_leaf(row)
+        leaf = scan_leaf(LedgerScan.from_row(row))
         chain = link(chain, leaf)
         await pool.execute(
             "UPDATE scan_ledger SET leaf_hash = $1, chain_hash = $2 WHERE seq = $3", leaf, chain, row["ledger_seq"]
