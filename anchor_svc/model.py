@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -180,3 +181,38 @@ class PendingRoot:
     batch_root: bytes
     urgent: bool
     ready_at: datetime
+
+
+@dataclass(frozen=True)
+class BatchLock:
+    """A batch's anchor record as sealing and retry see it under its row lock."""
+
+    state: str
+    batch_root: bytes | None
+
+
+class LeafRow(NamedTuple):
+    """A product in leaf order; sealing streams a batch's worth of these."""
+
+    id: str
+    serial: int
+    leaf_index: int
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    """The chain (chain id and genesis block) the anchors are recorded on."""
+
+    id: int
+    chain_id: int
+    genesis_hash: str
+
+
+@dataclass(frozen=True)
+class MinedAggregation:
+    """An ANCHORED aggregation: it was mined, so its block is known."""
+
+    id: int
+    tx_hash: str
+    block_number: int
+    block_hash: str

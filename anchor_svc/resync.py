@@ -57,21 +57,21 @@ class Resync:
             current = await storage.current_chain(conn)
         if current is None:
             await self._first_sight(genesis)
-        elif current["genesis_hash"] != genesis or current["chain_id"] != self._chain_id:
+        elif current.genesis_hash != genesis or current.chain_id != self._chain_id:
             await self._changed(
-                f"the node's chain (genesis {genesis}) is not the one anchored on (genesis {current['genesis_hash']})",
+                f"the node's chain (genesis {genesis}) is not the one anchored on (genesis {current.genesis_hash})",
                 genesis,
             )
         else:
-            await self._close_gap(current["id"])
+            await self._close_gap(current.id)
 
     async def _first_sight(self, genesis: str) -> None:
         """No chain recorded yet: aggregations sent before belong to this chain if it has their newest block."""
         async with self._pool.acquire() as conn:
             mined = await storage.latest_mined_unrecorded(conn)
-        if mined is not None and await self._chain.block_hash(mined["block_number"]) != mined["block_hash"]:
+        if mined is not None and await self._chain.block_hash(mined.block_number) != mined.block_hash:
             await self._changed(
-                f"the node's chain has no block {mined['block_hash']} (transaction {mined['tx_hash']})", genesis
+                f"the node's chain has no block {mined.block_hash} (transaction {mined.tx_hash})", genesis
             )
             return
         async with self._pool.acquire() as conn, conn.transaction():

@@ -34,8 +34,8 @@ async def seal(conn: Connection, batch_id: str, ring: KeyRing, chunk_bits: int) 
         existing = await storage.lock_batch(conn, batch_id)
         if existing is None:
             raise UnknownBatch(batch_id)
-        if existing["batch_root"] is not None:
-            return bytes(existing["batch_root"])
+        if existing.batch_root is not None:
+            return bytes(existing.batch_root)
         tree = await _compute(conn, batch, ring, chunk_bits)
         await storage.store_tree(conn, batch_id, tree)
         return tree.root
@@ -47,10 +47,10 @@ async def _compute(conn: Connection, batch: BatchRow, ring: KeyRing, chunk_bits:
     expected = 0
     async for rows in storage.leaf_rows(conn, batch_id, PAGE):
         for row in rows:
-            if row["leaf_index"] != expected:
+            if row.leaf_index != expected:
                 raise IncompleteBatch(f"batch {batch_id}: leaf index {expected} is missing")
             expected += 1
-            leaf = leaves.product_leaf(ring.issue(row["serial"], key_id), batch_id, row["id"], row["serial"], sku)
+            leaf = leaves.product_leaf(ring.issue(row.serial, key_id), batch_id, row.id, row.serial, sku)
             hashes.append(merkle.leaf_hash(leaf.encode()))
     if expected != batch.quantity:
         raise IncompleteBatch(f"batch {batch_id}: {expected} of {batch.quantity} products present")

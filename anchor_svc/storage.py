@@ -5,14 +5,16 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
 from anchor_svc.leaves import BatchTree
 from anchor_svc.model import (
     AnchorRecord,
+    BatchLock,
     BatchRow,
+    ChainRow,
     Flight,
+    LeafRow,
     LedgerAnchorRow,
+    MinedAggregation,
     PendingRoot,
     PendingSummary,
     ProofSubject,
@@ -61,13 +63,13 @@ async def ensure_record(conn: Connection, batch_id: str, urgent: bool) -> bool:
     return bool(created)
 
 
-async def leaf_rows(conn: Connection, batch_id: str, page: int) -> AsyncIterator[list[asyncpg.Record]]:
+async def leaf_rows(conn: Connection, batch_id: str, page: int) -> AsyncIterator[list[LeafRow]]:
     """The batch's products in leaf order, ``page`` rows at a time (inside a transaction)."""
     cursor = await conn.cursor(
         "SELECT id::text AS id, serial, leaf_index FROM products WHERE batch_id = $1 ORDER BY leaf_index", batch_id
     )
     while rows := await cursor.fetch(page):
-        yield rows
+        yield [LeafRow(*row) for row in rows]
 
 
 async def store_tree(conn: Connection, batch_id: str, tree: BatchTree) -> None:
@@ -86,8 +88,9 @@ async def store_tree(conn: Connection, batch_id: str, tree: BatchTree) -> None:
     )
 
 
-async def lock_batch(conn: Connection, batch_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT state, batch_root FROM anchor_records WHERE batch_id = $1 FOR UPDATE", batch_id)
+async def lock_batch(conn: Connection, batch_id: str) -> BatchLock | None:
+    row = await conn.fetchrow("SELECT state, batch_root FROM anchor_records WHERE batch_id = $1 FOR UPDATE", batch_id)
+    return None if row is None else BatchLock(**dict(row))
 
 
 async def record(conn: Connection, batch_id: str) -> AnchorRecord | None:
@@ -669,17 +672,19 @@ async def note_unreachable(conn: Connection, error: str) -> None:
     )
 
 
-async def current_chain(conn: Connection) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT id, chain_id, genesis_hash FROM anchor_chains WHERE retired_at IS NULL")
+async def current_chain(conn: Connection) -> ChainRow | None:
+    row = await conn.fetchrow("SELECT id, chain_id, genesis_hash FROM anchor_chains WHERE retired_at IS NULL")
+    return None if row is None else ChainRow(**dict(row))
 
 
-async def latest_mined_unrecorded(conn: Connection) -> asyncpg.Record | None:
+async def latest_mined_unrecorded(conn: Connection) -> MinedAggregation | None:
     """The newest ANCHORED aggregation sent before the chain was recorded (chain_ref NULL); a CONFIRMING one
     could still be reorganised away without the chain being another."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         """SELECT id, tx_hash, block_number, block_hash FROM anchor_aggregations
            WHERE chain_ref IS NULL AND state = 'ANCHORED' ORDER BY block_number DESC LIMIT 1"""
     )
+    return None if row is None else MinedAggregation(**dict(row))
 
 
 async def adopt_chain(conn: Connection, chain_id: int, genesis_hash: str, unrecorded_too: bool) -> int:

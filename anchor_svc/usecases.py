@@ -156,11 +156,11 @@ class Anchoring:
                 current = await storage.lock_batch(conn, batch_id)
                 if current is None:
                     raise NotFound("ANCHOR_NOT_FOUND", f"no anchor record for batch {batch_id}")
-                if current["state"] != "FAILED":
+                if current.state != "FAILED":
                     raise FailedPrecondition(
                         "ANCHOR_NOT_FAILED",
-                        f"only a FAILED anchor can be retried; this one is {current['state']}",
-                        metadata={"state": current["state"]},
+                        f"only a FAILED anchor can be retried; this one is {current.state}",
+                        metadata={"state": current.state},
                     )
                 await storage.retry(conn, batch_id)
                 await audit.record(conn, "batch", batch_id, {"anchor": "retried"})
