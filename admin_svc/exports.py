@@ -9,12 +9,12 @@ single quote. The last line is "#rows=<n>": a client that misses it knows the st
 import csv
 import io
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
 from admin_svc import storage_identity, storage_review
-from admin_svc.model import ReportFilter, ScanFilter
+from admin_svc.model import ReportExportRow, ReportFilter, ScanExportRow, ScanFilter, UserExportRow
 from admin_svc.usecases_review import checked
 from voketag import audit, xlsx
 from voketag.db import Connection
@@ -23,15 +23,11 @@ CHUNK_BYTES = 64 * 1024
 MAX_SCAN_ROWS = 5_000_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
-USER_COLUMNS = ("id", "email", "display_name", "role", "factory_id", "active", "created_at", "last_login_at")
-SCAN_COLUMNS = (
-    "id", "scanned_at", "product_id", "batch_id", "factory_id", "serial", "verdict", "risk_score",
-    "country_code", "device_hash", "ledger_sequence",
-)  # fmt: skip
-REPORT_COLUMNS = (
-    "id", "created_at", "status", "product_id", "batch_id", "factory_id", "token_fingerprint", "country_code",
-    "scan_id", "contact", "description", "note", "updated_at", "updated_by",
-)  # fmt: skip
+USER_COLUMNS = UserExportRow._fields
+SCAN_COLUMNS = ScanExportRow._fields
+REPORT_COLUMNS = ReportExportRow._fields
+
+Row = TypeVar("Row")
 
 
 def cell(value: Any) -> str:
@@ -73,9 +69,7 @@ def _encoded(
     return _xlsx(rows, header, title) if as_xlsx else _csv(rows, header)
 
 
-async def _rows(
-    pool: asyncpg.Pool, read: Callable[[Connection], AsyncIterator[asyncpg.Record]]
-) -> AsyncIterator[asyncpg.Record]:
+async def _rows(pool: asyncpg.Pool, read: Callable[[Connection], AsyncIterator[Row]]) -> AsyncIterator[Row]:
     # One consistent snapshot for the whole export.
     async with pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
         async for row in read(conn):
@@ -101,7 +95,7 @@ def users_csv(
     pool: asyncpg.Pool, role: str, factory_id: Any, active: bool | None, as_xlsx: bool = False
 ) -> AsyncIterator[bytes]:
     filters = _texts({"role": role, "factory_id": factory_id, "active": active})
-    rows = _rows(pool, lambda conn: storage_identity.user_export_rows(conn, USER_COLUMNS, role, factory_id, active))
+    rows = _rows(pool, lambda conn: storage_identity.user_export_rows(conn, role, factory_id, active))
     return _audited(pool, "users", filters, _encoded(rows, USER_COLUMNS, "users", as_xlsx))
 
 

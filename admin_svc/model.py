@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from voketag.auth import Role
 
@@ -248,3 +248,59 @@ class CounterfeitSum:
     key_id: int | None
     reason: str | None
     scans: int
+
+
+@dataclass(frozen=True)
+class RefreshTokenUse:
+    """A refresh token taken for use, with its session; ``used_at`` is its value before this use."""
+
+    used_at: datetime | None
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+    ended_at: datetime | None
+    expired: bool
+
+
+# The export rows are streamed by the million, hence NamedTuples; their field names are the CSV header.
+
+
+class UserExportRow(NamedTuple):
+    id: uuid.UUID
+    email: str
+    display_name: str
+    role: str
+    factory_id: uuid.UUID | None
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class ScanExportRow(NamedTuple):
+    id: int
+    scanned_at: datetime
+    product_id: uuid.UUID | None
+    batch_id: uuid.UUID | None
+    factory_id: uuid.UUID | None
+    serial: int
+    verdict: str
+    risk_score: int
+    country_code: str
+    device_hash: str
+    ledger_sequence: int | None
+
+
+class ReportExportRow(NamedTuple):
+    id: uuid.UUID
+    created_at: datetime
+    status: str
+    product_id: uuid.UUID | None
+    batch_id: uuid.UUID | None
+    factory_id: uuid.UUID | None
+    token_fingerprint: str
+    country_code: str
+    scan_id: int | None
+    contact: str
+    description: str
+    note: str
+    updated_at: datetime
+    updated_by: str

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from admin_svc.model import Factory, ServiceAccount, User
+from admin_svc.model import Factory, RefreshTokenUse, ServiceAccount, User, UserExportRow
 from voketag.auth import Role
 from voketag.db import Connection, Where
 
@@ -135,9 +135,9 @@ async def add_refresh_token(conn: Conn, session_id: uuid.UUID, token_hash: str) 
     await conn.execute("INSERT INTO refresh_tokens (token_hash, session_id) VALUES ($1, $2)", token_hash, session_id)
 
 
-async def take_refresh_token(conn: Conn, token_hash: str) -> asyncpg.Record | None:
+async def take_refresh_token(conn: Conn, token_hash: str) -> RefreshTokenUse | None:
     """The token with its session and user, locked, and marked used (the returned used_at is the old value)."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         """WITH t AS (SELECT token_hash, session_id, used_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE),
                 marked AS (UPDATE refresh_tokens r SET used_at = coalesce(r.used_at, now())
                            FROM t WHERE r.token_hash = t.token_hash)
@@ -145,6 +145,7 @@ async def take_refresh_token(conn: Conn, token_hash: str) -> asyncpg.Record | No
            FROM t JOIN sessions s ON s.id = t.session_id""",
         token_hash,
     )
+    return None if row is None else RefreshTokenUse(**dict(row))
 
 
 async def end_sessions(
@@ -320,15 +321,15 @@ async def insert_first_admin(conn: Conn, user_id: uuid.UUID, email: str, name: s
 
 
 async def user_export_rows(
-    conn: Conn, columns: Sequence[str], role: str, factory_id: uuid.UUID | None, active: bool | None
-) -> AsyncIterator[asyncpg.Record]:
+    conn: Conn, role: str, factory_id: uuid.UUID | None, active: bool | None
+) -> AsyncIterator[UserExportRow]:
     """Users in email order for the CSV export (call inside a transaction)."""
     where = Where()
     where.add("role = {}", role)
     where.add("factory_id = {}", factory_id)
     where.add("active = {}", active)
     # Roles are spelled as the API spells them (ROLE_AUDITOR), not as stored (auditor).
-    selected = ", ".join("'ROLE_' || upper(role)" if c == "role" else c for c in columns)
+    selected = ", ".join("'ROLE_' || upper(role)" if c == "role" else c for c in UserExportRow._fields)
     query = f"SELECT {selected} FROM users WHERE {where.sql} ORDER BY email, id"
     async for row in conn.cursor(query, *where.args, prefetch=2000):
-        yield row
+        yield UserExportRow(*row)

@@ -4,9 +4,16 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-import asyncpg
-
-from admin_svc.model import AuditFilter, AuditRow, ReportFilter, ReportRow, ScanFilter, ScanRow
+from admin_svc.model import (
+    AuditFilter,
+    AuditRow,
+    ReportExportRow,
+    ReportFilter,
+    ReportRow,
+    ScanExportRow,
+    ScanFilter,
+    ScanRow,
+)
 from voketag.db import Connection, Where, fetch_one
 
 Conn = Connection
@@ -114,21 +121,21 @@ def time_range(where: Where, column: str, start: datetime | None, end: datetime 
     where.add(f"{column} < {{}}", end)
 
 
-async def scan_export_rows(conn: Conn, scans: ScanFilter, max_rows: int) -> AsyncIterator[asyncpg.Record]:
-    """Scans in id order for the CSV export (call inside a transaction); columns as exports.SCAN_COLUMNS."""
+async def scan_export_rows(conn: Conn, scans: ScanFilter, max_rows: int) -> AsyncIterator[ScanExportRow]:
+    """Scans in id order for the CSV export (call inside a transaction)."""
     where = scan_where(scans)
     query = f"""SELECT s.id, s.scanned_at, s.product_id, s.batch_id, s.factory_id, p.serial, s.verdict,
                        s.risk_score, s.country, s.device_hash, s.ledger_seq
                 FROM scans s JOIN products p ON p.id = s.product_id
                 WHERE {where.sql} ORDER BY s.id LIMIT {where.arg(max_rows)}"""
     async for row in conn.cursor(query, *where.args, prefetch=2000):
-        yield row
+        yield ScanExportRow(*row)
 
 
 async def report_export_rows(
     conn: Conn, reports: ReportFilter, show_contact: bool, max_rows: int
-) -> AsyncIterator[asyncpg.Record]:
-    """Fraud reports newest first for the export (call inside a transaction); columns as exports.REPORT_COLUMNS.
+) -> AsyncIterator[ReportExportRow]:
+    """Fraud reports newest first for the export (call inside a transaction).
     The contact is masked unless ``show_contact``."""
     where = Where()
     where.add("f.status = {}", reports.status)
@@ -140,4 +147,4 @@ async def report_export_rows(
                 FROM fraud_reports f WHERE {where.sql}
                 ORDER BY f.created_at DESC, f.id DESC LIMIT {where.arg(max_rows)}"""
     async for row in conn.cursor(query, *where.args, prefetch=2000):
-        yield row
+        yield ReportExportRow(*row)

@@ -152,19 +152,19 @@ class Identity:
             raise invalid("refresh_token", "the refresh token from Login or RefreshToken")
         async with self._pool.acquire() as conn, conn.transaction():
             found = await store.take_refresh_token(conn, digest(refresh_token))
-            if found is None or found["ended_at"] is not None or found["expired"]:
+            if found is None or found.ended_at is not None or found.expired:
                 raise Unauthenticated("REFRESH_TOKEN_INVALID", "the refresh token is unknown, expired or revoked")
-            user = await store.user_by_id(conn, found["user_id"])
-            reused = found["used_at"] is not None
+            user = await store.user_by_id(conn, found.user_id)
+            reused = found.used_at is not None
             if reused or user is None or not user.active:
                 # A used token presented again means it leaked: end the whole session (RFC 9700 4.14.2).
-                ended = await store.end_sessions(conn, session_ids=[found["session_id"]])
+                ended = await store.end_sessions(conn, session_ids=[found.session_id])
                 if user is not None:
                     with acting_as(_principal_of(user)):
-                        await audit.record(conn, "session", str(found["session_id"]), {"reason": "refresh reuse"})
+                        await audit.record(conn, "session", str(found.session_id), {"reason": "refresh reuse"})
                 tokens = None
             else:
-                access, refresh = await self._issue(conn, user, found["session_id"])
+                access, refresh = await self._issue(conn, user, found.session_id)
                 tokens = self._tokens(access, refresh, user)
         if tokens is None:
             await self._publish(Revoked({}, ended))
