@@ -125,11 +125,12 @@ async def scan_export_rows(conn: Conn, scans: ScanFilter, max_rows: int) -> Asyn
     """Scans in id order for the CSV export (call inside a transaction)."""
     where = scan_where(scans)
     query = f"""SELECT s.id, s.scanned_at, s.product_id, s.batch_id, s.factory_id, p.serial, s.verdict,
-                       s.risk_score, s.country, s.device_hash, s.ledger_seq
+                       s.risk_score, s.country AS country_code, s.device_hash, s.ledger_seq AS ledger_sequence
                 FROM scans s JOIN products p ON p.id = s.product_id
                 WHERE {where.sql} ORDER BY s.id LIMIT {where.arg(max_rows)}"""
     async for row in conn.cursor(query, *where.args, prefetch=2000):
-        yield ScanExportRow(*row)
+        # By name: a renamed column fails on the first row instead of shifting the CSV's columns.
+        yield ScanExportRow(**row)
 
 
 async def report_export_rows(
@@ -142,9 +143,10 @@ async def report_export_rows(
     where.add("f.factory_id = {}", reports.factory_id)
     where.add("f.batch_id = {}", reports.batch_id)
     contact = "f.contact" if show_contact else "CASE WHEN f.contact = '' THEN '' ELSE '***' END"
-    query = f"""SELECT f.id, f.created_at, f.status, f.product_id, f.batch_id, f.factory_id, f.token_fingerprint,
-                       f.country_code, f.scan_id, {contact}, f.description, f.note, f.updated_at, f.updated_by
+    query = f"""SELECT f.id, f.created_at, f.status, f.product_id, f.batch_id, f.factory_id,
+                       f.token_fingerprint, f.country_code, f.scan_id, {contact} AS contact, f.description, f.note,
+                       f.updated_at, f.updated_by
                 FROM fraud_reports f WHERE {where.sql}
                 ORDER BY f.created_at DESC, f.id DESC LIMIT {where.arg(max_rows)}"""
     async for row in conn.cursor(query, *where.args, prefetch=2000):
-        yield ReportExportRow(*row)
+        yield ReportExportRow(**row)
