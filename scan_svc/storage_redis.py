@@ -168,7 +168,8 @@ class Gate:
     def __init__(self, guard: Guard, limits: dict[str, Limit], window_s: int, place_ttl_s: int) -> None:
         self._guard = guard
         self._script = guard.client.register_script(ADMIT)
-        self._limits = limits
+        # GCRA parameters per limit (emission interval in ms, burst): fixed by the settings.
+        self._params = {name: (max(1, round(1000 / limit.rate_per_s)), limit.burst) for name, limit in limits.items()}
         self._window_ms = window_s * 1000
         self._place_ttl_ms = place_ttl_s * 1000
 
@@ -177,8 +178,7 @@ class Gate:
         keys = [f"scan:rl:{name}:{subject}" for name, subject in limits]
         argv: list[int | str] = [len(limits)]
         for name, _ in limits:
-            limit = self._limits[name]
-            argv += [max(1, round(1000 / limit.rate_per_s)), limit.burst]
+            argv += self._params[name]
         if scan is not None:
             devices, networks, refused = _code_keys(scan.serial)
             # Recent codes per device and network: a client reusing another's device hint elsewhere moves nothing.

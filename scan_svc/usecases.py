@@ -32,8 +32,10 @@ from voketag.tokens import KeyRing, TokenError
 
 # Request-level shape of a token (proto: 16..64 chars of base32, either case); finer rules are the codec's.
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z2-7]{16,64}$")
+_TOKEN_RULE = "must be 16 to 64 characters of A-Z and 2-7"
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _DEVICE_HINT = re.compile(r"^[\x21-\x7e]{0,128}$")
+_DEVICE_HINT_RULE = "at most 128 printable ASCII"
 _SCAN_ID = re.compile(r"^[0-9]{1,18}$")
 _DESCRIPTION = LIMITS["voketag.scan.v1.ReportFraudRequest.description"]
 DESCRIPTION_MIN, DESCRIPTION_MAX = _DESCRIPTION.low, _DESCRIPTION.high
@@ -131,15 +133,6 @@ def parse_location(latitude: float | None, longitude: float | None, country: str
     )
 
 
-def check_token_shape(token: str) -> None:
-    if not _TOKEN_SHAPE.fullmatch(token):
-        raise InvalidArgument(
-            "TOKEN_MALFORMED",
-            "the token is not well-formed",
-            fields={"token": "must be 16 to 64 characters of A-Z and 2-7"},
-        )
-
-
 def malformed() -> Outcome:
     """The outcome shown for a token that is not even well-formed (the page renders it as invalid)."""
     return Outcome(domain.invalid("MALFORMED"))
@@ -188,11 +181,12 @@ class Scanner:
         started = time.perf_counter()
         if not _DEVICE_HINT.fullmatch(device_hint):
             raise InvalidArgument(
-                "INVALID_FIELD", "the device hint is invalid", fields={"device_hint": "at most 128 printable ASCII"}
+                "INVALID_FIELD", "the device hint is invalid", fields={"device_hint": _DEVICE_HINT_RULE}
             )
         client = self._identifier.identify(caller.metadata, caller.address, device_hint)
         claims, rejected = None, "MALFORMED"
-        if _TOKEN_SHAPE.fullmatch(token):
+        shaped = _TOKEN_SHAPE.fullmatch(token) is not None
+        if shaped:
             try:
                 claims = self._keyring.verify(token.upper())
             except TokenError as exc:
@@ -209,7 +203,8 @@ class Scanner:
                 place = place_key(location.latitude, location.longitude, location.country)
                 scan = ScanKeys(claims.serial, client.device_hash, client.network, place)
         counts = await self._admit(limits, scan)
-        check_token_shape(token)
+        if not shaped:  # after the per-IP limit, so that guessing malformed codes is limited too
+            raise InvalidArgument("TOKEN_MALFORMED", "the token is not well-formed", fields={"token": _TOKEN_RULE})
         if claims is None:
             if not client.is_bot:
                 await self._counterfeits.count(datetime.now(UTC), location.country, key_id_of(token), rejected)
@@ -317,9 +312,9 @@ class Scanner:
         if request_id and not is_request_id(request_id):  # optional for a report: without one, no replay
             fields["request_id"] = REQUEST_ID_RULE
         if not _TOKEN_SHAPE.fullmatch(token):
-            fields["token"] = "must be 16 to 64 characters of A-Z and 2-7"
+            fields["token"] = _TOKEN_RULE
         if not _DEVICE_HINT.fullmatch(device_hint):
-            fields["device_hint"] = "at most 128 printable ASCII"
+            fields["device_hint"] = _DEVICE_HINT_RULE
         if fields:
             raise InvalidArgument("INVALID_FIELD", "the fraud report is invalid", fields=fields)
         client = self._identifier.identify(caller.metadata, caller.address, device_hint)
