@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from scan_svc import domain
 from scan_svc.client import Client, ClientIdentifier
@@ -72,20 +73,23 @@ class Outcome:
     def verdict(self) -> Verdict:
         return self.assessment.verdict
 
+    @cached_property
+    def _applies(self) -> lifecycle.Effective | None:
+        if self.product is None:
+            return None
+        return lifecycle.effective(self.product.product_lifecycle, self.product.batch_lifecycle)
+
     @property
     def lifecycle(self) -> str:
         """The lifecycle that applies to the product (voketag.lifecycle.effective)."""
-        if self.product is None:
-            return ""
-        return lifecycle.effective(self.product.product_lifecycle, self.product.batch_lifecycle).state
+        return self._applies.state if self._applies else ""
 
     @property
     def lifecycle_reason(self) -> str:
         """The public reason of the lifecycle's source ('' when none was given), never the internal one."""
-        if self.product is None:
+        if self.product is None or self._applies is None:
             return ""
-        applies = lifecycle.effective(self.product.product_lifecycle, self.product.batch_lifecycle)
-        return self.product.product_public_reason if applies.from_product else self.product.batch_public_reason
+        return self.product.product_public_reason if self._applies.from_product else self.product.batch_public_reason
 
     @property
     def message(self) -> str:
