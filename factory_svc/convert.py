@@ -1,7 +1,6 @@
 """Protobuf <-> factory_svc.model conversions and the contract's enums as the names the service stores."""
 
 from datetime import UTC
-from typing import Any
 
 from factory_svc import usecases
 from factory_svc.model import AnchorFacts, Batch, Delivery, Product, Webhook
@@ -23,27 +22,29 @@ EVENT_TYPES = {
 EVENT_ENUMS = {name: value for value, name in EVENT_TYPES.items()}
 
 
-def _enum_name(enum: Any, value: int, prefix: str, reason: str, what: str, field: str) -> str | None:
-    """An enum value as stored (its name without ``prefix``); None for UNSPECIFIED (no filter / the default)."""
-    if value == 0:
-        return None
-    if value not in enum.values():
-        raise InvalidArgument(reason, f"unknown {what}", fields={field: "unknown"})
-    return str(enum.Name(value)).removeprefix(prefix)
-
-
 def lifecycle_name(value: int, field: str = "lifecycle") -> str | None:
-    return _enum_name(
-        enums_pb2.LifecycleState, value, "LIFECYCLE_STATE_", "INVALID_LIFECYCLE", "lifecycle state", field
-    )
+    """A LifecycleState as stored; None for UNSPECIFIED (no filter / the default)."""
+    if value == enums_pb2.LIFECYCLE_STATE_UNSPECIFIED:
+        return None
+    if value not in enums_pb2.LifecycleState.values():
+        raise InvalidArgument("INVALID_LIFECYCLE", "unknown lifecycle state", fields={field: "unknown"})
+    return enums_pb2.LifecycleState.Name(value).removeprefix("LIFECYCLE_STATE_")
 
 
 def batch_state_name(value: int) -> str | None:
-    return _enum_name(enums_pb2.BatchState, value, "BATCH_STATE_", "INVALID_STATE", "batch state", "state")
+    if value == enums_pb2.BATCH_STATE_UNSPECIFIED:
+        return None
+    if value not in enums_pb2.BatchState.values():
+        raise InvalidArgument("INVALID_STATE", "unknown batch state", fields={"state": "unknown"})
+    return enums_pb2.BatchState.Name(value).removeprefix("BATCH_STATE_")
 
 
 def delivery_state_name(value: int) -> str | None:
-    return _enum_name(pb.DeliveryState, value, "DELIVERY_STATE_", "INVALID_STATE", "delivery state", "state")
+    if value == pb.DELIVERY_STATE_UNSPECIFIED:
+        return None
+    if value not in pb.DeliveryState.values():
+        raise InvalidArgument("INVALID_STATE", "unknown delivery state", fields={"state": "unknown"})
+    return pb.DeliveryState.Name(value).removeprefix("DELIVERY_STATE_")
 
 
 def full_view(value: int) -> bool:
