@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import grpc
 from google.protobuf import descriptor_pool
+from google.protobuf.descriptor import Descriptor
 from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
@@ -237,6 +238,24 @@ class ValidationInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, pool: descriptor_pool.DescriptorPool | None = None) -> None:
         self._pool = pool or descriptor_pool.Default()
+        # Per method path, made on its first call instead of on every call: the request's descriptor (None when
+        # the pool does not know the method) and the tolerant twin of the registered deserializer.
+        self._inputs: dict[str, Descriptor | None] = {}
+        self._deserializers: dict[str, tuple[Callable[[bytes], Any], Callable[[bytes], Any]]] = {}
+
+    def _input(self, path: str) -> Descriptor | None:
+        if path not in self._inputs:
+            try:
+                self._inputs[path] = self._pool.FindMethodByName(path.lstrip("/").replace("/", ".")).input_type
+            except KeyError:
+                self._inputs[path] = None
+        return self._inputs[path]
+
+    def _tolerant(self, path: str, parse: Callable[[bytes], Any], descriptor: Descriptor) -> Callable[[bytes], Any]:
+        cached = self._deserializers.get(path)
+        if cached is None or cached[0] is not parse:
+            cached = self._deserializers[path] = (parse, tolerant(parse, descriptor))
+        return cached[1]
 
     async def intercept_service(
         self,
@@ -246,12 +265,13 @@ class ValidationInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
-        try:
-            method = self._pool.FindMethodByName(handler_call_details.method.lstrip("/").replace("/", "."))
-        except KeyError:
+        path = handler_call_details.method
+        descriptor = self._input(path)
+        if descriptor is None:
             return handler
         if handler.request_deserializer is not None:
-            handler = handler._replace(request_deserializer=tolerant(handler.request_deserializer, method.input_type))
+            deserializer = self._tolerant(path, handler.request_deserializer, descriptor)
+            handler = handler._replace(request_deserializer=deserializer)
         return _wrap(handler, handler_call_details, _nothing_around, checked)
 
 

@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import struct
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -51,7 +52,7 @@ class Verifier:
     key_type: int
     public_key: Ed25519PublicKey
 
-    @property
+    @cached_property  # a hash of the key: computed once, not for every receipt signed
     def key_id(self) -> bytes:
         return key_id(self.name, self.key_type, _raw(self.public_key))
 
@@ -112,7 +113,7 @@ class Signer:
         if not _valid_name(self.name):
             raise NoteError("a key name must be non-empty, without spaces or '+'")
 
-    @property
+    @cached_property
     def verifier(self) -> Verifier:
         return Verifier(self.name, self.key_type, self.private_key.public_key())
 
