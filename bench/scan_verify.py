@@ -1,10 +1,11 @@
 """Benchmark: POST /api/verify/{token} through Envoy against >= 1,000,000 products, next to a baseline.
 
     .venv/bin/python bench/scan_verify.py [--products 1000000[,10000000]] [--duration 10] [--connections 16]
-                                          [--rate 500[,250]]
+                                          [--rate 500[,250]] [--scan-processes 1]
 
 Everything runs on loopback in a directory of its own: an embedded PostgreSQL seeded with
-generate_series, an embedded Redis, one scan service and one Envoy rendered from the gateway template.
+generate_series, an embedded Redis, the scan service (--scan-processes processes, each an endpoint of Envoy's
+scan cluster, as `make up REPLICAS_SCAN=N` runs it) and one Envoy rendered from the gateway template.
 Load: wrk (Debian package `wrk`) with a Lua script that sends a different real token on each request,
 closed loop for throughput; then paced connections offering about --rate requests/s for the p99.
 With several --products sizes the same services are measured at each size in turn (the database grows
@@ -152,6 +153,10 @@ def wrk(
     }
 
 
+def cpu_total(result: dict) -> float:
+    return sum(result["cpu_ms"].values())
+
+
 def show(name: str, result: dict) -> None:
     print(
         f"  {name:<28} {result['rps']:>8.0f} req/s   p50 {result['p50']:6.2f} ms   p95 {result['p95']:6.2f} ms"
@@ -159,7 +164,7 @@ def show(name: str, result: dict) -> None:
         flush=True,
     )
     cpu = "   ".join(f"{name} {ms:.2f}" for name, ms in result["cpu_ms"].items())
-    print(f"  {'':<28} CPU ms/request: {cpu}   total {sum(result['cpu_ms'].values()):.2f}", flush=True)
+    print(f"  {'':<28} CPU ms/request: {cpu}   total {cpu_total(result):.2f}", flush=True)
 
 
 def main() -> None:
@@ -168,6 +173,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (closed loop)")
     parser.add_argument("--rate", default="500", help="requests/s of the paced runs, comma-separated")
+    parser.add_argument("--scan-processes", type=int, default=1, help="scan service processes behind Envoy")
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.products.split(","))
     rates = [int(rate) for rate in args.rate.split(",")]
@@ -187,21 +193,25 @@ def main() -> None:
         script.write_text(WRK_SCRIPT)
         token_file = work / "tokens.txt"
         asyncio.run(seed(postgres.url, 1, 1))  # the schema, before the service starts
-        grpc_port, port = free_port(), free_port()
+        grpc_ports, port = [free_port() for _ in range(args.scan_processes)], free_port()
         unlimited = json.dumps({"rate_per_s": 1_000_000, "burst": 1_000_000})
         env = {
             **os.environ,
             "DATABASE_URL": postgres.url,
             "REDIS_URL": kv.url,
             "TOKEN_KEYS": json.dumps(keys),
-            "GRPC_PORT": str(grpc_port),
-            "METRICS_PORT": str(free_port()),
             # One load generator is one client: lift the per-client limits (the limiter still runs).
             "LIMIT_IP": unlimited,
             "LIMIT_DEVICE": unlimited,
             "LIMIT_CODE": unlimited,
         }
-        scan = Child("scan", [sys.executable, "-m", "scan_svc"], env, work / "scan.log")
+
+        def scan_child(index: int, transparency: bool = True) -> Child:
+            own = {"GRPC_PORT": str(grpc_ports[index]), "METRICS_PORT": str(free_port())}
+            own["LEDGER_TRANSPARENCY"] = str(transparency).lower()
+            return Child(f"scan{index}", [sys.executable, "-m", "scan_svc"], {**env, **own}, work / f"scan{index}.log")
+
+        scans = [scan_child(index) for index in range(args.scan_processes)]
         values: dict[str, str | int] = {
             "listen_port": port,
             "admin_port": free_port(),
@@ -210,13 +220,14 @@ def main() -> None:
             "import_limit": IMPORT_LIMIT,
             "cors_origin": f"http://localhost:{port}",
             **{f"{name}_host": "127.0.0.1" for name in ("scan", "factory", "admin", "anchor")},
-            "scan_port": grpc_port,
+            "scan_port": grpc_ports[0],
+            "scan_endpoints": ",".join(f"127.0.0.1:{grpc_port}" for grpc_port in grpc_ports),
             "factory_port": free_port(),
             "admin_port_svc": free_port(),
             "anchor_port": free_port(),
         }
         envoy = envoy_child(work, "envoy", values)
-        children += [scan, envoy]
+        children += [*scans, envoy]
         for child in children:
             child.start()
         base = f"http://127.0.0.1:{port}"
@@ -237,7 +248,7 @@ def main() -> None:
         )
         processes = {
             "envoy": psutil.Process(envoy.pid),
-            "scan": psutil.Process(scan.pid),
+            **{scan.name: psutil.Process(scan.pid) for scan in scans},
             "postgres": postmaster,
             "redis": psutil.Process(kv.child.pid),
         }
@@ -257,6 +268,8 @@ def main() -> None:
             verify = wrk(base, script, token_file, args.duration, args.connections, processes)
             show("verify", verify)
             print(f"  throughput ratio verify/baseline: {verify['rps'] / baseline['rps']:.2f}")
+            cpu_ratio = cpu_total(verify) / cpu_total(baseline)
+            print(f"  CPU per request ratio verify/baseline: {cpu_ratio:.2f}")
             for rate in rates:
                 # PACED_CONNECTIONS connections, each pausing so that together they offer about `rate` req/s.
                 pause_ms = max(1, round(PACED_CONNECTIONS * 1000 / rate))
@@ -266,26 +279,29 @@ def main() -> None:
                 paced = wrk(base, script, token_file, args.duration, PACED_CONNECTIONS, processes, pause_ms)
                 show("verify", paced)
                 print(f"  p99 ratio verify/baseline: {paced['p99'] / paced_base['p99']:.2f}")
-                summary.append((size, rate, verify["rps"] / baseline["rps"], paced))
+                summary.append((size, rate, verify["rps"] / baseline["rps"], cpu_ratio, paced, paced_base))
         print(f"\nledger cost at {sizes[-1]:,} products (closed loop, {args.duration} s each, service restarted):")
         with_ledger: list[float] = []
         without: list[float] = []
         for transparency in (True, False, True):
-            scan.stop()
-            scan = Child("scan", scan.argv, {**env, "LEDGER_TRANSPARENCY": str(transparency).lower()}, scan.log_path)
-            children[0] = scan
-            scan.start()
+            for index, scan in enumerate(scans):
+                scan.stop()
+                scans[index] = children[index] = scan_child(index, transparency)
+                scans[index].start()
+                processes[scan.name] = psutil.Process(scans[index].pid)
             wait_until(ready, 60, "scan service behind Envoy")
-            processes["scan"] = psutil.Process(scan.pid)
             wrk(base, script, token_file, 3, args.connections, processes)  # warm-up after the restart
             result = wrk(base, script, token_file, args.duration, args.connections, processes)
             show(f"verify, ledger {'on' if transparency else 'off'}", result)
             (with_ledger if transparency else without).append(result["rps"])
         ledger_ratio = (sum(with_ledger) / len(with_ledger)) / without[0]
         print(f"  throughput ratio ledger on/off: {ledger_ratio:.3f} (the budget is >= 0.95)")
-        print("\nsummary: products, offered req/s, throughput ratio, paced verify req/s and p99")
-        for size, rate, ratio, paced in summary:
-            print(f"  {size:>12,}  {rate:>5}  {ratio:.2f}  {paced['rps']:6.0f} req/s  p99 {paced['p99']:7.2f} ms")
+        print("\nsummary: products, offered req/s, throughput and CPU ratios, paced verify req/s, p99 and p99 ratio")
+        for size, rate, ratio, cpu_ratio, paced, paced_base in summary:
+            print(
+                f"  {size:>12,}  {rate:>5}  {ratio:.2f}  {cpu_ratio:.2f}  {paced['rps']:6.0f} req/s"
+                f"  p99 {paced['p99']:7.2f} ms  {paced['p99'] / paced_base['p99']:.2f}"
+            )
         print(f"  ledger on/off throughput ratio at {sizes[-1]:,} products: {ledger_ratio:.3f}")
     finally:
         for child in reversed(children):
