@@ -235,6 +235,7 @@ class ScanApi(rpc.ScanServiceServicer):
             first_bad_sequence=finding.first_bad_sequence,
             problem=finding.problem,
             checkpoint=_checkpoint(checkpoint),
+            unchecked_scans=finding.unchecked_scans,
         )
 
     @public

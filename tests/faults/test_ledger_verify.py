@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from scan_svc.api import ScanApi
 from scan_svc.ledger import build
 from scan_svc.settings import ScanSettings
 from tests.scan.conftest import Catalog
 from voketag import migrations
+from voketag.scan.v1 import scan_service_pb2 as scan_pb
 from voketag.tokens import KeyRing
 
 SEALED, AFTER_GAP = 8, 5
@@ -109,3 +111,15 @@ async def test_a_broken_ledger_still_exits_1_and_counts_what_follows_the_bad_ent
     report = json.loads(result.stdout)
     assert report["first_bad_sequence"] == 3 and report["entries_checked"] == 2
     assert report["unchecked_scans"] == SEALED - 2 + AFTER_GAP
+
+
+async def test_the_rpc_counts_the_unchecked_scans_as_the_command_does(ledger_with_gap) -> None:
+    pool, settings = ledger_with_gap
+    api = ScanApi(None, build(pool, settings), None, None)  # type: ignore[arg-type]  # VerifyLedger uses the ledger only
+    await pool.execute("UPDATE scans SET country = 'FR' WHERE ledger_seq = 3")
+    reply = await api.VerifyLedger(scan_pb.VerifyLedgerRequest(), None)  # type: ignore[arg-type]
+    command = json.loads(
+        (await asyncio.to_thread(_run, _env(DATABASE_URL=settings.database_url.get_secret_value()))).stdout
+    )
+    assert (reply.ok, reply.first_bad_sequence, reply.entries_checked) == (False, 3, 2)
+    assert reply.unchecked_scans == command["unchecked_scans"] == SEALED - 2 + AFTER_GAP

@@ -173,18 +173,20 @@ class VerifyLedgerRequest(_message.Message):
     def __init__(self, from_sequence: _Optional[int] = ..., to_sequence: _Optional[int] = ...) -> None: ...
 
 class VerifyLedgerResponse(_message.Message):
-    __slots__ = ("ok", "entries_checked", "first_bad_sequence", "problem", "checkpoint")
+    __slots__ = ("ok", "entries_checked", "first_bad_sequence", "problem", "checkpoint", "unchecked_scans")
     OK_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_CHECKED_FIELD_NUMBER: _ClassVar[int]
     FIRST_BAD_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     PROBLEM_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    UNCHECKED_SCANS_FIELD_NUMBER: _ClassVar[int]
     ok: bool
     entries_checked: int
     first_bad_sequence: int
     problem: str
     checkpoint: LedgerCheckpoint
-    def __init__(self, ok: _Optional[bool] = ..., entries_checked: _Optional[int] = ..., first_bad_sequence: _Optional[int] = ..., problem: _Optional[str] = ..., checkpoint: _Optional[_Union[LedgerCheckpoint, _Mapping]] = ...) -> None: ...
+    unchecked_scans: int
+    def __init__(self, ok: _Optional[bool] = ..., entries_checked: _Optional[int] = ..., first_bad_sequence: _Optional[int] = ..., problem: _Optional[str] = ..., checkpoint: _Optional[_Union[LedgerCheckpoint, _Mapping]] = ..., unchecked_scans: _Optional[int] = ...) -> None: ...
 
 class GetLedgerCheckpointRequest(_message.Message):
     __slots__ = ()
