@@ -6,7 +6,8 @@ Every placeholder must be given; a missing one raises KeyError (string.Template.
 ``<name>_host`` and its port, or ``<name>_endpoints=host:port,host:port`` for several replicas. The console's
 routes (``console_routes``, ``console_max_body``) are rendered from its build output unless given, and so are the
 API description's and its docs page's (``api_docs_routes``, ``api_docs_max_body``) from gateway/openapi.json,
-gateway/api-docs/ and npm's swagger-ui-dist; ``static_max_body`` is the larger of the two limits.
+gateway/api-docs/ and npm's swagger-ui-dist; ``static_max_body`` is the larger of the two limits. Optional:
+``geoip_country_db`` (the edge's country lookup) and ``otlp_traces_endpoint`` (Envoy's OpenTelemetry tracing).
 """
 
 from __future__ import annotations
@@ -275,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         derived = {f"{name}_lb_endpoints" for name in UPSTREAM_PORTS} | {"tracing", "tracing_cluster"}
         missing = sorted(placeholders() - values.keys() - console_values().keys() - derived)
         parser.error(f"missing value for {exc}; all missing: {', '.join(missing)}")
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.out is None:
         sys.stdout.write(text)
     else:
