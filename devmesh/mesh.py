@@ -261,6 +261,8 @@ class Mesh:
     # Processes per service or worker (REPLICATED); one where not given. Replica i > 1 of scan is child "scan-i".
     replicas: Mapping[str, int] = field(default_factory=dict)
     replica_ports: dict[str, list[int]] = field(default_factory=dict)
+    # Where the services and the worker export spans ('' = tracing off); Envoy exports its own there too.
+    otlp_traces_endpoint: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         self.signing_key, public_key = generate_keypair()
@@ -278,6 +280,7 @@ class Mesh:
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
+        self.otlp_traces_endpoint = base.get("OTLP_TRACES_ENDPOINT", "")
         logs = self.state_dir / "logs"
         for name in SERVICES:
             self.replica_ports[name] = []
@@ -324,6 +327,7 @@ class Mesh:
             "factory_port": self.grpc_ports["factory"],
             "admin_port_svc": self.grpc_ports["admin"],
             "anchor_port": self.grpc_ports["anchor"],
+            "otlp_traces_endpoint": self.otlp_traces_endpoint,
             **several,
         }
 

@@ -6,7 +6,8 @@ Every placeholder must be given; a missing one raises KeyError (string.Template.
 ``<name>_host`` and its port, or ``<name>_endpoints=host:port,host:port`` for several replicas. The console's
 routes (``console_routes``, ``console_max_body``) are rendered from its build output unless given, and so are the
 API description's and its docs page's (``api_docs_routes``, ``api_docs_max_body``) from gateway/openapi.json,
-gateway/api-docs/ and npm's swagger-ui-dist; ``static_max_body`` is the larger of the two limits.
+gateway/api-docs/ and npm's swagger-ui-dist; ``static_max_body`` is the larger of the two limits. Optional:
+``geoip_country_db`` (the edge's country lookup) and ``otlp_traces_endpoint`` (Envoy's OpenTelemetry tracing).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from string import Template
+from urllib.parse import urlsplit
 
 TEMPLATE_PATH = Path(__file__).with_name("envoy.yaml.tmpl")
 DESCRIPTOR_PATH = Path(__file__).with_name("voketag.binpb")
-# Values a deployment may leave out; ${geoip_filter} is derived from geoip_country_db.
-OPTIONAL = {"geoip_country_db": ""}
+# Values a deployment may leave out; ${geoip_filter} is derived from geoip_country_db, ${tracing} and
+# ${tracing_cluster} from otlp_traces_endpoint.
+OPTIONAL = {"geoip_country_db": "", "otlp_traces_endpoint": ""}
 _GEOIP_FILTER = """\
           - name: envoy.filters.http.geoip
             typed_config:
@@ -58,6 +61,50 @@ def lb_endpoints(values: Mapping[str, str]) -> dict[str, str]:
 def geoip_filter(country_db: str) -> str:
     """The edge's country lookup (the client's own x-client-country is always removed before it); '' when unset."""
     return _GEOIP_FILTER.replace("{path}", json.dumps(country_db)) if country_db else ""
+
+
+# Envoy's span is the first of a request's trace, or the child of the caller's traceparent; the services' spans
+# are its children. No sampler: Envoy's own decision (random_sampling, 100 %) starts a trace, and a caller's
+# traceparent keeps its sampled flag, as the services' parent-based SDK sampler does.
+_TRACING = """\
+          tracing:
+            random_sampling: { value: 100 }
+            # the services put the request id on their spans under the same name (voketag/tracing.py)
+            custom_tags:
+            - tag: voketag.request_id
+              request_header: { name: x-request-id }
+            provider:
+              name: envoy.tracers.opentelemetry
+              typed_config:
+                "@type": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig
+                service_name: envoy
+                http_service:
+                  http_uri: { uri: {uri}, cluster: otlp_collector, timeout: 5s }"""
+_TRACING_CLUSTER = """\
+  # OTLP/HTTP receiver of Envoy's spans (otlp_traces_endpoint)
+  - name: otlp_collector
+    type: STRICT_DNS
+    dns_lookup_family: V4_PREFERRED
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: otlp_collector
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: {host}, port_value: {port} } } }"""
+
+
+def tracing(endpoint: str) -> dict[str, str]:
+    """The connection manager's OpenTelemetry tracing and the cluster it exports to, from the OTLP/HTTP traces URL
+    the services export to (http://collector:4318/v1/traces); both '' when unset (Envoy then only passes a
+    caller's traceparent on). Plain HTTP only: Envoy 1.40 verifies a TLS collector only against a CA file of
+    its own, which the mesh has no setting for."""
+    if not endpoint:
+        return {"tracing": "", "tracing_cluster": ""}
+    url = urlsplit(endpoint)
+    if url.scheme != "http" or not url.hostname:
+        raise ValueError(f"otlp_traces_endpoint must be an http:// URL with a host, got {endpoint!r}")
+    cluster = _TRACING_CLUSTER.replace("{host}", json.dumps(url.hostname)).replace("{port}", str(url.port or 80))
+    return {"tracing": _TRACING.replace("{uri}", json.dumps(endpoint)), "tracing_cluster": cluster}
 
 
 CONSOLE_DIST = Path(__file__).resolve().parent.parent / "console" / "dist"
@@ -200,6 +247,7 @@ def render(values: Mapping[str, str | int]) -> str:
             **given,
             **lb_endpoints(given),
             "geoip_filter": geoip_filter(given["geoip_country_db"]),
+            **tracing(given["otlp_traces_endpoint"]),
             "static_max_body": static_max_body,
         }
     )
@@ -225,9 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         text = render(values)
     except KeyError as exc:
-        derived = {f"{name}_lb_endpoints" for name in UPSTREAM_PORTS}
+        derived = {f"{name}_lb_endpoints" for name in UPSTREAM_PORTS} | {"tracing", "tracing_cluster"}
         missing = sorted(placeholders() - values.keys() - console_values().keys() - derived)
         parser.error(f"missing value for {exc}; all missing: {', '.join(missing)}")
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.out is None:
         sys.stdout.write(text)
     else:

@@ -1,20 +1,26 @@
 """OpenTelemetry tracing through the whole mesh: a verify and a CreateBatch (on to the worker that seals the
-batch) each form one trace whose spans carry the request id. The mesh of this module has a database, Redis and
-chain of its own and exports to a tiny OTLP/HTTP receiver run by the test."""
+batch) each form one trace, rooted in Envoy's span, whose spans carry the request id. The mesh of this module has a
+database, Redis and chain of its own and exports to a tiny OTLP/HTTP receiver run by the test."""
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+import yaml
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.trace.v1.trace_pb2 import Span as OtlpSpan
 
 from devmesh.mesh import Mesh, free_port
 from tests.conftest import AUDIENCE, ISSUER
@@ -22,6 +28,8 @@ from tests.scan.conftest import Catalog
 from tests.support import own_dependencies
 from voketag.auth import Role, TokenSigner
 from voketag.tokens import KeyRing
+
+SERVER = OtlpSpan.SpanKind.SPAN_KIND_SERVER
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class Span:
     span_id: str
     parent_id: str
     name: str
+    kind: int
     attributes: dict[str, str]
 
 
@@ -57,7 +66,7 @@ class Receiver(ThreadingHTTPServer):
                     attributes = {a.key: a.value.string_value for a in span.attributes}
                     found.append(
                         Span(service, span.trace_id.hex(), span.span_id.hex(), span.parent_span_id.hex(), span.name,
-                             attributes)
+                             span.kind, attributes)
                     )  # fmt: skip
         with self.lock:
             self.spans.extend(found)
@@ -75,14 +84,28 @@ class _Handler(BaseHTTPRequestHandler):
     server: Receiver
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
+        body = self._body()
         if self.path != "/v1/traces":
             self.send_response(404)
+        elif self.headers["content-type"] != "application/x-protobuf":
+            self.send_response(415)
         else:
             self.server.add(ExportTraceServiceRequest.FromString(body))
             self.send_response(200)
         self.send_header("content-length", "0")
         self.end_headers()
+
+    def _body(self) -> bytes:
+        # The Python exporter sends a content-length, Envoy's exporter a chunked body.
+        if self.headers["transfer-encoding"] != "chunked":
+            return self.rfile.read(int(self.headers["content-length"]))
+        chunks = []
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        while self.rfile.readline() not in (b"\r\n", b""):  # trailers
+            pass
+        return b"".join(chunks)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -129,10 +152,25 @@ async def _wait_for(
 
 
 def _names(spans: list[Span]) -> str:
-    return "\n".join(f"{s.service} {s.name} {s.attributes}" for s in spans)
+    return "\n".join(f"{s.service} {s.name} {s.span_id}<-{s.parent_id} {s.attributes}" for s in spans)
 
 
-async def test_a_verify_is_one_trace_through_grpc_postgres_and_redis(traced_mesh: Mesh, receiver: Receiver) -> None:
+def _envoy(spans: list[Span]) -> Span:
+    """Envoy's one span of a request: a SERVER span named after its listener's direction."""
+    (envoy,) = [span for span in spans if span.service == "envoy"]
+    assert (envoy.name, envoy.kind) == ("ingress", SERVER), _names(spans)
+    return envoy
+
+
+def _verify_done(spans: list[Span]) -> bool:
+    systems = {span.attributes.get("db.system", span.attributes.get("db.system.name")) for span in spans}
+    envoy = any(span.service == "envoy" for span in spans)
+    return envoy and any(s.name.endswith("/VerifyToken") for s in spans) and {"postgresql", "redis"} <= systems
+
+
+async def test_a_verify_continues_the_callers_trace_through_envoy_grpc_postgres_and_redis(
+    traced_mesh: Mesh, receiver: Receiver
+) -> None:
     async with asyncpg.create_pool(traced_mesh.database_url, min_size=1, max_size=2) as pool:
         product = await Catalog(pool, KeyRing.from_config(traced_mesh.token_keys, 1)).product()
     trace_id, traceparent = _traceparent()
@@ -143,32 +181,35 @@ async def test_a_verify_is_one_trace_through_grpc_postgres_and_redis(traced_mesh
         )
     assert reply.status_code == 200, reply.text
 
-    def complete(spans: list[Span]) -> bool:
-        systems = {span.attributes.get("db.system", span.attributes.get("db.system.name")) for span in spans}
-        return any(s.name.endswith("/VerifyToken") for s in spans) and {"postgresql", "redis"} <= systems
-
-    spans = await _wait_for(lambda: receiver.trace(trace_id), complete, "verify, PostgreSQL and Redis spans")
-    assert {span.service for span in spans} == {"scan"}, _names(spans)
+    spans = await _wait_for(lambda: receiver.trace(trace_id), _verify_done, "Envoy, verify, PostgreSQL and Redis spans")
+    assert {span.service for span in spans} == {"envoy", "scan"}, _names(spans)
+    envoy = _envoy(spans)
+    # Envoy continues the caller's trace: the caller's span is its parent, and it is the parent of the service's.
+    assert envoy.parent_id == traceparent.split("-")[2]
     server = next(span for span in spans if span.name.endswith("/VerifyToken"))
-    # Envoy passed the caller's trace context on unchanged: the caller's span is the server span's parent.
-    assert server.parent_id == traceparent.split("-")[2]
+    assert server.parent_id == envoy.span_id, _names(spans)
     assert all(span.attributes.get("voketag.request_id") == request_id for span in spans), _names(spans)
 
 
-async def test_a_call_without_trace_context_starts_a_trace_of_its_own(traced_mesh: Mesh, receiver: Receiver) -> None:
-    request_id = f"trace-new-{uuid.uuid4().hex}"
+async def test_a_verify_without_trace_context_starts_its_trace_at_envoy(traced_mesh: Mesh, receiver: Receiver) -> None:
+    async with asyncpg.create_pool(traced_mesh.database_url, min_size=1, max_size=2) as pool:
+        product = await Catalog(pool, KeyRing.from_config(traced_mesh.token_keys, 1)).product()
+    # UUID-shaped: the kind of id Envoy would rewrite a digit of to record its trace decision (pack_trace_reason).
+    request_id = str(uuid.uuid4())
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{traced_mesh.port}", timeout=30) as http:
-        reply = await http.post("/api/verify/NOT-A-TOKEN", json={}, headers={"x-request-id": request_id})
-    assert reply.status_code == 400
-    # The server span ends after the spans under it, so it is exported last.
-    mine = await _wait_for(
-        lambda: receiver.tagged(request_id),
-        lambda spans: any(s.name.endswith("/VerifyToken") for s in spans),
-        "span of the refused verify",
-    )
-    server = next(s for s in mine if s.name.endswith("/VerifyToken"))
-    assert server.parent_id == "" and server.attributes["rpc.grpc.status_code"] == "INVALID_ARGUMENT"
-    assert receiver.trace(server.trace_id) == mine
+        reply = await http.post(f"/api/verify/{product['token']}", json={}, headers={"x-request-id": request_id})
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["x-request-id"] == request_id
+
+    tagged = await _wait_for(lambda: receiver.tagged(request_id), _verify_done, "spans of the verify")
+    envoy = _envoy(tagged)
+    assert envoy.parent_id == "" and envoy.attributes["guid:x-request-id"] == request_id, _names(tagged)
+    spans = receiver.trace(envoy.trace_id)
+    assert all(span.attributes.get("voketag.request_id") == request_id for span in spans), _names(spans)
+    server = next(span for span in spans if span.name.endswith("/VerifyToken"))
+    assert server.service == "scan" and server.parent_id == envoy.span_id, _names(spans)
+    # One tree: every span but Envoy's hangs under another span of the trace.
+    assert {span.parent_id for span in spans} - {span.span_id for span in spans} == {""}, _names(spans)
 
 
 async def test_create_batch_is_one_trace_on_to_the_worker(traced_mesh: Mesh, receiver: Receiver) -> None:
@@ -187,12 +228,69 @@ async def test_create_batch_is_one_trace_on_to_the_worker(traced_mesh: Mesh, rec
 
     def through_worker(spans: list[Span]) -> bool:
         worker = [s for s in spans if s.service == "worker"]
-        return any(s.name == "dramatiq request_anchor" for s in worker) and any(
-            s.attributes.get("db.system", s.attributes.get("db.system.name")) == "postgresql" for s in worker
+        return (
+            any(s.name == "dramatiq request_anchor" for s in worker)
+            and any(s.attributes.get("db.system", s.attributes.get("db.system.name")) == "postgresql" for s in worker)
+            and any(s.service == "envoy" for s in spans)
         )
 
-    spans = await _wait_for(lambda: receiver.trace(trace_id), through_worker, "worker spans")
-    assert any(s.service == "factory" and s.name.endswith("/CreateBatch") for s in spans), _names(spans)
+    spans = await _wait_for(lambda: receiver.trace(trace_id), through_worker, "Envoy and worker spans")
     assert all(span.attributes.get("voketag.request_id") == request_id for span in spans), _names(spans)
+    caller = traceparent.split("-")[2]
+    envoy = _envoy(spans)
+    assert envoy.parent_id == caller, _names(spans)
+    server = next(s for s in spans if s.service == "factory" and s.name.endswith("/CreateBatch"))
+    assert server.parent_id == envoy.span_id, _names(spans)
     consumer = next(s for s in spans if s.name == "dramatiq request_anchor")
     assert consumer.parent_id in {s.span_id for s in spans if s.service == "factory"}
+    # Envoy's span is the root of what the mesh recorded: every other span hangs under a span of the trace.
+    assert {span.parent_id for span in spans} - {span.span_id for span in spans} == {caller}, _names(spans)
+
+
+def _rendered(tmp_path: Path, endpoint: str) -> tuple[Path, dict[str, Any]]:
+    """The Envoy config a mesh writes (not started) when its services export to ``endpoint``."""
+    Mesh(tmp_path, "postgresql://unused", "redis://unused", "http://unused", free_port(),
+         extra_env={"OTLP_TRACES_ENDPOINT": endpoint})  # fmt: skip
+    config = tmp_path / "envoy.yaml"
+    return config, yaml.safe_load(config.read_text())
+
+
+def _connection_manager(config: dict[str, Any]) -> dict[str, Any]:
+    (listener,) = config["static_resources"]["listeners"]
+    (chain,) = listener["filter_chains"]
+    (manager,) = chain["filters"]
+    return dict(manager["typed_config"])
+
+
+def _envoy_validates(config: Path) -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "envoy"), "--mode", "validate", "-c", str(config)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_envoy_traces_only_when_the_mesh_has_an_endpoint(tmp_path: Path) -> None:
+    off, on = tmp_path / "off", tmp_path / "on"
+    off.mkdir()
+    on.mkdir()
+    path, config = _rendered(off, "")
+    assert "tracing" not in _connection_manager(config)
+    assert "otlp_collector" not in {cluster["name"] for cluster in config["static_resources"]["clusters"]}
+    _envoy_validates(path)
+
+    path, config = _rendered(on, "http://collector.example:4318/v1/traces")
+    tracing = _connection_manager(config)["tracing"]
+    provider = tracing["provider"]["typed_config"]
+    assert tracing["provider"]["name"] == "envoy.tracers.opentelemetry" and provider["service_name"] == "envoy"
+    uri = provider["http_service"]["http_uri"]
+    assert (uri["uri"], uri["cluster"]) == ("http://collector.example:4318/v1/traces", "otlp_collector")
+    (collector,) = [c for c in config["static_resources"]["clusters"] if c["name"] == "otlp_collector"]
+    (endpoint,) = collector["load_assignment"]["endpoints"][0]["lb_endpoints"]
+    assert endpoint["endpoint"]["address"]["socket_address"] == {"address": "collector.example", "port_value": 4318}
+    _envoy_validates(path)
+
+
+def test_envoy_refuses_a_collector_it_cannot_reach_over_plain_http(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="http://"):
+        _rendered(tmp_path, "https://collector.example/v1/traces")
