@@ -69,6 +69,9 @@ def geoip_filter(country_db: str) -> str:
 _TRACING = """\
           tracing:
             random_sampling: { value: 100 }
+            # http.url without the path: /r/, /R/ and /api/verify/ paths carry product tokens, which are secrets
+            # (docs/gateway.md); the route shows in the upstream cluster and the services' span names.
+            max_path_tag_length: 0
             # the services put the request id on their spans under the same name (voketag/tracing.py)
             custom_tags:
             - tag: voketag.request_id

@@ -210,6 +210,8 @@ async def test_a_verify_without_trace_context_starts_its_trace_at_envoy(traced_m
     assert server.service == "scan" and server.parent_id == envoy.span_id, _names(spans)
     # One tree: every span but Envoy's hangs under another span of the trace.
     assert {span.parent_id for span in spans} - {span.span_id for span in spans} == {""}, _names(spans)
+    # The product token is a secret: no span of the trace carries it, in any attribute or name.
+    assert not [span for span in spans if product["token"] in f"{span.name} {span.attributes}"], _names(spans)
 
 
 async def test_create_batch_is_one_trace_on_to_the_worker(traced_mesh: Mesh, receiver: Receiver) -> None:
