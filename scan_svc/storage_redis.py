@@ -4,18 +4,22 @@ Redis is optional at run time: every call fails open. After a failure Redis is s
 while (no timeout per request), the caller gets None and marks the dependent risk factors unavailable.
 """
 
+import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import redis.asyncio as redis
+from redis.exceptions import NoScriptError
 
 from scan_svc.domain import Place
 from scan_svc.metrics import REDIS_UNAVAILABLE
 from scan_svc.settings import Limit
+from voketag import tracing
 
 log = logging.getLogger("scan_svc.redis")
 T = TypeVar("T")
@@ -107,6 +111,70 @@ class Guard:
             return None
 
 
+@dataclass
+class _Call:
+    keys: list[str]
+    args: list[int | str]
+    done: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    origin: tracing.Origin = field(default_factory=tracing.origin)
+
+
+class ScriptBatch:
+    """One Lua script for many concurrent callers, pipelined: the calls made while a batch is on the wire go out
+    together in the next one, one write and one read for all (the scan writer's group commit, for Redis).
+
+    Redis runs the scripts one after the other in arrival order, as it would separate calls. A failure of the
+    round trip reaches every caller of the batch; a script Redis lost (restarted, flushed) is loaded again.
+    """
+
+    def __init__(self, client: redis.Redis, source: str, name: str) -> None:
+        self._client = client
+        self._source = source
+        self._sha = hashlib.sha1(source.encode()).hexdigest()
+        self._name = name
+        self._queue: list[_Call] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def __call__(self, keys: list[str], args: list[int | str]) -> Any:
+        call = _Call(keys, args)
+        self._queue.append(call)
+        if self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send())
+        return await call.done
+
+    async def _send(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    with tracing.on_behalf_of(self._name, [call.origin for call in batch]):
+                        replies = await self._run(batch)
+                except Exception as exc:  # every caller learns it; Guard fails each of them open
+                    replies = [exc] * len(batch)
+                for call, reply in zip(batch, replies, strict=True):
+                    if call.done.done():
+                        continue
+                    if isinstance(reply, Exception):
+                        call.done.set_exception(reply)
+                    else:
+                        call.done.set_result(reply)
+        finally:
+            self._sender = None
+
+    async def _run(self, batch: list[_Call]) -> list[Any]:
+        replies = await self._pipeline(batch)
+        if any(isinstance(reply, NoScriptError) for reply in replies):
+            await self._client.script_load(self._source)
+            replies = await self._pipeline(batch)
+        return replies
+
+    async def _pipeline(self, batch: list[_Call]) -> list[Any]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for call in batch:
+                pipe.evalsha(self._sha, len(call.keys), *call.keys, *call.args)
+            return list(await pipe.execute(raise_on_error=False))
+
+
 @dataclass(frozen=True)
 class CodeSignals:
     """Counts of a code across clients; codes_by_device and first_place exist only for a recorded scan.
@@ -167,7 +235,7 @@ class Gate:
 
     def __init__(self, guard: Guard, limits: dict[str, Limit], window_s: int, place_ttl_s: int) -> None:
         self._guard = guard
-        self._script = guard.client.register_script(ADMIT)
+        self._script = ScriptBatch(guard.client, ADMIT, "redis admit batch")
         # GCRA parameters per limit (emission interval in ms, burst): fixed by the settings.
         self._params = {name: (max(1, round(1000 / limit.rate_per_s)), limit.burst) for name, limit in limits.items()}
         self._window_ms = window_s * 1000
@@ -185,7 +253,7 @@ class Gate:
             codes = f"scan:device:{scan.device}:{scan.network}:codes"
             keys += [devices, networks, codes, refused, f"scan:code:{scan.serial}:places"]
             argv += [scan.device, str(scan.serial), self._window_ms, scan.network, scan.place, self._place_ttl_ms]
-        reply = await self._guard.run("admit", lambda: self._script(keys=keys, args=argv))
+        reply = await self._guard.run("admit", lambda: self._script(keys, argv))
         if reply is None:
             return Admission(None, None)
         if int(reply[0]) == 0:
