@@ -1,5 +1,7 @@
 """What Envoy itself guarantees: request validation, limits, security headers, CORS, metrics."""
 
+import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,7 +9,7 @@ import grpc
 import httpx
 import pytest
 
-from devmesh.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port
+from devmesh.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port, wait_until
 from tests.support import error_reason, extra_gateway, json_reason
 from voketag.errors import DOMAIN
 from voketag.scan.v1 import scan_service_pb2 as scan_pb
@@ -154,6 +156,31 @@ def test_request_id_is_returned_unchanged(gateway: str) -> None:
     for supplied in ("trace-123", "0f8fad5b-d9cb-469f-a165-70867728950e"):
         reply = httpx.post(f"{gateway}/api/verify/ABC", headers={"x-request-id": supplied})
         assert reply.headers["x-request-id"] == supplied
+
+
+def test_the_access_log_shows_no_product_token(gateway: str, mesh: Mesh) -> None:
+    secret = "Q" + uuid.uuid4().hex.upper()
+    shown = {
+        f"/r/{secret}?lang=de": "/r/-?lang=de",
+        f"/R/{secret}": "/R/-",
+        f"/api/verify/{secret}": "/api/verify/-",
+        f"/v1/merkle/proof?token={secret}": "/v1/merkle/proof?token=-",
+        "/v1/ledger/checkpoint": "/v1/ledger/checkpoint",
+    }
+    ids = {}
+    for path in shown:
+        ids[path] = uuid.uuid4().hex
+        httpx.get(f"{gateway}{path}", headers={"x-request-id": ids[path]})
+    log = mesh.children["envoy"].log_path
+
+    def lines() -> dict[str, dict]:
+        entries = (json.loads(line) for line in log.read_text().splitlines() if line.startswith("{"))
+        return {entry["request_id"]: entry for entry in entries if entry.get("request_id") in ids.values()}
+
+    wait_until(lambda: len(lines()) == len(ids), 10, "the access log lines of the requests")
+    logged = lines()
+    assert {path: logged[ids[path]]["path"] for path in shown} == shown
+    assert secret not in log.read_text()
 
 
 def test_cors_preflight(gateway: str) -> None:
