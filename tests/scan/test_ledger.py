@@ -121,7 +121,9 @@ async def test_rewritten_hashes_are_caught_by_the_signed_checkpoint(ledger_db) -
         )
         frontier, completed = merkle.append_nodes(frontier, size, leaf)
         for level, index, hash_ in completed:
-            await pool.execute("UPDATE scan_ledger_nodes SET hash = $1 WHERE level = $2 AND idx = $3", hash_, level, index)
+            await pool.execute(
+                "UPDATE scan_ledger_nodes SET hash = $1 WHERE level = $2 AND idx = $3", hash_, level, index
+            )
     finding, _ = await ledger.verify()
     assert not finding.ok
     assert finding.problem == "checkpoint root does not match the entries"
