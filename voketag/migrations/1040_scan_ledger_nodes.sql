@@ -1,8 +1,8 @@
 -- Scan ledger proofs in O(log n) reads (docs/ledger.md, "How proofs are computed"): the hash of every perfect
 -- subtree of the Merkle tree above the leaves, stored by the sealer in the transaction that seals the leaf
 -- completing it. Node (level, idx) covers the leaves idx * 2^level .. (idx + 1) * 2^level - 1; level 0, the
--- leaves themselves, is scan_ledger.leaf_hash of seq idx + 1 and is not repeated here. idx comes first so that
--- the row needs no padding after level (48 instead of 56 bytes of data per row).
+-- leaves themselves, is scan_ledger.leaf_hash of seq idx + 1 and is not repeated here. idx comes first so that no
+-- alignment padding follows level: 77 instead of 84 MB of heap per million nodes (108 MB with the primary key).
 CREATE TABLE scan_ledger_nodes (
     idx bigint NOT NULL,
     level smallint NOT NULL CHECK (level BETWEEN 1 AND 63),
