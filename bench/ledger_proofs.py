@@ -61,7 +61,7 @@ async def grow(pool: asyncpg.Pool, ledger: Ledger, size: int, frontier: list[byt
     seeded = time.perf_counter() - started
     # The sealer's state as the older sealer left it: its frontier covers the new entries.
     for row in await pool.fetch("SELECT leaf_hash FROM scan_ledger WHERE seq > $1 ORDER BY seq", old):
-        frontier = merkle.append(frontier, old, row["leaf_hash"])
+        frontier, _ = merkle.append_nodes(frontier, old, row["leaf_hash"])
         old += 1
     await pool.execute("UPDATE scan_ledger_state SET tree_size = $1, frontier = $2", size, frontier)
     started = time.perf_counter()

@@ -123,13 +123,9 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def append(frontier: list[bytes], size: int, leaf: bytes) -> list[bytes]:
-    """The frontier (roots of the perfect subtrees of a tree of ``size`` leaves, largest first) after one more leaf."""
-    return append_nodes(frontier, size, leaf)[0]
-
-
 def append_nodes(frontier: list[bytes], size: int, leaf: bytes) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
-    """``append``, and the perfect subtrees the new leaf completes as (level, index, hash), lowest first."""
+    """The frontier (roots of the perfect subtrees of a tree of ``size`` leaves, largest first) after one more leaf,
+    and the perfect subtrees that leaf completes as (level, index, hash), lowest first."""
     frontier = [*frontier, leaf]
     completed = []
     level = 0

@@ -173,7 +173,7 @@ def test_consistency_proofs_verify_and_frontier_matches_root(second: int, data: 
     first = data.draw(st.integers(min_value=1, max_value=second))
     frontier: list[bytes] = []
     for size, leaf in enumerate(leaves):
-        frontier = merkle.append(frontier, size, leaf)
+        frontier, _ = merkle.append_nodes(frontier, size, leaf)
     assert merkle.frontier_root(frontier) == merkle.root(leaves)
     proof = merkle.consistency_proof(first, leaves)
     old, new = merkle.root(leaves[:first]), merkle.root(leaves)
