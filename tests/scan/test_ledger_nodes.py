@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from scan_svc import ledger as ledger_module
-from scan_svc.ledger import NODE_PROBLEM, Ledger, build
+from scan_svc.ledger import NODE_PROBLEM, Ledger, build, link, void_leaf
 from scan_svc.storage import LedgerStore
 from scan_svc.tlog import Transparency
 from tests.scan.conftest import Catalog
@@ -88,6 +88,7 @@ def test_node_requests_outside_the_tree_are_refused() -> None:
 
 # --- a sealed ledger in PostgreSQL ---
 
+NODES = 1040
 # Checkpoints are signed at these tree sizes: powers of two, one past and one before them, and others.
 SIZES = (1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 33, 64, 70)
 
@@ -187,6 +188,54 @@ async def test_nodes_of_entries_sealed_without_them_are_filled_in_and_survive_a_
     await _served_proofs_match(pool, ledger, transparency)
     finding, _ = await ledger.verify()
     assert finding.ok and finding.entries_checked == SIZES[-1]
+
+
+async def test_a_database_sealed_before_migration_1040_gets_its_nodes_and_serves_the_same_proofs(
+    fresh_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everything = migrations.available
+    monkeypatch.setattr(migrations, "available", lambda: [m for m in everything() if m.version != NODES])
+    size = 45
+    async with asyncpg.create_pool(fresh_database, min_size=1, max_size=3) as pool:
+        async with pool.acquire() as conn:
+            await migrations.migrate(conn)
+        # The ledger as the sealer before 1040 left it (void entries need no scans): entries and state, no nodes.
+        chain, frontier, entries = b"", list[bytes](), []
+        for seq in range(1, size + 1):
+            leaf = void_leaf(seq)
+            chain = link(chain, leaf)
+            entries.append((seq, True, leaf, chain))
+            frontier, _ = merkle.append_nodes(frontier, seq - 1, leaf)
+        await pool.copy_records_to_table(
+            "scan_ledger", records=entries, columns=["seq", "void", "leaf_hash", "chain_hash"]
+        )
+        await pool.execute(
+            "UPDATE scan_ledger_state SET tree_size = $1, head_hash = $2, frontier = $3", size, chain, frontier
+        )
+        monkeypatch.setattr(migrations, "available", everything)
+        async with pool.acquire() as conn:
+            assert await migrations.migrate(conn) == [NODES]
+
+        ledger = build(pool, settings_for(fresh_database))
+        assert ledger.notary is not None
+        assert await ledger.seal(force_checkpoint=True) == 0
+        assert await pool.fetchval("SELECT nodes_size FROM scan_ledger_state") == size
+        transparency = Transparency(LedgerStore(pool), ledger.notary, [])
+        leaves = [entry[2] for entry in entries]
+        for index in range(size):
+            assert (await transparency.inclusion(index, size))[1:3] == (
+                leaves[index],
+                merkle.inclusion_proof(leaves, index),
+            )
+        for first in range(1, size + 1):
+            assert await ledger.consistency(first, size) == (
+                merkle.consistency_proof(first, leaves),
+                merkle.root(leaves[:first]),
+                merkle.root(leaves),
+            )
+        finding, checkpoint = await ledger.verify()
+        assert finding.ok and finding.entries_checked == size
+        assert checkpoint is not None and checkpoint.root_hash == merkle.root(leaves)
 
 
 @pytest.mark.parametrize(("change", "level", "index"), [("UPDATE", 2, 3), ("DELETE", 5, 0), ("UPDATE", 6, 0)])
