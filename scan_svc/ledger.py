@@ -17,7 +17,8 @@ import hashlib
 import json
 import logging
 import sys
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import asyncpg
@@ -30,10 +31,16 @@ from scan_svc.settings import LedgerVerifySettings, ScanSettings
 from scan_svc.storage import LedgerStore
 from voketag import merkle, note
 from voketag.db import Connection
+from voketag.errors import Unavailable
 
 log = logging.getLogger("scan_svc.ledger")
 
 SEAL_BATCH = 5000
+# Entries whose Merkle nodes are filled in per transaction when they were sealed without them (hashing only,
+# about 0.1 s of CPU).
+NODE_BATCH = 50_000
+# Stored Merkle nodes the verifier compares per query.
+NODE_CHECK_BATCH = 5000
 # Entries hashed between two yields to the event loop: sealing a full batch at once would hold verifications
 # back for a few hundred milliseconds (the hashing is pure Python work on the serving loop).
 SEAL_SLICE = 200
@@ -70,6 +77,24 @@ def void_leaf(seq: int) -> bytes:
 
 def link(previous: bytes, leaf: bytes) -> bytes:
     return hashlib.sha256(previous + leaf).digest()
+
+
+@dataclass
+class _Batch:
+    """Entries sealed in one transaction, the Merkle nodes they complete, and the sealer state after them."""
+
+    size: int
+    head: bytes
+    frontier: list[bytes]
+    entries: list[tuple[int, bool, bytes, bytes]] = field(default_factory=list)
+    nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
+
+    def add(self, void: bool, leaf: bytes) -> None:
+        self.head = link(self.head, leaf)
+        self.entries.append((self.size + 1, void, leaf, self.head))
+        self.frontier, completed = merkle.append_nodes(self.frontier, self.size, leaf)
+        self.nodes.extend(completed)
+        self.size += 1
 
 
 @dataclass(frozen=True)
@@ -120,38 +145,44 @@ class Ledger:
                 state = await self._store.lock_state(conn)
                 if state is None:
                     return added
-                size, head, frontier = state.tree_size, state.head_hash, list(state.frontier)
-                entries: list[tuple[int, bool, bytes, bytes]] = []
-                for position, (scan, age_s) in enumerate(await self._store.pending(conn, size, SEAL_BATCH), 1):
+                if state.nodes_size < state.tree_size:
+                    await self._add_missing_nodes(conn, state.nodes_size, state.tree_size)
+                    continue
+                batch = _Batch(state.tree_size, state.head_hash, list(state.frontier))
+                for position, (scan, age_s) in enumerate(await self._store.pending(conn, batch.size, SEAL_BATCH), 1):
                     if position % SEAL_SLICE == 0:
                         await asyncio.sleep(0)
-                    while scan.ledger_seq > size + 1:
+                    while scan.ledger_seq > batch.size + 1:
                         if age_s < self._grace_s:
                             break  # an earlier scan may still be committing: wait for it
-                        size, head, frontier = self._add(entries, size, head, frontier, True, void_leaf(size + 1))
-                    if scan.ledger_seq != size + 1:
+                        batch.add(True, void_leaf(batch.size + 1))
+                    if scan.ledger_seq != batch.size + 1:
                         break
-                    size, head, frontier = self._add(entries, size, head, frontier, False, scan_leaf(scan))
-                if entries:
-                    await self._store.append(conn, entries, size, head, frontier)
-                    LEDGER_SEALED.inc(len(entries))
-                    added += len(entries)
-                await self._maybe_checkpoint(conn, size, head, frontier, force_checkpoint)
-            if len(entries) < SEAL_BATCH:
+                    batch.add(False, scan_leaf(scan))
+                if batch.entries:
+                    await self._store.append(conn, batch.entries, batch.nodes, batch.size, batch.head, batch.frontier)
+                    LEDGER_SEALED.inc(len(batch.entries))
+                    added += len(batch.entries)
+                await self._maybe_checkpoint(conn, batch.size, batch.head, batch.frontier, force_checkpoint)
+            if len(batch.entries) < SEAL_BATCH:
                 return added
 
-    @staticmethod
-    def _add(
-        entries: list[tuple[int, bool, bytes, bytes]],
-        size: int,
-        head: bytes,
-        frontier: list[bytes],
-        void: bool,
-        leaf: bytes,
-    ) -> tuple[int, bytes, list[bytes]]:
-        chain = link(head, leaf)
-        entries.append((size + 1, void, leaf, chain))
-        return size + 1, chain, merkle.append(frontier, size, leaf)
+    async def _add_missing_nodes(self, conn: Connection, nodes_size: int, tree_size: int) -> None:
+        """Store the Merkle nodes of up to NODE_BATCH entries after ``nodes_size`` (sealed without them), starting
+        from the frontier of the nodes already stored."""
+        last = min(tree_size, nodes_size + NODE_BATCH)
+        (frontier,) = await stored_hashes(self._store, conn, [[node] for node in merkle.range_nodes(0, nodes_size)])
+        leaves = await self._store.leaf_range(conn, nodes_size + 1, last)
+        if len(leaves) != last - nodes_size:
+            raise RuntimeError(f"ledger entries {nodes_size + 1}..{last} have a sequence gap")
+        nodes: list[tuple[int, int, bytes]] = []
+        for size, leaf in enumerate(leaves, nodes_size):
+            if size % SEAL_SLICE == 0:
+                await asyncio.sleep(0)
+            frontier, completed = merkle.append_nodes(frontier, size, leaf)
+            nodes.extend(completed)
+        await self._store.add_nodes(conn, nodes, last)
+        log.info("ledger merkle nodes stored", extra={"nodes_size": last, "tree_size": tree_size})
 
     async def _maybe_checkpoint(
         self, conn: Connection, size: int, head: bytes, frontier: list[bytes], force: bool
@@ -194,19 +225,30 @@ class Ledger:
         if seal:
             await self.seal(force_checkpoint=True)
         async with self._store.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            size = await self._store.tree_size(conn)
+            size, nodes_size = await self._store.sizes(conn)
             first, requested_last = max(first, 1), last
             last = min(last, size) if last else size
             start = b"" if first == 1 else await self._store.chain_hash(conn, first - 1)
             checkpoints = await self._store.checkpoints(conn, last)
             latest = await self._store.latest_checkpoint(conn)
-            finding = await self._walk(conn, first, last, start, checkpoints if first == 1 else [])
+            # Only a walk from the first entry knows the whole tree, and so the Merkle nodes it completes.
+            nodes = _NodeCheck(self._store, conn, min(nodes_size, last) if first == 1 else 0)
+            finding = await self._walk(conn, first, last, start, checkpoints if first == 1 else [], nodes)
+            bad_node = await nodes.flush()
+            if bad_node and (finding.ok or bad_node < finding.first_bad_sequence):
+                finding = Finding(False, bad_node - first, bad_node, NODE_PROBLEM)
             unchecked = await self._store.scans_in_range(conn, first + finding.entries_checked, requested_last)
         finding = replace(finding, unchecked_scans=unchecked, signatures_checked=self.public_key is not None)
         return finding, latest
 
     async def _walk(
-        self, conn: Connection, first: int, last: int, start: bytes | None, checkpoints: list[Checkpoint]
+        self,
+        conn: Connection,
+        first: int,
+        last: int,
+        start: bytes | None,
+        checkpoints: list[Checkpoint],
+        nodes: "_NodeCheck",
     ) -> Finding:
         if first > last:
             return Finding(True, 0)
@@ -225,7 +267,10 @@ class Ledger:
             if chain != entry.chain_hash:
                 return Finding(False, expected - first, expected, "chain hash does not link to the previous entry")
             # The frontier covers entries first..expected (the whole tree when first == 1).
-            frontier = merkle.append(frontier, expected - first, entry.leaf_hash)
+            frontier, completed = merkle.append_nodes(frontier, expected - first, entry.leaf_hash)
+            bad_node = await nodes.add(expected, completed)
+            if bad_node:
+                return Finding(False, bad_node - first, bad_node, NODE_PROBLEM)
             while checkpoint is not None and checkpoint.tree_size == expected:
                 if self.public_key is not None and not checkpoint.verify(self.public_key):
                     return Finding(False, expected - first + 1, expected, "checkpoint signature does not verify")
@@ -238,11 +283,62 @@ class Ledger:
         return Finding(True, last - first + 1)
 
     async def consistency(self, first: int, second: int) -> tuple[list[bytes], bytes, bytes]:
-        """RFC 6962 consistency proof between two sealed tree sizes, and both roots."""
-        leaves = await self._store.leaves(self._store.pool, second)
-        if len(leaves) != second:
-            raise ValueError("second tree size is larger than the sealed ledger")
-        return merkle.consistency_proof(first, leaves), merkle.root(leaves[:first]), merkle.root(leaves)
+        """RFC 6962 consistency proof between two sealed tree sizes, and both roots, from O(log n) stored nodes."""
+        proof, roots = await stored_hashes(
+            self._store,
+            self._store.pool,
+            merkle.consistency_nodes(first, second),
+            [merkle.range_nodes(0, first), merkle.range_nodes(0, second)],
+        )
+        return proof, roots[0], roots[1]
+
+
+async def stored_hashes(
+    store: LedgerStore, conn: Connection | asyncpg.Pool, *shapes: Sequence[Sequence[merkle.Node]]
+) -> list[list[bytes]]:
+    """``merkle.fold`` of each shape over the stored nodes, read in one query."""
+    wanted = {node for shape in shapes for nodes in shape for node in nodes}
+    hashes = await store.nodes(conn, wanted)
+    if len(hashes) != len(wanted):
+        # Entries sealed without their nodes (before migration 1040, or by an older replica) until the sealer
+        # has stored them.
+        raise Unavailable(
+            "DEPENDENCY_UNAVAILABLE",
+            "the ledger's Merkle nodes for this tree size are still being stored; try again later",
+            retry_after_s=5,
+        )
+    return [merkle.fold(shape, hashes) for shape in shapes]
+
+
+NODE_PROBLEM = "a stored Merkle node does not match the entries"
+
+
+class _NodeCheck:
+    """Compares the Merkle nodes that a walk from the first entry recomputes with the stored ones (which proofs
+    are served from), a batch per query."""
+
+    def __init__(self, store: LedgerStore, conn: Connection, last: int) -> None:
+        """``last``: the last entry whose nodes are checked (0: none)."""
+        self._store = store
+        self._conn = conn
+        self._last = last
+        self._pending: dict[merkle.Node, tuple[bytes, int]] = {}
+
+    async def add(self, seq: int, completed: list[tuple[int, int, bytes]]) -> int:
+        """Note the nodes entry ``seq`` completes; the first entry whose nodes are wrong or missing, or 0."""
+        if seq > self._last:
+            return 0
+        for level, index, hash_ in completed:
+            self._pending[level, index] = (hash_, seq)
+        return await self.flush() if len(self._pending) >= NODE_CHECK_BATCH else 0
+
+    async def flush(self) -> int:
+        if not self._pending:
+            return 0
+        stored = await self._store.nodes(self._conn, self._pending)
+        bad = min((seq for node, (hash_, seq) in self._pending.items() if stored.get(node) != hash_), default=0)
+        self._pending.clear()
+        return bad
 
 
 def _entry_problem(entry: SealedEntry) -> str:

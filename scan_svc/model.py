@@ -107,11 +107,13 @@ class ScanEntry(NamedTuple):
 
 @dataclass(frozen=True)
 class LedgerState:
-    """Where the sealer stopped: the tree size, the chain head and the Merkle frontier."""
+    """Where the sealer stopped: the tree size, the chain head, the Merkle frontier, and the tree size whose
+    Merkle nodes are all stored (below tree_size while the nodes of older entries are being filled in)."""
 
     tree_size: int
     head_hash: bytes
     frontier: list[bytes]
+    nodes_size: int
 
 
 @dataclass(frozen=True)

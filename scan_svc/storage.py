@@ -3,7 +3,7 @@
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ from scan_svc.model import (
     ScanEntry,
     SealedEntry,
 )
-from voketag import audit, tracing
+from voketag import audit, merkle, tracing
 from voketag.db import Connection, fetch_one
 from voketag.idempotency import replay
 from voketag.locks import Lock, try_xact_lock
@@ -415,8 +415,10 @@ class LedgerStore:
         """The sealer state, locked; None when another sealer holds the lock."""
         if not await try_xact_lock(conn, Lock.LEDGER_SEAL):
             return None
-        row = await fetch_one(conn, "SELECT tree_size, head_hash, frontier FROM scan_ledger_state FOR UPDATE")
-        return LedgerState(row["tree_size"], row["head_hash"], list(row["frontier"]))
+        row = await fetch_one(
+            conn, "SELECT tree_size, head_hash, frontier, nodes_size FROM scan_ledger_state FOR UPDATE"
+        )
+        return LedgerState(row["tree_size"], row["head_hash"], list(row["frontier"]), row["nodes_size"])
 
     async def pending(self, conn: Connection, after: int, limit: int) -> list[PendingScan]:
         """Committed scans after sequence ``after``, in sequence order, with their age."""
@@ -432,19 +434,53 @@ class LedgerStore:
         self,
         conn: Connection,
         entries: Sequence[tuple[int, bool, bytes, bytes]],
+        nodes: Sequence[tuple[int, int, bytes]],
         tree_size: int,
         head_hash: bytes,
         frontier: Sequence[bytes],
     ) -> None:
+        """Seal ``entries`` with the Merkle ``nodes`` (level, index, hash) they complete; the nodes of every
+        earlier entry must be stored already."""
         await conn.copy_records_to_table(
             "scan_ledger", records=entries, columns=["seq", "void", "leaf_hash", "chain_hash"]
         )
+        await conn.copy_records_to_table("scan_ledger_nodes", records=nodes, columns=["level", "idx", "hash"])
         await conn.execute(
-            "UPDATE scan_ledger_state SET tree_size = $1, head_hash = $2, frontier = $3",
+            "UPDATE scan_ledger_state SET tree_size = $1, head_hash = $2, frontier = $3, nodes_size = $1",
             tree_size,
             head_hash,
             list(frontier),
         )
+
+    async def add_nodes(self, conn: Connection, nodes: Sequence[tuple[int, int, bytes]], nodes_size: int) -> None:
+        """Store the Merkle nodes of entries sealed without them; every node of the first ``nodes_size`` entries
+        is stored once this commits."""
+        await conn.copy_records_to_table("scan_ledger_nodes", records=nodes, columns=["level", "idx", "hash"])
+        await conn.execute("UPDATE scan_ledger_state SET nodes_size = $1", nodes_size)
+
+    async def nodes(self, conn: Connection | asyncpg.Pool, wanted: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
+        """The stored hashes of the ``wanted`` nodes (level 0: the leaves), in one query; absent ones are left out."""
+        levels, indexes = [], []
+        for level, index in wanted:
+            levels.append(level)
+            indexes.append(index)
+        rows = await conn.fetch(
+            """SELECT n.level, n.idx, n.hash FROM unnest($1::smallint[], $2::bigint[]) AS w (level, idx)
+                   JOIN scan_ledger_nodes n USING (level, idx)
+               UNION ALL
+               SELECT 0, l.seq - 1, l.leaf_hash FROM unnest($1::smallint[], $2::bigint[]) AS w (level, idx)
+                   JOIN scan_ledger l ON w.level = 0 AND l.seq = w.idx + 1""",
+            levels,
+            indexes,
+        )
+        return {(row["level"], row["idx"]): row["hash"] for row in rows}
+
+    async def leaf_range(self, conn: Connection, first: int, last: int) -> list[bytes]:
+        """Leaf hashes of the sealed entries first..last, in sequence order."""
+        rows = await conn.fetch(
+            "SELECT leaf_hash FROM scan_ledger WHERE seq BETWEEN $1 AND $2 ORDER BY seq", first, last
+        )
+        return [row["leaf_hash"] for row in rows]
 
     async def add_checkpoint(
         self,
@@ -523,8 +559,10 @@ class LedgerStore:
         )
         return [Checkpoint.from_row(row) for row in rows]
 
-    async def tree_size(self, conn: Connection) -> int:
-        return int(await conn.fetchval("SELECT tree_size FROM scan_ledger_state"))
+    async def sizes(self, conn: Connection) -> tuple[int, int]:
+        """The sealed tree size, and the tree size whose Merkle nodes are all stored."""
+        row = await fetch_one(conn, "SELECT tree_size, nodes_size FROM scan_ledger_state")
+        return row["tree_size"], row["nodes_size"]
 
     async def scans_in_range(self, conn: Connection, first: int, last: int) -> int:
         """Committed scans with sequence numbers first..last (0: no upper bound)."""
@@ -549,7 +587,3 @@ class LedgerStore:
         ):
             scan = None if row["scan_id"] is None else LedgerScan.from_row(row)
             yield SealedEntry(row["seq"], row["void"], row["pruned"], row["leaf_hash"], row["chain_hash"], scan)
-
-    async def leaves(self, conn: Connection | asyncpg.Pool, size: int) -> list[bytes]:
-        rows = await conn.fetch("SELECT leaf_hash FROM scan_ledger WHERE seq <= $1 ORDER BY seq", size)
-        return [row["leaf_hash"] for row in rows]

@@ -11,7 +11,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from scan_svc.ledger import scan_leaf
+from scan_svc.ledger import scan_leaf, stored_hashes
 from scan_svc.model import LedgerScan, NoteCheckpoint
 from scan_svc.storage import LedgerStore
 from voketag import merkle, note
@@ -106,8 +106,10 @@ class Transparency:
                 "the leaf is not in this checkpoint (yet)",
                 fields={"leaf_index": f"must be below the tree size {size}"},
             )
-        leaves = await self._store.leaves(self._store.pool, size)
-        return size, leaves[leaf_index], merkle.inclusion_proof(leaves, leaf_index), self._note(row)
+        (leaf,), proof = await stored_hashes(
+            self._store, self._store.pool, [[(0, leaf_index)]], merkle.inclusion_nodes(leaf_index, size)
+        )
+        return size, leaf, proof, self._note(row)
 
     async def cosign(self, tree_size: int, line: str) -> str:
         """Store a configured witness's cosignature of the checkpoint of ``tree_size`` once it verifies."""

@@ -10,7 +10,7 @@ caller keep only the upper levels and recompute one chunk to answer a proof (``c
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 HASH_SIZE = 32
 LEAF_PREFIX = b"\x00"
@@ -123,15 +123,20 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def append(frontier: list[bytes], size: int, leaf: bytes) -> list[bytes]:
-    """The frontier (roots of the perfect subtrees of a tree of ``size`` leaves, largest first) after one more leaf."""
+def append_nodes(frontier: list[bytes], size: int, leaf: bytes) -> tuple[list[bytes], list[tuple[int, int, bytes]]]:
+    """The frontier (roots of the perfect subtrees of a tree of ``size`` leaves, largest first) after one more leaf,
+    and the perfect subtrees that leaf completes as (level, index, hash), lowest first."""
     frontier = [*frontier, leaf]
+    completed = []
+    level = 0
     # Each trailing 1 bit of the old size is a perfect subtree that the new leaf completes.
     while size & 1:
         right = frontier.pop()
         frontier[-1] = node_hash(frontier[-1], right)
         size >>= 1
-    return frontier
+        level += 1
+        completed.append((level, size, frontier[-1]))
+    return frontier, completed
 
 
 def frontier_root(frontier: Sequence[bytes]) -> bytes:
@@ -192,3 +197,68 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == first_root and sr == second_root
+
+
+# Proofs from stored nodes. A node (level, index) is the perfect subtree over leaves index * 2^level up to
+# (index + 1) * 2^level - 1; a log that keeps every node it completes (``append_nodes``) answers any proof
+# from O(log n) of them instead of rereading every leaf. Each proof entry is the hash of one subtree of the
+# RFC 6962 recursion: a perfect node, or a range that ends at the tree's right edge, whose hash is the fold
+# of its perfect parts (as ``frontier_root`` folds a frontier).
+
+Node = tuple[int, int]
+
+
+def range_nodes(start: int, end: int) -> list[Node]:
+    """The perfect nodes that make up leaves start..end-1, largest first.
+
+    ``start`` must be a multiple of a power of two that is at least ``end - start``, which every subtree of
+    the RFC 6962 recursion is; ``range_nodes(0, size)`` is the frontier of a tree of ``size`` leaves.
+    """
+    nodes = []
+    while start < end:
+        level = (end - start).bit_length() - 1
+        nodes.append((level, start >> level))
+        start += 1 << level
+    return nodes
+
+
+def inclusion_nodes(index: int, size: int) -> list[list[Node]]:
+    """PATH(index, D[size]) as nodes: proof entry i is the fold of list i (leaf level upwards)."""
+    if not 0 <= index < size:
+        raise IndexError(f"leaf index {index} outside a tree of {size} leaves")
+    top_down = []
+    start, end = 0, size
+    while end - start > 1:
+        k = _split(end - start)
+        if index < start + k:
+            top_down.append(range_nodes(start + k, end))
+            end = start + k
+        else:
+            top_down.append(range_nodes(start, start + k))
+            start += k
+    return top_down[::-1]
+
+
+def consistency_nodes(first: int, second: int) -> list[list[Node]]:
+    """PROOF(first, D[second]) as nodes, in the order of ``consistency_proof``."""
+    if not 0 < first <= second:
+        raise ValueError("first tree size must be between 1 and the second tree size")
+    top_down = []
+    start, end, complete = 0, second, True
+    while first != end:
+        k = _split(end - start)
+        if first <= start + k:
+            top_down.append(range_nodes(start + k, end))
+            end = start + k
+        else:
+            top_down.append(range_nodes(start, start + k))
+            start += k
+            complete = False
+    if not complete:
+        top_down.append(range_nodes(start, end))
+    return top_down[::-1]
+
+
+def fold(entries: Sequence[Sequence[Node]], hashes: Mapping[Node, bytes]) -> list[bytes]:
+    """The proof entries (or roots) that ``entries`` describe, from the hashes of their nodes."""
+    return [frontier_root([hashes[node] for node in nodes]) for nodes in entries]

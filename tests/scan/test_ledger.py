@@ -108,16 +108,22 @@ async def test_reordering_is_named(ledger_db) -> None:
 async def test_rewritten_hashes_are_caught_by_the_signed_checkpoint(ledger_db) -> None:
     pool, ledger, _ = ledger_db
     assert (await ledger.verify())[0].ok
-    # An attacker edits a scan and recomputes every leaf and chain hash after it: only the checkpoint catches it.
+    # An attacker edits a scan and recomputes every leaf and chain hash after it, and the stored Merkle nodes:
+    # only the checkpoint catches it.
     await pool.execute("UPDATE scans SET risk_score = 99 WHERE ledger_seq = 6")
     rows = await pool.fetch("SELECT s.*, l.void FROM scan_ledger l JOIN scans s ON s.ledger_seq = l.seq ORDER BY l.seq")
-    chain = b""
-    for row in rows:
+    chain, frontier = b"", list[bytes]()
+    for size, row in enumerate(rows):
         leaf = scan_leaf(LedgerScan.from_row(row))
         chain = link(chain, leaf)
         await pool.execute(
             "UPDATE scan_ledger SET leaf_hash = $1, chain_hash = $2 WHERE seq = $3", leaf, chain, row["ledger_seq"]
         )
+        frontier, completed = merkle.append_nodes(frontier, size, leaf)
+        for level, index, hash_ in completed:
+            await pool.execute(
+                "UPDATE scan_ledger_nodes SET hash = $1 WHERE level = $2 AND idx = $3", hash_, level, index
+            )
     finding, _ = await ledger.verify()
     assert not finding.ok
     assert finding.problem == "checkpoint root does not match the entries"
@@ -167,7 +173,7 @@ def test_consistency_proofs_verify_and_frontier_matches_root(second: int, data: 
     first = data.draw(st.integers(min_value=1, max_value=second))
     frontier: list[bytes] = []
     for size, leaf in enumerate(leaves):
-        frontier = merkle.append(frontier, size, leaf)
+        frontier, _ = merkle.append_nodes(frontier, size, leaf)
     assert merkle.frontier_root(frontier) == merkle.root(leaves)
     proof = merkle.consistency_proof(first, leaves)
     old, new = merkle.root(leaves[:first]), merkle.root(leaves)

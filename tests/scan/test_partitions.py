@@ -12,8 +12,10 @@ import pytest
 from scan_svc.ledger import Ledger, build
 from scan_svc.partitions import Partitions, months_before
 from scan_svc.settings import ScanSettings
+from scan_svc.storage import LedgerStore
+from scan_svc.tlog import Transparency
 from tests.scan.conftest import Catalog
-from voketag import migrations
+from voketag import merkle, migrations
 from voketag.locks import Lock, xact_lock
 from voketag.tokens import KeyRing
 
@@ -157,8 +159,15 @@ async def test_retention_drops_only_rolled_up_and_sealed_months_and_the_ledger_s
     assert await rolled_up(pool) == counted
     assert await pool.fetchval("SELECT count(*) FROM scan_ledger WHERE pruned") == 5
 
-    finding, _ = await ledger.verify()
+    finding, latest = await ledger.verify()
     assert finding.ok and finding.entries_checked == 22
+    # Proofs read stored leaf hashes and Merkle nodes only: a dropped scan's entry still proves.
+    assert latest is not None and ledger.notary is not None
+    size, leaf, path, _ = await Transparency(LedgerStore(pool), ledger.notary, []).inclusion(0, latest.tree_size)
+    assert merkle.verify_inclusion(leaf, 0, size, path, latest.root_hash)
+    proof, first_root, second_root = await ledger.consistency(3, latest.tree_size)
+    assert second_root == latest.root_hash
+    assert merkle.verify_consistency(3, latest.tree_size, first_root, second_root, proof)
     second = await partitions.maintain()
     assert second.dropped == [month_name(newest)] and list(second.kept) == [month_name(middle)]
     finding, _ = await ledger.verify()

@@ -441,7 +441,10 @@ async def test_witness_cosigns_then_refuses_a_rewritten_history(
         await conn.execute("DELETE FROM scan_ledger_cosignatures")
         await conn.execute("DELETE FROM scan_ledger_checkpoints")
         await conn.execute("DELETE FROM scan_ledger")
-        await conn.execute("UPDATE scan_ledger_state SET tree_size = 0, head_hash = '\\x', frontier = '{}'")
+        await conn.execute("DELETE FROM scan_ledger_nodes")
+        await conn.execute(
+            "UPDATE scan_ledger_state SET tree_size = 0, head_hash = '\\x', frontier = '{}', nodes_size = 0"
+        )
     rewritten, _ = await _checkpoint_at_least(http, seen.tree_size)
     assert rewritten.root_hash != _mth([])
     status, outcome = await asyncio.to_thread(_witness, base_url, key_file, state)
