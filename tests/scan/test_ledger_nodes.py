@@ -13,11 +13,9 @@ from scan_svc import ledger as ledger_module
 from scan_svc.ledger import NODE_PROBLEM, Ledger, build, link, void_leaf
 from scan_svc.storage import LedgerStore
 from scan_svc.tlog import Transparency
-from tests.scan.conftest import Catalog
-from tests.scan.test_partitions import add_scans, settings_for
+from tests.scan.test_partitions import add_scans, scan_database, settings_for
 from voketag import merkle, migrations
 from voketag.errors import Unavailable
-from voketag.tokens import KeyRing
 
 
 def _leaves(n: int) -> list[bytes]:
@@ -96,12 +94,8 @@ SIZES = (1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 33, 64, 70)
 @pytest.fixture
 async def sealed(fresh_database: str) -> AsyncIterator[tuple[asyncpg.Pool, Ledger, Transparency]]:
     """A ledger sealed (with a signed checkpoint note) at each of SIZES."""
-    settings = settings_for(fresh_database)
-    async with asyncpg.create_pool(fresh_database, min_size=1, max_size=3) as pool:
-        async with pool.acquire() as conn:
-            await migrations.migrate(conn)
-        keys = {k: v.get_secret_value() for k, v in settings.token_keys.items()}
-        product = await Catalog(pool, KeyRing.from_config(keys, 1)).product()
+    async with scan_database(fresh_database) as (pool, settings, catalog):
+        product = await catalog.product()
         ledger = build(pool, settings)
         assert ledger.notary is not None
         size = 0

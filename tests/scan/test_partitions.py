@@ -2,6 +2,7 @@
 retention drops only partitions that are rolled up and sealed, after which the ledger still verifies."""
 
 import base64
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,17 @@ def settings_for(database_url: str) -> ScanSettings:
         grpc_port=0,
         metrics_port=0,
     )
+
+
+@contextlib.asynccontextmanager
+async def scan_database(database_url: str) -> AsyncIterator[tuple[asyncpg.Pool, ScanSettings, Catalog]]:
+    """A migrated database of its own, the scan settings for it and a catalog signing with their token key."""
+    settings = settings_for(database_url)
+    async with asyncpg.create_pool(database_url, min_size=1, max_size=3) as pool:
+        async with pool.acquire() as conn:
+            await migrations.migrate(conn)
+        keys = {k: v.get_secret_value() for k, v in settings.token_keys.items()}
+        yield pool, settings, Catalog(pool, KeyRing.from_config(keys, 1))
 
 
 def month_name(moment: datetime) -> str:
@@ -61,12 +73,8 @@ async def rolled_up(pool: asyncpg.Pool) -> int:
 
 @pytest.fixture
 async def scan_db(fresh_database: str) -> AsyncIterator[tuple[asyncpg.Pool, Ledger, Catalog]]:
-    settings = settings_for(fresh_database)
-    async with asyncpg.create_pool(fresh_database, min_size=1, max_size=3) as pool:
-        async with pool.acquire() as conn:
-            await migrations.migrate(conn)
-        keys = {k: v.get_secret_value() for k, v in settings.token_keys.items()}
-        yield pool, build(pool, settings), Catalog(pool, KeyRing.from_config(keys, 1))
+    async with scan_database(fresh_database) as (pool, settings, catalog):
+        yield pool, build(pool, settings), catalog
 
 
 async def test_fresh_database_has_months_ahead_and_maintenance_adds_more(scan_db) -> None:
