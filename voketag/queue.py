@@ -4,6 +4,7 @@ embedded default) or amqp:// (RabbitMQ, as in docker-compose)."""
 from urllib.parse import urlsplit
 
 import dramatiq
+import redis
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 from pydantic import SecretStr
@@ -18,6 +19,9 @@ HEARTBEAT_TIMEOUT_MS = 30_000
 # HEARTBEAT_TIMEOUT_MS (a worker polls every second when idle). The check is one sorted-set range read
 # unless a worker is dead.
 MAINTENANCE_CHANCE = MAINTENANCE_SCALE
+# redis-py 7 waits forever on a silent socket by default; a broker call that hangs stalls an enqueue (outbox relay,
+# Anchor RPC) or the worker's consumer. 5 s, as redis-py 8 defaults to (pinned to 7.1, docs/operations.md).
+BROKER_SOCKET_TIMEOUT_S = 5.0
 REDIS_SCHEMES = {"redis", "rediss", "unix"}
 AMQP_SCHEMES = {"amqp", "amqps"}
 
@@ -28,7 +32,12 @@ def setup_broker(url: SecretStr) -> dramatiq.Broker:
     scheme = urlsplit(secret).scheme
     broker: dramatiq.Broker
     if scheme in REDIS_SCHEMES:
-        broker = RedisBroker(url=secret, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, maintenance_chance=MAINTENANCE_CHANCE)
+        pool = redis.ConnectionPool.from_url(
+            secret, socket_timeout=BROKER_SOCKET_TIMEOUT_S, socket_connect_timeout=BROKER_SOCKET_TIMEOUT_S
+        )
+        broker = RedisBroker(
+            connection_pool=pool, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS, maintenance_chance=MAINTENANCE_CHANCE
+        )
     elif scheme in AMQP_SCHEMES:
         # Publisher confirms: enqueue returns only once RabbitMQ has the message, so the outbox relay marks a row
         # sent only after its message is safe.
