@@ -1,14 +1,20 @@
 """The Dramatiq broker shared by the worker and the services that enqueue work, chosen by its URL: redis:// (the
 embedded default) or amqp:// (RabbitMQ, as in docker-compose)."""
 
+from contextvars import Token
+from typing import Any
 from urllib.parse import urlsplit
 
 import dramatiq
 import redis
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
+from dramatiq.middleware import Middleware
+from opentelemetry.trace import SpanKind
 from pydantic import SecretStr
 
-from voketag.tracing import TraceMiddleware
+from voketag import context as rpc_context
+from voketag.tracing import REQUEST_ID, TRACEPARENT, Active, current_traceparent, enter
 
 # Milliseconds after which a silent worker's in-flight messages are handed to another worker (Redis; RabbitMQ
 # hands them back itself when the worker's connection closes).
@@ -23,6 +29,55 @@ MAINTENANCE_CHANCE = MAINTENANCE_SCALE
 BROKER_SOCKET_TIMEOUT_S = 5.0
 REDIS_SCHEMES = {"redis", "rediss", "unix"}
 AMQP_SCHEMES = {"amqp", "amqps"}
+
+
+class TraceMiddleware(Middleware):
+    """Dramatiq: the sender's trace context rides in the message options, and the worker continues it.
+
+    A message that already has a traceparent keeps it (the outbox relay sends the one stored with the request
+    it relays, not its own). The worker runs each message in a CONSUMER span under that context, with the
+    request id the sender had; asyncio.run in the actor copies the context, so its spans nest inside.
+    """
+
+    def __init__(self) -> None:
+        # Span and context tokens of the messages being processed, by message id (never in the options: a retry
+        # re-enqueues the options as JSON).
+        self._active: dict[str, tuple[Active, Token[str]]] = {}
+
+    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> None:
+        if TRACEPARENT not in message.options:
+            traceparent = current_traceparent()
+            if traceparent:
+                message.options[TRACEPARENT] = traceparent
+        if REQUEST_ID not in message.options and rpc_context.request_id.get():
+            message.options[REQUEST_ID] = rpc_context.request_id.get()
+
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        request_token = rpc_context.request_id.set(str(message.options.get(REQUEST_ID, message.message_id)))
+        carrier = {TRACEPARENT: str(message.options.get(TRACEPARENT, ""))}
+        active = enter(f"dramatiq {message.actor_name}", carrier, SpanKind.CONSUMER)
+        active.span.set_attribute("messaging.system", "dramatiq")
+        active.span.set_attribute("messaging.destination.name", message.queue_name)
+        self._active[message.message_id] = (active, request_token)
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        state = self._active.pop(message.message_id, None)
+        if state is None:
+            return
+        active, request_token = state
+        if exception is not None:
+            active.span.record_exception(exception)
+        active.end(type(exception).__name__ if exception is not None else "")
+        rpc_context.request_id.reset(request_token)
+
+    after_skip_message = after_process_message
 
 
 def setup_broker(url: SecretStr) -> dramatiq.Broker:

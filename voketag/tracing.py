@@ -2,8 +2,9 @@
 
 Envoy starts or continues a W3C trace context (traceparent) for every request; each process continues it:
 gRPC servers in the observe interceptor (voketag.interceptors), asyncpg, Redis and aiohttp (web3's transport)
-through the OpenTelemetry instrumentations, Dramatiq messages through ``TraceMiddleware`` (the traceparent
-travels in the message options), and work that a background task does later for a request through the
+through the OpenTelemetry instrumentations, Dramatiq messages through ``voketag.queue.TraceMiddleware`` (the
+traceparent travels in the message options; it lives there so that processes without a broker never import
+Dramatiq), and work that a background task does later for a request through the
 traceparent stored with it (the anchoring outbox). Every span carries the request id of the RPC (or message)
 it belongs to. Off, nothing is instrumented and the API's no-op tracer costs next to nothing.
 """
@@ -11,13 +12,8 @@ it belongs to. Off, nothing is instrumented and the API's no-op tracer costs nex
 import contextlib
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from contextvars import Token
 from dataclasses import dataclass
-from typing import Any
 
-import dramatiq
-from dramatiq.broker import MessageProxy
-from dramatiq.middleware import Middleware
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagate import extract, inject
@@ -114,52 +110,3 @@ def on_behalf_of(name: str, origins: Sequence[Origin]) -> Iterator[None]:
             yield
     finally:
         rpc_context.request_id.reset(token)
-
-
-class TraceMiddleware(Middleware):
-    """Dramatiq: the sender's trace context rides in the message options, and the worker continues it.
-
-    A message that already has a traceparent keeps it (the outbox relay sends the one stored with the request
-    it relays, not its own). The worker runs each message in a CONSUMER span under that context, with the
-    request id the sender had; asyncio.run in the actor copies the context, so its spans nest inside.
-    """
-
-    def __init__(self) -> None:
-        # Span and context tokens of the messages being processed, by message id (never in the options: a retry
-        # re-enqueues the options as JSON).
-        self._active: dict[str, tuple[Active, Token[str]]] = {}
-
-    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int | None) -> None:
-        if TRACEPARENT not in message.options:
-            traceparent = current_traceparent()
-            if traceparent:
-                message.options[TRACEPARENT] = traceparent
-        if REQUEST_ID not in message.options and rpc_context.request_id.get():
-            message.options[REQUEST_ID] = rpc_context.request_id.get()
-
-    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
-        request_token = rpc_context.request_id.set(str(message.options.get(REQUEST_ID, message.message_id)))
-        carrier = {TRACEPARENT: str(message.options.get(TRACEPARENT, ""))}
-        active = enter(f"dramatiq {message.actor_name}", carrier, SpanKind.CONSUMER)
-        active.span.set_attribute("messaging.system", "dramatiq")
-        active.span.set_attribute("messaging.destination.name", message.queue_name)
-        self._active[message.message_id] = (active, request_token)
-
-    def after_process_message(
-        self,
-        broker: dramatiq.Broker,
-        message: MessageProxy,
-        *,
-        result: Any = None,
-        exception: BaseException | None = None,
-    ) -> None:
-        state = self._active.pop(message.message_id, None)
-        if state is None:
-            return
-        active, request_token = state
-        if exception is not None:
-            active.span.record_exception(exception)
-        active.end(type(exception).__name__ if exception is not None else "")
-        rpc_context.request_id.reset(request_token)
-
-    after_skip_message = after_process_message
