@@ -1,12 +1,12 @@
-"""The EVM node, through web3: fees, signing (locally), broadcast, receipts. Nothing here touches the database."""
+"""The EVM node over JSON-RPC: fees, signing (locally), broadcast, receipts. Nothing here touches the database."""
 
 from dataclasses import dataclass
 
-import aiohttp
-from eth_account import Account
 from pydantic import SecretStr
-from web3 import AsyncHTTPProvider, AsyncWeb3
-from web3.exceptions import Web3Exception
+
+from anchor_svc.eth import Account, checksum_address
+from anchor_svc.jsonrpc import BadAnswer, JsonRpcClient
+from voketag import tracing
 
 # Intrinsic 21,000 plus calldata for 32 bytes, also under EIP-7623's floor price (10 gas per token, 4 tokens
 # per non-zero byte); an upper bound, unused gas is not charged.
@@ -94,23 +94,19 @@ def _hex(value: bytes) -> str:
 class Chain:
     def __init__(self, url: SecretStr, timeout_s: float, private_key: SecretStr | None = None) -> None:
         """Without ``private_key`` the chain is read-only (the offline verifier)."""
-        # No retries inside web3: the anchoring loop has its own backoff, and a timeout must mean timeout_s.
-        provider = AsyncHTTPProvider(
-            url.get_secret_value(),
-            request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout_s)},
-            exception_retry_configuration=None,
-        )
-        self._w3 = AsyncWeb3(provider)
-        self._account = Account.from_key(private_key.get_secret_value()) if private_key else None
+        # No retries in the client: the anchoring loop has its own backoff, and a timeout must mean timeout_s.
+        self._rpc = JsonRpcClient(url.get_secret_value(), timeout_s)
+        self._account = Account(private_key.get_secret_value()) if private_key else None
         self.sender: str = self._account.address if self._account else ""
 
     async def close(self) -> None:
-        await self._w3.provider.disconnect()
+        await self._rpc.close()
 
     async def _call(self, method: str, *params: object) -> object:
         try:
-            response = await self._w3.provider.make_request(method, list(params))
-        except (OSError, TimeoutError, aiohttp.ClientError, Web3Exception) as exc:
+            with tracing.client_span(f"chain {method}") as headers:
+                response = await self._rpc.call(method, list(params), headers)
+        except (OSError, TimeoutError, BadAnswer) as exc:
             raise ChainUnavailable(f"chain node unreachable ({type(exc).__name__})") from exc
         if "error" in response:
             error = response["error"]
@@ -147,20 +143,16 @@ class Chain:
         """A type-2 transaction to ourselves whose input is ``data``."""
         if self._account is None:
             raise RuntimeError("this chain client has no signing key")
-        signed = self._account.sign_transaction(
-            {
-                "type": 2,
-                "chainId": chain_id,
-                "nonce": nonce,
-                "to": self.sender,
-                "value": 0,
-                "gas": GAS_LIMIT,
-                "maxFeePerGas": fees.max_fee,
-                "maxPriorityFeePerGas": fees.priority_fee,
-                "data": data,
-            }
+        signed = self._account.sign_dynamic_fee(
+            chain_id=chain_id,
+            nonce=nonce,
+            to=self.sender,
+            gas=GAS_LIMIT,
+            max_fee=fees.max_fee,
+            priority_fee=fees.priority_fee,
+            data=data,
         )
-        return Signed(_hex(signed.hash), bytes(signed.raw_transaction))
+        return Signed(_hex(signed.tx_hash), signed.raw)
 
     async def broadcast(self, raw: bytes) -> None:
         """Send signed bytes; a node that already has them is fine (the same bytes are the same transaction)."""
@@ -186,8 +178,8 @@ class Chain:
             return None
         block = result.get("blockNumber")
         return Transaction(
-            sender=AsyncWeb3.to_checksum_address(result["from"]),
-            to=AsyncWeb3.to_checksum_address(result["to"]) if result.get("to") else "",
+            sender=checksum_address(result["from"]),
+            to=checksum_address(result["to"]) if result.get("to") else "",
             data=bytes.fromhex(str(result.get("input", "0x"))[2:]),
             block_number=int(block, 16) if block else None,
         )

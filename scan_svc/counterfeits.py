@@ -18,6 +18,7 @@ import asyncpg
 
 from scan_svc import storage_counterfeits as store
 from scan_svc.storage_redis import Guard
+from voketag.kv import reply
 from voketag.tokens import TokenError, decode
 
 log = logging.getLogger("scan_svc.counterfeits")
@@ -55,7 +56,7 @@ class Counterfeits:
         """Count one scan of a code that names no product (fails open like every Redis call of the scan path)."""
         hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         field = f"{hour.isoformat()}|{country}|{key_id}|{reason}"
-        await self._guard.run("counterfeit_count", lambda: self._guard.client.hincrby(LIVE, field, 1))
+        await self._guard.run("counterfeit_count", lambda: reply(self._guard.client.hincrby(LIVE, field, 1)))
 
     async def flush(self) -> int:
         """Move the counts counted so far into PostgreSQL; returns the number of scans this call added."""
@@ -63,14 +64,14 @@ class Counterfeits:
         client = self._guard.client
         await self._take(keys=[LIVE, BATCH + batch_id, PENDING], args=[batch_id])
         added = 0
-        for member in await client.smembers(PENDING):
+        for member in await reply(client.smembers(PENDING)):
             pending = _text(member)
-            fields = await client.hgetall(BATCH + pending)
+            fields = await reply(client.hgetall(BATCH + pending))
             counts = [_parse(_text(field), int(value)) for field, value in fields.items()]
             if counts and await store.add_batch(self._pool, pending, counts):
                 added += sum(c.scans for c in counts)
             await client.delete(BATCH + pending)
-            await client.srem(PENDING, pending)
+            await reply(client.srem(PENDING, pending))
         return added
 
     async def run(self, interval_s: float) -> None:

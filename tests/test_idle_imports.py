@@ -1,7 +1,9 @@
 """Idle memory (issue 15): what a process imports at start is what it holds at idle, so libraries used only by
 some requests (exports, pages, GS1 parsing, EPCIS hashes, webhook delivery) or only with tracing on are imported
-on first use. Each entry point is imported in a fresh interpreter, the way devmesh starts it, and its modules
-are checked; then the lazily imported paths are exercised to show they still load what they need."""
+on first use, and heavy libraries the mesh replaced or does not need are imported by no process. Each entry point
+is imported in a fresh interpreter, the way devmesh starts it, and its modules are checked; then the lazily
+imported paths are exercised to show they still load what they need, and the anchor signs a transaction to show
+that its work, not only its start, does without the replaced libraries."""
 
 import base64
 import json
@@ -24,14 +26,30 @@ LAZY = (
     "opentelemetry.exporter",
     "opentelemetry.instrumentation",
 )
-# web3 stays in the anchor service: its anchoring loop talks to the chain from the start.
-NOT_ANCHOR = ("web3", "eth_account")
+# Libraries no process imports at all, for what they cost at import (docs/operations.md, "Idle memory per process"):
+# web3 and eth-account (with eth-utils, pycryptodome and pycparser) and aiohttp, replaced in the anchor by its own
+# JSON-RPC client and transaction signing; the OpenTelemetry metrics SDK and psutil, which redis-py imports from
+# 7.2 on; pika and Dramatiq's RabbitMQ broker unless BROKER_URL is amqp://.
+NEVER = (
+    "web3",
+    "eth_account",
+    "eth_utils",
+    "Crypto",
+    "pycparser",
+    "aiohttp",
+    "opentelemetry.sdk",
+    "psutil",
+    "pika",
+    "dramatiq.brokers.rabbitmq",
+)
+# Processes that enqueue nothing do not import Dramatiq (its tracing middleware lives in voketag.queue).
+NO_BROKER = ("dramatiq",)
 ENTRY_POINTS = {
-    "scan": (["scan_svc.__main__"], LAZY + NOT_ANCHOR),
-    "factory": (["factory_svc.__main__"], LAZY + NOT_ANCHOR),
-    "admin": (["admin_svc.__main__"], LAZY + NOT_ANCHOR),
-    "anchor": (["anchor_svc.__main__"], LAZY),
-    "worker": (["voketag.worker", "factory_svc.tasks", "anchor_svc.tasks"], LAZY + NOT_ANCHOR),
+    "scan": (["scan_svc.__main__"], LAZY + NEVER + NO_BROKER),
+    "factory": (["factory_svc.__main__"], LAZY + NEVER),
+    "admin": (["admin_svc.__main__"], LAZY + NEVER + NO_BROKER),
+    "anchor": (["anchor_svc.__main__"], LAZY + NEVER),
+    "worker": (["voketag.worker", "factory_svc.tasks", "anchor_svc.tasks"], LAZY + NEVER),
 }
 
 
@@ -58,7 +76,9 @@ def holds(modules: set[str], package: str) -> bool:
 
 
 @pytest.mark.parametrize("process", ENTRY_POINTS)
-def test_a_process_at_start_does_not_import_what_only_some_requests_need(process: str) -> None:
+def test_a_process_at_start_imports_neither_what_only_some_requests_need_nor_what_it_never_needs(
+    process: str,
+) -> None:
     imports, lazy = ENTRY_POINTS[process]
     modules = loaded_after("\n".join(f"import {name}" for name in imports))
     assert "grpc" in modules or process == "worker"
@@ -78,3 +98,18 @@ def test_the_lazy_paths_still_import_their_libraries() -> None:
         "assert event['eventID'].startswith('ni:///sha-256;')\n"
     )
     assert {"biip", "openpyxl", "jinja2", "epcis_event_hash_generator"} <= modules
+
+
+def test_the_anchor_signs_and_checks_addresses_without_the_libraries_it_replaced() -> None:
+    modules = loaded_after(
+        "from pydantic import SecretStr\n"
+        "from anchor_svc.chain import Chain, Fees\n"
+        "from anchor_svc.eth import checksum_address\n"
+        "from anchor_svc.settings import ANVIL_DEV_KEY\n"
+        "chain = Chain(SecretStr('http://127.0.0.1:1'), 1, SecretStr(ANVIL_DEV_KEY))\n"
+        "signed = chain.sign(31337, 0, bytes(32), Fees(2, 1))\n"
+        "assert signed.raw[0] == 2 and len(signed.tx_hash) == 66\n"
+        "assert checksum_address(chain.sender.lower()) == chain.sender\n"
+    )
+    assert {"coincurve", "sha3", "h11"} <= modules
+    assert [package for package in NEVER if holds(modules, package)] == []

@@ -22,7 +22,7 @@ from voketag import migrations, tracing
 from voketag.auth import PUBLIC, Policy, Revocations, TokenVerifier, policy_of
 from voketag.db import create_pool
 from voketag.interceptors import AuthInterceptor, ErrorInterceptor, ObserveInterceptor, ValidationInterceptor
-from voketag.kv import create_redis
+from voketag.kv import create_redis, reply
 from voketag.logs import setup_logging
 from voketag.settings import RuntimeSettings
 
@@ -222,7 +222,7 @@ def run_service(
             await serve(
                 settings,
                 build(Resources(pool, kv)),
-                probes={"postgres": lambda: pool.fetchval("SELECT 1"), "redis": kv.ping},
+                probes={"postgres": lambda: pool.fetchval("SELECT 1"), "redis": lambda: reply(kv.ping())},
                 reflect=reflect,
                 revocations=Revocations(kv),
             )

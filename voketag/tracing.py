@@ -1,12 +1,12 @@
 """OpenTelemetry tracing (docs/operations.md, "Tracing"): off unless OTLP_TRACES_ENDPOINT is set.
 
 Envoy starts or continues a W3C trace context (traceparent) for every request; each process continues it:
-gRPC servers in the observe interceptor (voketag.interceptors), asyncpg, Redis and aiohttp (web3's transport)
-through the OpenTelemetry instrumentations, Dramatiq messages through ``voketag.queue.TraceMiddleware`` (the
-traceparent travels in the message options; it lives there so that processes without a broker never import
-Dramatiq), and work that a background task does later for a request through the
-traceparent stored with it (the anchoring outbox). Every span carries the request id of the RPC (or message)
-it belongs to. Off, nothing is instrumented and the API's no-op tracer costs next to nothing.
+gRPC servers in the observe interceptor (voketag.interceptors), asyncpg and Redis through the OpenTelemetry
+instrumentations, the anchor's calls to the chain node in ``client_span``, Dramatiq messages through
+``voketag.queue.TraceMiddleware`` (the traceparent travels in the message options; it lives there so that
+processes without a broker never import Dramatiq), and work that a background task does later for a request
+through the traceparent stored with it (the anchoring outbox). Every span carries the request id of the RPC
+(or message) it belongs to. Off, nothing is instrumented and the API's no-op tracer costs next to nothing.
 """
 
 import contextlib
@@ -80,6 +80,19 @@ def enter(name: str, carrier: Mapping[str, str], kind: SpanKind) -> Active:
     parent = extract(dict(carrier))
     span = tracer.start_span(name, context=parent, kind=kind)
     return Active(span, otel_context.attach(trace.set_span_in_context(span, parent)))
+
+
+@contextlib.contextmanager
+def client_span(name: str) -> Iterator[dict[str, str]]:
+    """A CLIENT span around an outgoing call that no instrumentation sees (the anchor's JSON-RPC calls); yields
+    the headers that carry its trace context to the server."""
+    if not _on:
+        yield {}
+        return
+    with tracer.start_as_current_span(name, kind=SpanKind.CLIENT):
+        headers: dict[str, str] = {}
+        inject(headers)
+        yield headers
 
 
 @dataclass(frozen=True)

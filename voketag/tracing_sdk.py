@@ -3,7 +3,6 @@ exporter and instrumentations are memory an idle service without tracing should 
 
 from opentelemetry import context as otel_context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.sdk.resources import Resource
@@ -24,7 +23,7 @@ class _RequestIdProcessor(SpanProcessor):
 
 
 def provider(service: str, endpoint: str) -> TracerProvider:
-    """A tracer provider exporting as ``service`` to ``endpoint``, with asyncpg, Redis and aiohttp instrumented."""
+    """A tracer provider exporting as ``service`` to ``endpoint``, with asyncpg and Redis instrumented."""
     tracer_provider = TracerProvider(resource=Resource.create({"service.name": service}))
     tracer_provider.add_span_processor(_RequestIdProcessor())
     tracer_provider.add_span_processor(
@@ -32,5 +31,4 @@ def provider(service: str, endpoint: str) -> TracerProvider:
     )
     AsyncPGInstrumentor().instrument()
     RedisInstrumentor().instrument()
-    AioHttpClientInstrumentor().instrument()
     return tracer_provider

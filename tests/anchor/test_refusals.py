@@ -233,19 +233,19 @@ async def test_a_send_that_timed_out_after_the_node_took_it_is_never_failed_by_l
     anchorer: Anchorer = make_anchorer(anchor_max_refusals=1)
     funds = rpc(anvil.url, "eth_getBalance", SENDER, "latest")
     mining(anvil.url, False)
-    provider = chain._w3.provider
-    forward: Callable[..., Coroutine[Any, Any, Any]] = provider.make_request
+    client = chain._rpc
+    forward: Callable[..., Coroutine[Any, Any, Any]] = client.call
     timeouts: list[str] = []
 
-    async def answer_lost(method: str, params: Any) -> Any:
-        """At the web3 boundary: the node gets the transaction, its answer never arrives."""
-        response = await forward(method, params)
+    async def answer_lost(method: str, params: Any, headers: Any) -> Any:
+        """At the JSON-RPC client's boundary: the node gets the transaction, its answer never arrives."""
+        response = await forward(method, params, headers)
         if method == "eth_sendRawTransaction" and not timeouts:
             timeouts.append(params[0])
             raise TimeoutError
         return response
 
-    monkeypatch.setattr(provider, "make_request", answer_lost)
+    monkeypatch.setattr(client, "call", answer_lost)
     batch_id = await sealed(pool)
     await anchorer.cycle()
     assert len(timeouts) == 1
