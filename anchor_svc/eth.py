@@ -57,7 +57,8 @@ class Account:
     """A secp256k1 key that signs transactions locally; the node never sees it."""
 
     def __init__(self, private_key: str) -> None:
-        secret = bytes.fromhex(private_key.removeprefix("0x"))
+        digits = private_key.strip()
+        secret = bytes.fromhex(digits[2:] if digits[:2].lower() == "0x" else digits)
         if len(secret) != 32:
             raise ValueError("a private key is 32 bytes (64 hex digits)")
         self._key = PrivateKey(secret)

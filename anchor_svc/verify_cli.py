@@ -48,7 +48,10 @@ def load_bundle(source: str) -> anchor_pb2.ProofBundle:
 async def chain_checks(
     bundle: anchor_pb2.ProofBundle, rpc_url: str, sender: str | None, confirmations: int
 ) -> list[Check]:
-    chain = Chain(SecretStr(rpc_url), timeout_s=10)
+    try:
+        chain = Chain(SecretStr(rpc_url), timeout_s=10)
+    except ValueError as exc:
+        raise Unusable(f"--rpc {rpc_url}: {exc}") from exc
     try:
         chain_id = await chain.chain_id()
         tx = await chain.transaction(bundle.tx_hash)

@@ -109,7 +109,10 @@ class LogClient:
 
 async def chain_check(rpc_url: str, facts: dict[str, Any], sender: str | None) -> None:
     """The anchoring transaction is mined on the node and carries the aggregate root as its data."""
-    chain = Chain(SecretStr(rpc_url), timeout_s=10)
+    try:
+        chain = Chain(SecretStr(rpc_url), timeout_s=10)
+    except ValueError as exc:
+        raise CheckFailed(f"chain: --rpc {rpc_url}: {exc}") from exc
     try:
         chain_id = await chain.chain_id()
         tx = await chain.transaction(facts["txHash"])
