@@ -240,6 +240,24 @@ def placeholders() -> set[str]:
     return set(template.get_identifiers())
 
 
+def missing(values: Mapping[str, str | int]) -> list[str]:
+    """What a deployment must give and ``values`` lacks: the template's placeholders that render does not derive
+    itself, and each upstream's host and port unless its replicas are listed (``<name>_endpoints``)."""
+    derived = {
+        *(f"{name}_lb_endpoints" for name in UPSTREAM_PORTS),
+        *console_values().keys(),
+        *api_docs_values().keys(),
+        *tracing("").keys(),
+        "geoip_filter",
+        "static_max_body",
+    }
+    needed = placeholders() - derived
+    for name, port_key in UPSTREAM_PORTS.items():
+        if f"{name}_endpoints" not in values:
+            needed |= {f"{name}_host", port_key}
+    return sorted(needed - values.keys())
+
+
 def render(values: Mapping[str, str | int]) -> str:
     """Substitute ``values`` into the template; fails loudly on a missing name."""
     template = Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
@@ -273,12 +291,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     values: dict[str, str | int] = {"descriptor": str(DESCRIPTOR_PATH.resolve())}
     values.update(_parse_pairs(args.values))
+    absent = missing(values)
+    if absent:
+        parser.error(f"missing values: {', '.join(absent)}")
     try:
         text = render(values)
-    except KeyError as exc:
-        derived = {f"{name}_lb_endpoints" for name in UPSTREAM_PORTS} | {"tracing", "tracing_cluster"}
-        missing = sorted(placeholders() - values.keys() - console_values().keys() - derived)
-        parser.error(f"missing value for {exc}; all missing: {', '.join(missing)}")
     except ValueError as exc:
         parser.error(str(exc))
     if args.out is None:

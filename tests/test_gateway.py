@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from devmesh.mesh import BODY_LIMIT, IMPORT_LIMIT, Mesh, free_port, wait_until
+from gateway import render
 from tests.support import error_reason, extra_gateway, json_reason
 from voketag.errors import DOMAIN
 from voketag.scan.v1 import scan_service_pb2 as scan_pb
@@ -27,6 +28,26 @@ def envoy_status(reply: httpx.Response, code: int, reason: str) -> str:
     ], body
     assert isinstance(body["message"], str)
     return str(body["message"])
+
+
+def test_render_names_every_value_a_deployment_must_give(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        render.main(["listen_port=8080", "scan_endpoints=10.0.0.1:9000,10.0.0.2:9000"])
+    message = capsys.readouterr().err.rpartition("missing values: ")[2].strip()
+    # Not what render derives (endpoint lists, console and docs routes, tracing, GeoIP), not the scan host and
+    # port (its replicas are listed), and not what was given.
+    assert message.split(", ") == [
+        "admin_host",
+        "admin_port",
+        "admin_port_svc",
+        "anchor_host",
+        "anchor_port",
+        "body_limit",
+        "cors_origin",
+        "factory_host",
+        "factory_port",
+        "import_limit",
+    ]
 
 
 def test_unknown_fields_are_ignored_in_query_and_body_alike(gateway: str) -> None:
