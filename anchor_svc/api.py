@@ -3,11 +3,14 @@
 Merkle proofs and EVM anchoring of batch roots.
 """
 
+from dataclasses import asdict
+from typing import Any
+
 import grpc
 
 from anchor_svc.domain import BUNDLE_VERSION
 from anchor_svc.model import AnchorRecord
-from anchor_svc.usecases import STATES, Anchoring, Bundle, Verification
+from anchor_svc.usecases import STATES, Aggregated, Anchoring, Bundle, Verification
 from voketag.anchor.v1 import anchor_service_pb2 as pb
 from voketag.anchor.v1 import anchor_service_pb2_grpc as rpc
 from voketag.auth import FACTORY_WRITERS, SIGNED_IN, Role, allow, current_principal, public
@@ -85,17 +88,14 @@ def _bundle(bundle: Bundle) -> anchor_pb2.ProofBundle:
         batch_size=bundle.batch_size,
         batch_path=bundle.batch_path,
         batch_root=bundle.batch_root,
-        aggregate_index=bundle.aggregate_index,
-        aggregate_size=bundle.aggregate_size,
-        aggregate_path=bundle.aggregate_path,
-        aggregate_root=bundle.aggregate_root,
-        chain_id=bundle.chain_id,
-        tx_hash=bundle.tx_hash,
-        block_number=bundle.block_number,
-        sender=bundle.sender,
         contract_address="",
-        anchored_at=timestamp(bundle.anchored_at),
+        **_aggregated(bundle.anchor),
     )
+
+
+def _aggregated(anchor: Aggregated) -> dict[str, Any]:
+    """The aggregate and chain fields, named alike in ProofBundle and GetLedgerAnchorResponse."""
+    return {**asdict(anchor), "anchored_at": timestamp(anchor.anchored_at)}
 
 
 class AnchorApi(rpc.AnchorServiceServicer):
@@ -125,15 +125,7 @@ class AnchorApi(rpc.AnchorServiceServicer):
             tree_size=found.tree_size,
             root_hash=found.root_hash,
             commitment=found.commitment,
-            aggregate_index=found.aggregate_index,
-            aggregate_size=found.aggregate_size,
-            aggregate_path=found.aggregate_path,
-            aggregate_root=found.aggregate_root,
-            chain_id=found.chain_id,
-            tx_hash=found.tx_hash,
-            block_number=found.block_number,
-            sender=found.sender,
-            anchored_at=timestamp(found.anchored_at),
+            **_aggregated(found.anchor),
         )
 
     @allow(*SIGNED_IN)

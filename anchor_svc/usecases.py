@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from typing import Protocol
 
 import asyncpg
 
@@ -49,13 +50,26 @@ class Verification:
     checked_at: datetime
 
 
+class ChainFacts(Protocol):
+    """The anchoring transaction of an aggregate, as the stored rows (frozen, so read-only here) carry it."""
+
+    @property
+    def chain_id(self) -> int: ...
+    @property
+    def tx_hash(self) -> str: ...
+    @property
+    def block_number(self) -> int: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def anchored_at(self) -> datetime: ...
+
+
 @dataclass(frozen=True)
-class Bundle:
-    leaf: leaves.Leaf
-    leaf_index: int
-    batch_size: int
-    batch_path: list[bytes]
-    batch_root: bytes
+class Aggregated:
+    """Where a commitment (a batch root, a ledger checkpoint) sits in an anchored aggregate tree, and the chain
+    transaction that carries the aggregate's root: the part a batch's proof bundle and a ledger anchor share."""
+
     aggregate_index: int
     aggregate_size: int
     aggregate_path: list[bytes]
@@ -65,6 +79,30 @@ class Bundle:
     block_number: int
     sender: str
     anchored_at: datetime
+
+    @classmethod
+    def of(cls, roots: list[bytes], index: int, root: bytes, chain: ChainFacts) -> "Aggregated":
+        return cls(
+            aggregate_index=index,
+            aggregate_size=len(roots),
+            aggregate_path=domain.aggregate_path(roots, index),
+            aggregate_root=root,
+            chain_id=chain.chain_id,
+            tx_hash=chain.tx_hash,
+            block_number=chain.block_number,
+            sender=chain.sender,
+            anchored_at=chain.anchored_at,
+        )
+
+
+@dataclass(frozen=True)
+class Bundle:
+    leaf: leaves.Leaf
+    leaf_index: int
+    batch_size: int
+    batch_path: list[bytes]
+    batch_root: bytes
+    anchor: Aggregated
 
 
 @dataclass(frozen=True)
@@ -75,15 +113,7 @@ class LedgerAnchor:
     tree_size: int
     root_hash: bytes
     commitment: bytes
-    aggregate_index: int
-    aggregate_size: int
-    aggregate_path: list[bytes]
-    aggregate_root: bytes
-    chain_id: int
-    tx_hash: str
-    block_number: int
-    sender: str
-    anchored_at: datetime
+    anchor: Aggregated
 
 
 class Anchoring:
@@ -275,15 +305,7 @@ class Anchoring:
             batch_size=subject.batch_size,
             batch_path=leaves.product_path(chunk_leaves, index, bits, subject.upper_path),
             batch_root=subject.batch_root,
-            aggregate_index=subject.aggregate_index,
-            aggregate_size=subject.aggregate_size,
-            aggregate_path=domain.aggregate_path(roots, subject.aggregate_index),
-            aggregate_root=subject.aggregate_root,
-            chain_id=subject.chain_id,
-            tx_hash=subject.tx_hash,
-            block_number=subject.block_number,
-            sender=subject.sender,
-            anchored_at=subject.anchored_at,
+            anchor=Aggregated.of(roots, subject.aggregate_index, subject.aggregate_root, subject),
         )
 
     async def ledger_anchor(self, tree_size: int) -> LedgerAnchor:
@@ -298,15 +320,7 @@ class Anchoring:
             tree_size=row.tree_size,
             root_hash=row.root_hash,
             commitment=roots[row.aggregate_index],
-            aggregate_index=row.aggregate_index,
-            aggregate_size=row.size,
-            aggregate_path=domain.aggregate_path(roots, row.aggregate_index),
-            aggregate_root=row.root,
-            chain_id=row.chain_id,
-            tx_hash=row.tx_hash,
-            block_number=row.block_number,
-            sender=row.sender,
-            anchored_at=row.anchored_at,
+            anchor=Aggregated.of(roots, row.aggregate_index, row.root, row),
         )
 
     def _leaf(self, subject: ProofSubject, product_id: str, serial: int) -> leaves.Leaf:
