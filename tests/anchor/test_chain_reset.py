@@ -73,7 +73,7 @@ async def test_a_fresh_chain_under_the_same_database_is_detected_and_everything_
         assert [row["nonce"] for row in live] == list(range(len(live)))
         assert await pool.fetchval("SELECT count(*) FROM anchor_chains WHERE retired_at IS NOT NULL") == 1
         bundle = await anchoring.proof(await _product_of(pool, old[0]))
-        assert bundle.tx_hash == (await storage.record(pool, old[0])).tx_hash
+        assert bundle.anchor.tx_hash == (await storage.record(pool, old[0])).tx_hash
     finally:
         fresh.stop()
 
