@@ -402,6 +402,12 @@ def _scan_arguments(scored: list[tuple[_Pending, Recorded]]) -> list[list[Any]]:
     return columns
 
 
+async def _copy_nodes(conn: Connection, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+    # Half of all appended leaves complete no subtree: no round trip for an empty COPY.
+    if nodes:
+        await conn.copy_records_to_table("scan_ledger_nodes", records=nodes, columns=["level", "idx", "hash"])
+
+
 _CHECKPOINT_COLUMNS = "tree_size, root_hash, head_hash, created_at, signature, key_id"
 
 
@@ -444,7 +450,7 @@ class LedgerStore:
         await conn.copy_records_to_table(
             "scan_ledger", records=entries, columns=["seq", "void", "leaf_hash", "chain_hash"]
         )
-        await conn.copy_records_to_table("scan_ledger_nodes", records=nodes, columns=["level", "idx", "hash"])
+        await _copy_nodes(conn, nodes)
         await conn.execute(
             "UPDATE scan_ledger_state SET tree_size = $1, head_hash = $2, frontier = $3, nodes_size = $1",
             tree_size,
@@ -455,7 +461,7 @@ class LedgerStore:
     async def add_nodes(self, conn: Connection, nodes: Sequence[tuple[int, int, bytes]], nodes_size: int) -> None:
         """Store the Merkle nodes of entries sealed without them; every node of the first ``nodes_size`` entries
         is stored once this commits."""
-        await conn.copy_records_to_table("scan_ledger_nodes", records=nodes, columns=["level", "idx", "hash"])
+        await _copy_nodes(conn, nodes)
         await conn.execute("UPDATE scan_ledger_state SET nodes_size = $1", nodes_size)
 
     async def nodes(self, conn: Connection | asyncpg.Pool, wanted: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
